@@ -1,0 +1,3 @@
+module github.com/racoon2go/iked
+
+go 1.26
