@@ -1,0 +1,100 @@
+package ikev2
+
+import (
+	"log/slog"
+	"net/netip"
+	"time"
+
+	"github.com/racoon2go/iked/internal/ike"
+)
+
+// saState is where an IKE SA is in its life.
+type saState uint8
+
+const (
+	stateInit        saState = iota // IKE_SA_INIT in progress
+	stateAuth                       // IKE_AUTH in progress
+	stateEstablished                // authenticated, usable
+	stateDeleting                   // our Delete is in flight
+	stateDead                       // removed from the table
+)
+
+func (s saState) String() string {
+	switch s {
+	case stateInit:
+		return "IKE_SA_INIT"
+	case stateAuth:
+		return "IKE_AUTH"
+	case stateEstablished:
+		return "ESTABLISHED"
+	case stateDeleting:
+		return "DELETING"
+	}
+	return "DEAD"
+}
+
+// SA is one IKE SA. Everything the handshake alone needs (DH private value,
+// nonces, the IKE_SA_INIT messages, SK_p keys) lives in *handshake and is
+// dropped once IKE_AUTH is done, so an established SA keeps only what it
+// uses: SPIs, addresses, the two SK ciphers, SK_d and its children.
+type SA struct {
+	spiI, spiR    uint64
+	role          ike.Role
+	state         saState
+	halfOpen      bool
+	natLocal      bool // we are behind a NAT
+	natRemote     bool // the peer is behind a NAT
+	fragOK        bool // peer sent IKEV2_FRAGMENTATION_SUPPORTED
+	initialSent   bool
+	local, remote netip.AddrPort
+	peer          *ike.PeerConfig
+	suite         suite
+	mgr           manager
+	keys          keymat
+	hs            *handshake
+	children      []*childSA
+	peerID        ike.ID
+	created       time.Time
+	log           *slog.Logger
+}
+
+// childSA is a pair of kernel SAs negotiated together.
+type childSA struct {
+	cfg           *ike.ChildConfig
+	proto         ike.Proto
+	mode          ike.Mode
+	inSPI, outSPI uint32
+	installed     bool
+	tsLocal       ike.Selector // Src is our side
+	encr          ike.EncrAlg
+	integ         uint16
+}
+
+func (sa *SA) ourSPI() uint64 {
+	if sa.role == ike.Initiator {
+		return sa.spiI
+	}
+	return sa.spiR
+}
+
+func (sa *SA) peerSPI() uint64 {
+	if sa.role == ike.Initiator {
+		return sa.spiR
+	}
+	return sa.spiI
+}
+
+func (sa *SA) initiator() bool { return sa.role == ike.Initiator }
+
+// child returns the child SA whose inbound or outbound SPI is spi.
+func (sa *SA) childBySPI(proto ike.Proto, spi uint32, inbound bool) *childSA {
+	for _, c := range sa.children {
+		if c.proto != proto {
+			continue
+		}
+		if (inbound && c.inSPI == spi) || (!inbound && c.outSPI == spi) {
+			return c
+		}
+	}
+	return nil
+}

@@ -1,0 +1,87 @@
+package ikev2
+
+import (
+	"github.com/racoon2go/iked/internal/ike"
+	"net/netip"
+)
+
+// saTable holds the IKE SAs of one engine, keyed by our SPI (the one we
+// chose, whatever our role), plus the responder's index of half-open SAs
+// by the initiator's SPI and address so that a retransmitted IKE_SA_INIT
+// finds its SA instead of making a new one (RFC 7296 2.1).
+type saTable struct {
+	bySPI    map[uint64]*SA
+	byInit   map[initKey]uint64
+	halfPeer map[netip.Addr]uint16
+	halfOpen int
+}
+
+type initKey struct {
+	peer netip.AddrPort
+	spiI uint64
+}
+
+func newSATable() saTable {
+	return saTable{
+		bySPI:    map[uint64]*SA{},
+		byInit:   map[initKey]uint64{},
+		halfPeer: map[netip.Addr]uint16{},
+	}
+}
+
+func (t *saTable) get(spi uint64) *SA { return t.bySPI[spi] }
+
+func (t *saTable) add(sa *SA) {
+	t.bySPI[sa.ourSPI()] = sa
+	if sa.role == ike.Responder {
+		t.byInit[initKey{sa.remote, sa.spiI}] = sa.spiR
+	}
+}
+
+// responderFor finds the SA a responder made for an IKE_SA_INIT.
+func (t *saTable) responderFor(peer netip.AddrPort, spiI uint64) *SA {
+	if spi, ok := t.byInit[initKey{peer, spiI}]; ok {
+		return t.bySPI[spi]
+	}
+	return nil
+}
+
+// addHalfOpen counts sa as half-open.
+func (t *saTable) addHalfOpen(sa *SA) {
+	if sa.halfOpen {
+		return
+	}
+	sa.halfOpen = true
+	t.halfOpen++
+	t.halfPeer[sa.remote.Addr()]++
+}
+
+// doneHalfOpen stops counting sa as half-open.
+func (t *saTable) doneHalfOpen(sa *SA) {
+	if !sa.halfOpen {
+		return
+	}
+	sa.halfOpen = false
+	t.halfOpen--
+	a := sa.remote.Addr()
+	if n := t.halfPeer[a]; n <= 1 {
+		delete(t.halfPeer, a)
+	} else {
+		t.halfPeer[a] = n - 1
+	}
+}
+
+func (t *saTable) remove(sa *SA) {
+	t.doneHalfOpen(sa)
+	if t.bySPI[sa.ourSPI()] == sa {
+		delete(t.bySPI, sa.ourSPI())
+	}
+	if sa.role == ike.Responder {
+		k := initKey{sa.remote, sa.spiI}
+		if t.byInit[k] == sa.spiR {
+			delete(t.byInit, k)
+		}
+	}
+}
+
+func (t *saTable) len() int { return len(t.bySPI) }
