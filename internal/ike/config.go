@@ -183,12 +183,12 @@ type PeerConfig struct {
 // ChildConfig is one outbound selector{} with its policy{}, ipsec{} and
 // sa{} sections: what a CHILD_SA for that selector is made of.
 type ChildConfig struct {
-	Selector  string // selector index (the key shared with spmd)
-	Remote    string // remote index of its policy
+	Selector  string   // selector index (the key shared with spmd)
+	Remote    string   // remote index of its policy
 	Sel       Selector // Src is our side, Dst the peer's
 	Mode      Mode
-	SALocal   netip.Addr // my_sa_ipaddr (tunnel mode)
-	SAPeer    netip.Addr // peers_sa_ipaddr (tunnel mode)
+	SALocal   netip.Addr      // my_sa_ipaddr (tunnel mode)
+	SAPeer    netip.Addr      // peers_sa_ipaddr (tunnel mode)
 	Proposals []ChildProposal // one per ipsec_index, in order
 	Lifetime  Lifetime
 	PFSGroup  uint16 // 0: no PFS
