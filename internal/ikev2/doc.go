@@ -1,0 +1,25 @@
+// Package ikev2 is the IKEv2 protocol (RFC 7296): the wire codec and,
+// separately, the engine.
+//
+// The codec (header.go, payload_*.go, message.go, sk.go, rules.go) turns
+// datagrams into typed payloads and back:
+//
+//   - ParseMessage / (*Message).Parse check the structure of a message and
+//     decode every cleartext payload. Decoded payloads alias the input buffer:
+//     keep the buffer alive and unmodified while the Message is in use.
+//   - An Encrypted (SK) or Encrypted Fragment (SKF) payload is kept as an
+//     *Encrypted holding its bounds in the datagram; (*Message).OpenSK opens
+//     it in place with an SKCipher and DecodePayloads decodes the inner chain
+//     ((*Message).Open does both for SK). Fragments are put back together
+//     with a Reassembly.
+//   - (*Message).Append encodes a cleartext message; AppendEncrypted and
+//     AppendFragments build protected ones. Both append to a caller buffer.
+//   - CheckRules enforces which payloads each exchange and direction carries
+//     and returns a *NotifyError naming the notification to send back.
+//
+// Decoders never panic; they return *DecodeError (payload type and offset)
+// or *NotifyError. The package does no I/O: it must not import net, os or
+// syscall.
+package ikev2
+
+//go:generate go run gen_names.go -in ../../../shared/rfc/iana/ikev2-parameters.xml
