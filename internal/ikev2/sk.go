@@ -249,7 +249,7 @@ func (r *Reassembly) Add(e *Encrypted, plain []byte) (bool, error) {
 	if r.parts[i] != nil {
 		return r.complete(), nil
 	}
-	r.parts[i] = append(make([]byte, 0, len(plain)+1), plain...)[:len(plain):len(plain)+1]
+	r.parts[i] = append(make([]byte, 0, len(plain)+1), plain...)[: len(plain) : len(plain)+1]
 	r.have++
 	if e.Number == 1 {
 		r.Inner = e.Inner
