@@ -36,7 +36,7 @@ type Unknown struct {
 	Body     []byte
 }
 
-func (u *Unknown) Type() PayloadType            { return u.PT }
+func (u *Unknown) Type() PayloadType          { return u.PT }
 func (u *Unknown) appendBody(b []byte) []byte { return append(b, u.Body...) }
 
 // decodeBody decodes the body of one payload of type t.

@@ -28,11 +28,6 @@ func (t *TS) Type() PayloadType {
 	return PayloadTSi
 }
 
-const (
-	tsIPv4Len = 16
-	tsIPv6Len = 40
-)
-
 func decodeTS(pt PayloadType, body []byte) (*TS, error) {
 	r := reader(body)
 	var n uint8
