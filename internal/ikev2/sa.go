@@ -1,6 +1,7 @@
 package ikev2
 
 import (
+	"context"
 	"log/slog"
 	"net/netip"
 	"time"
@@ -33,11 +34,11 @@ func (s saState) String() string {
 	return "DEAD"
 }
 
-// SA is one IKE SA. Everything the handshake alone needs (DH private value,
+// IKESA is one IKE SA. Everything the handshake alone needs (DH private value,
 // nonces, the IKE_SA_INIT messages, SK_p keys) lives in *handshake and is
 // dropped once IKE_AUTH is done, so an established SA keeps only what it
 // uses: SPIs, addresses, the two SK ciphers, SK_d and its children.
-type SA struct {
+type IKESA struct {
 	spiI, spiR    uint64
 	role          ike.Role
 	state         saState
@@ -53,9 +54,14 @@ type SA struct {
 	keys          keymat
 	hs            *handshake
 	children      []*childSA
+	queue         []task
+	reasm         *Reassembly
+	reasmID       uint32
+	reasmResp     bool
 	peerID        ike.ID
+	childCfg      *ike.ChildConfig // initiator: the selector to negotiate
 	created       time.Time
-	log           *slog.Logger
+	log           saLog
 }
 
 // childSA is a pair of kernel SAs negotiated together.
@@ -70,24 +76,24 @@ type childSA struct {
 	integ         uint16
 }
 
-func (sa *SA) ourSPI() uint64 {
+func (sa *IKESA) ourSPI() uint64 {
 	if sa.role == ike.Initiator {
 		return sa.spiI
 	}
 	return sa.spiR
 }
 
-func (sa *SA) peerSPI() uint64 {
+func (sa *IKESA) peerSPI() uint64 {
 	if sa.role == ike.Initiator {
 		return sa.spiR
 	}
 	return sa.spiI
 }
 
-func (sa *SA) initiator() bool { return sa.role == ike.Initiator }
+func (sa *IKESA) initiator() bool { return sa.role == ike.Initiator }
 
 // child returns the child SA whose inbound or outbound SPI is spi.
-func (sa *SA) childBySPI(proto ike.Proto, spi uint32, inbound bool) *childSA {
+func (sa *IKESA) childBySPI(proto ike.Proto, spi uint32, inbound bool) *childSA {
 	for _, c := range sa.children {
 		if c.proto != proto {
 			continue
@@ -98,3 +104,23 @@ func (sa *SA) childBySPI(proto ike.Proto, spi uint32, inbound bool) *childSA {
 	}
 	return nil
 }
+
+// saLog logs with the SA's SPI and peer attached, without building a
+// logger per SA: the attributes are added only when the level is enabled.
+type saLog struct {
+	l    *slog.Logger
+	spi  uint64
+	peer netip.AddrPort
+}
+
+func (s saLog) log(level slog.Level, msg string, args ...any) {
+	if s.l == nil || !s.l.Enabled(context.Background(), level) {
+		return
+	}
+	args = append(args, "ike-sa", spiString(s.spi), "peer", s.peer)
+	s.l.Log(context.Background(), level, msg, args...)
+}
+
+func (s saLog) Debug(msg string, args ...any) { s.log(slog.LevelDebug, msg, args...) }
+func (s saLog) Info(msg string, args ...any)  { s.log(slog.LevelInfo, msg, args...) }
+func (s saLog) Error(msg string, args ...any) { s.log(slog.LevelError, msg, args...) }

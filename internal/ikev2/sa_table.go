@@ -10,7 +10,7 @@ import (
 // by the initiator's SPI and address so that a retransmitted IKE_SA_INIT
 // finds its SA instead of making a new one (RFC 7296 2.1).
 type saTable struct {
-	bySPI    map[uint64]*SA
+	bySPI    map[uint64]*IKESA
 	byInit   map[initKey]uint64
 	halfPeer map[netip.Addr]uint16
 	halfOpen int
@@ -23,15 +23,15 @@ type initKey struct {
 
 func newSATable() saTable {
 	return saTable{
-		bySPI:    map[uint64]*SA{},
+		bySPI:    map[uint64]*IKESA{},
 		byInit:   map[initKey]uint64{},
 		halfPeer: map[netip.Addr]uint16{},
 	}
 }
 
-func (t *saTable) get(spi uint64) *SA { return t.bySPI[spi] }
+func (t *saTable) get(spi uint64) *IKESA { return t.bySPI[spi] }
 
-func (t *saTable) add(sa *SA) {
+func (t *saTable) add(sa *IKESA) {
 	t.bySPI[sa.ourSPI()] = sa
 	if sa.role == ike.Responder {
 		t.byInit[initKey{sa.remote, sa.spiI}] = sa.spiR
@@ -39,7 +39,7 @@ func (t *saTable) add(sa *SA) {
 }
 
 // responderFor finds the SA a responder made for an IKE_SA_INIT.
-func (t *saTable) responderFor(peer netip.AddrPort, spiI uint64) *SA {
+func (t *saTable) responderFor(peer netip.AddrPort, spiI uint64) *IKESA {
 	if spi, ok := t.byInit[initKey{peer, spiI}]; ok {
 		return t.bySPI[spi]
 	}
@@ -47,7 +47,7 @@ func (t *saTable) responderFor(peer netip.AddrPort, spiI uint64) *SA {
 }
 
 // addHalfOpen counts sa as half-open.
-func (t *saTable) addHalfOpen(sa *SA) {
+func (t *saTable) addHalfOpen(sa *IKESA) {
 	if sa.halfOpen {
 		return
 	}
@@ -57,7 +57,7 @@ func (t *saTable) addHalfOpen(sa *SA) {
 }
 
 // doneHalfOpen stops counting sa as half-open.
-func (t *saTable) doneHalfOpen(sa *SA) {
+func (t *saTable) doneHalfOpen(sa *IKESA) {
 	if !sa.halfOpen {
 		return
 	}
@@ -71,7 +71,7 @@ func (t *saTable) doneHalfOpen(sa *SA) {
 	}
 }
 
-func (t *saTable) remove(sa *SA) {
+func (t *saTable) remove(sa *IKESA) {
 	t.doneHalfOpen(sa)
 	if t.bySPI[sa.ourSPI()] == sa {
 		delete(t.bySPI, sa.ourSPI())

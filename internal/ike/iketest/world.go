@@ -214,7 +214,9 @@ func DropN(n int, match func(ike.Packet) bool) Filter {
 func Duplicate(match func(ike.Packet) bool) Filter {
 	return func(p ike.Packet) []ike.Packet {
 		if match(p) {
-			return []ike.Packet{p, p}
+			q := p
+			q.Data = append([]byte(nil), p.Data...) // receivers decrypt in place
+			return []ike.Packet{p, q}
 		}
 		return []ike.Packet{p}
 	}

@@ -1,0 +1,268 @@
+package ikev2
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/netip"
+	"sort"
+	"time"
+
+	"github.com/racoon2go/iked/internal/ike"
+)
+
+// Options are what an Engine is built from. The daemon fills them; tests
+// use iketest.World nodes for Sched, Exec and Conn.
+type Options struct {
+	Config *ike.Config
+	Sched  ike.Scheduler
+	Exec   ike.Executor
+	Conn   ike.Conn
+	Kernel ike.Kernel
+	Policy ike.PolicyService // nil: ACQUIREs use the policy id as selector (-D 8)
+	Log    *slog.Logger
+	Rand   io.Reader // crypto/rand when nil
+	// LocalAddr picks our address toward a peer (the daemon asks the
+	// routing table); nil uses the unspecified address of the peer's family.
+	LocalAddr func(peer netip.Addr) netip.Addr
+	// DebugSPMIF is -D 8: the ACQUIRE's policy id is the selector index.
+	DebugSPMIF bool
+	// CookiePeriod is how often the cookie secret rotates (default 3 s).
+	CookiePeriod time.Duration
+	// HalfOpenLimit demands cookies once this many SAs are half-open
+	// (racoon2's IKED_MAX_HALF_OPEN_SA, 20); HalfOpenMax and
+	// HalfOpenPerPeer refuse new ones outright (defaults 1000 and 100).
+	HalfOpenLimit, HalfOpenMax, HalfOpenPerPeer int
+	// MaxPacket is the largest IKE datagram sent before fragmenting
+	// (RFC 7383), when the peer supports fragmentation (default 1280).
+	MaxPacket int
+}
+
+// Engine is the IKEv2 protocol engine. Every method must be called on the
+// event loop that owns it (ike.Loop); it starts no goroutine and no timer.
+type Engine struct {
+	o        Options
+	cfg      *ike.Config
+	log      *slog.Logger
+	rand     io.Reader
+	sas      saTable
+	cookies  cookieJar
+	stats    Counters
+	acquires map[uint32]uint64 // ACQUIRE seq -> our SPI of the SA it started
+	contact  map[string]bool   // remotes already sent INITIAL_CONTACT
+	msg      Message           // scratch for decoding
+	raw      []byte            // the datagram being handled
+	closing  bool
+}
+
+// New builds an engine.
+func New(o Options) (*Engine, error) {
+	if o.Config == nil || o.Sched == nil || o.Exec == nil || o.Conn == nil || o.Kernel == nil {
+		return nil, errors.New("ikev2: New: Config, Sched, Exec, Conn and Kernel are required")
+	}
+	if o.Log == nil {
+		o.Log = slog.New(slog.DiscardHandler)
+	}
+	if o.Rand == nil {
+		o.Rand = defaultRand
+	}
+	if o.CookiePeriod <= 0 {
+		o.CookiePeriod = 3 * time.Second
+	}
+	if o.HalfOpenLimit <= 0 {
+		o.HalfOpenLimit = 20
+	}
+	if o.HalfOpenMax <= 0 {
+		o.HalfOpenMax = 1000
+	}
+	if o.HalfOpenPerPeer <= 0 {
+		o.HalfOpenPerPeer = 100
+	}
+	if o.MaxPacket <= 0 {
+		o.MaxPacket = 1280
+	}
+	e := &Engine{
+		o:        o,
+		cfg:      o.Config,
+		log:      o.Log,
+		rand:     o.Rand,
+		sas:      newSATable(),
+		acquires: map[uint32]uint64{},
+		contact:  map[string]bool{},
+	}
+	e.cookies = cookieJar{period: o.CookiePeriod, rand: o.Rand}
+	return e, nil
+}
+
+// Stats returns a copy of the counters.
+func (e *Engine) Stats() Counters { return e.stats }
+
+// Len is the number of IKE SAs in the table (any state).
+func (e *Engine) Len() int { return e.sas.len() }
+
+func (e *Engine) now() time.Time { return e.o.Sched.Now() }
+
+// newSPI returns a random, non-zero SPI that is not in use.
+func (e *Engine) newSPI() (uint64, error) {
+	var b [8]byte
+	for {
+		if _, err := io.ReadFull(e.rand, b[:]); err != nil {
+			return 0, err
+		}
+		s := binary.BigEndian.Uint64(b[:])
+		if s != 0 && e.sas.get(s) == nil {
+			return s, nil
+		}
+	}
+}
+
+func (e *Engine) random(n int) ([]byte, error) {
+	b := make([]byte, n)
+	_, err := io.ReadFull(e.rand, b)
+	return b, err
+}
+
+// send transmits pkts to the SA's peer, copies times over.
+func (e *Engine) sendTo(local, remote netip.AddrPort, pkts [][]byte, copies int) {
+	for range copies {
+		for _, p := range pkts {
+			e.stats.Sent++
+			if err := e.o.Conn.Send(ike.Packet{Local: local, Remote: remote, Data: p}); err != nil {
+				e.log.Debug("send failed", "peer", remote, "err", err)
+			}
+		}
+	}
+}
+
+// HandleTimer runs a fired timer. Timers carry our SPI and are looked up
+// again, so one whose SA is gone or has moved on does nothing.
+func (e *Engine) HandleTimer(k ike.TimerKey) {
+	if k.Kind == timerCookie {
+		return
+	}
+	sa := e.sas.get(k.SPI)
+	if sa == nil {
+		return
+	}
+	switch k.Kind {
+	case timerRetransmit:
+		e.retransmit(sa, k.Arg)
+	case timerNegoLimit:
+		if sa.state < stateEstablished {
+			sa.log.Info("negotiation time limit reached", "state", sa.state)
+			e.destroy(sa, "negotiation timed out")
+		}
+	case timerHalfOpen:
+		if sa.state < stateEstablished && sa.role == ike.Responder {
+			e.destroy(sa, "half-open SA expired")
+		}
+	case timerDPD:
+		e.liveness(sa)
+	case timerLifetime:
+		if sa.state == stateEstablished {
+			sa.log.Info("IKE SA lifetime expired")
+			e.deleteIKE(sa)
+		}
+	}
+}
+
+// retransmit sends a request again, or gives the SA up after
+// max_retry_to_send retransmissions (racoon2 3.3).
+func (e *Engine) retransmit(sa *IKESA, seq uint32) {
+	r := sa.mgr.bySeq(seq)
+	if r == nil {
+		return // answered
+	}
+	rt := sa.peer.Retransmit
+	if r.sends > rt.MaxRetry {
+		sa.log.Info("no response, giving up", "message-id", r.id, "transmissions", r.sends)
+		e.destroy(sa, "peer not responding")
+		return
+	}
+	r.sends++
+	e.stats.Retransmits++
+	sa.log.Debug("retransmit", "message-id", r.id, "transmission", r.sends)
+	e.sendTo(sa.local, sa.remote, r.pkts, rt.Copies())
+	e.o.Sched.Schedule(retransmitAt(e.now(), rt, r.sends), ike.TimerKey{Kind: timerRetransmit, Arg: r.seq, SPI: sa.ourSPI()})
+}
+
+// destroy removes an SA and its children from the table and the kernel.
+func (e *Engine) destroy(sa *IKESA, why string) {
+	if sa.state == stateDead {
+		return
+	}
+	if sa.state < stateEstablished {
+		e.stats.Failed++
+		e.acquireFailed(sa)
+	} else {
+		e.stats.Deleted++
+	}
+	sa.log.Info("IKE SA removed", "reason", why, "state", sa.state)
+	for _, c := range sa.children {
+		e.removeChild(sa, c)
+	}
+	sa.children = nil
+	sa.state = stateDead
+	if sa.hs != nil {
+		sa.hs.zero()
+		sa.hs = nil
+	}
+	sa.keys.zero()
+	e.sas.remove(sa)
+}
+
+func (e *Engine) acquireFailed(sa *IKESA) {
+	for seq, spi := range e.acquires {
+		if spi == sa.ourSPI() {
+			delete(e.acquires, seq)
+		}
+	}
+}
+
+// Shutdown sends a Delete for every established IKE SA (best effort, no
+// retransmission: the daemon is going away) and removes every SA and child
+// from the kernel.
+func (e *Engine) Shutdown() {
+	e.closing = true
+	for _, sa := range e.sortedSAs() {
+		if sa.state == stateEstablished {
+			e.sendDeleteNow(sa)
+		}
+		e.destroy(sa, "shutdown")
+	}
+}
+
+func (e *Engine) sortedSAs() []*IKESA {
+	out := make([]*IKESA, 0, e.sas.len())
+	for _, sa := range e.sas.bySPI {
+		out = append(out, sa)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		return out[i].created.Before(out[j].created) || (out[i].created.Equal(out[j].created) && out[i].ourSPI() < out[j].ourSPI())
+	})
+	return out
+}
+
+// Status writes the SIGUSR1 dump: counters, then one line per IKE SA and
+// one per child.
+func (e *Engine) Status(w io.Writer) {
+	fmt.Fprintf(w, "ikev2: %d IKE SAs, %d half-open\n", e.sas.len(), e.sas.halfOpen)
+	e.stats.write(w)
+	for _, sa := range e.sortedSAs() {
+		name := "-"
+		if sa.peer != nil && sa.peer.Name != "" {
+			name = sa.peer.Name
+		}
+		fmt.Fprintf(w, "ike-sa %016x:%016x %s %s remote %s local %s peer %s age %s\n",
+			sa.spiI, sa.spiR, sa.role, sa.state, name, sa.local, sa.remote, e.now().Sub(sa.created).Truncate(time.Second))
+		for _, c := range sa.children {
+			sel := "-"
+			if c.cfg != nil {
+				sel = c.cfg.Selector
+			}
+			fmt.Fprintf(w, "  child %v %s in %08x out %08x selector %s\n", c.proto, c.mode, c.inSPI, c.outSPI, sel)
+		}
+	}
+}
