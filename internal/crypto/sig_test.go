@@ -139,7 +139,10 @@ func TestECDSARFC4754(t *testing.T) {
 		},
 	} {
 		t.Run(v.name, func(t *testing.T) {
-			pub := &ecdsa.PublicKey{Curve: v.curve, X: new(big.Int).SetBytes(hx(t, v.gwx)), Y: new(big.Int).SetBytes(hx(t, v.gwy))}
+			pub, err := ecdsa.ParseUncompressedPublicKey(v.curve, append(append([]byte{4}, hx(t, v.gwx)...), hx(t, v.gwy)...))
+			if err != nil {
+				t.Fatal(err)
+			}
 			data := append(hx(t, v.r), hx(t, v.s)...)
 			payload := hx(t, v.pay)
 			// The RFC prints the Auth Method as "0009 0000", one octet later
@@ -155,7 +158,10 @@ func TestECDSARFC4754(t *testing.T) {
 				t.Fatalf("wrong message: %v", err)
 			}
 			// The static key signs too, verified with the published public key.
-			priv := &ecdsa.PrivateKey{PublicKey: *pub, D: new(big.Int).SetBytes(hx(t, v.w))}
+			priv, err := ecdsa.ParseRawPrivateKey(v.curve, hx(t, v.w))
+			if err != nil || !priv.PublicKey.Equal(pub) {
+				t.Fatalf("private key w does not match g^w: %v", err)
+			}
 			sig, err := SignAUTH(v.m, priv, []byte("abc"), SignOptions{})
 			if err != nil {
 				t.Fatal(err)
