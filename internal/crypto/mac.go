@@ -17,6 +17,7 @@ type cbcMAC struct {
 	x     [aes.BlockSize]byte // chaining value
 	buf   [aes.BlockSize]byte // last, possibly partial, block
 	n     int                 // bytes in buf
+	last  [aes.BlockSize]byte // scratch of Sum, here so that it stays off the heap per call
 }
 
 var _ hash.Hash = (*cbcMAC)(nil)
@@ -86,7 +87,8 @@ func (m *cbcMAC) Write(p []byte) (int, error) {
 }
 
 func (m *cbcMAC) Sum(b []byte) []byte {
-	var last [aes.BlockSize]byte
+	last := &m.last
+	*last = [aes.BlockSize]byte{}
 	copy(last[:], m.buf[:m.n])
 	if m.n == aes.BlockSize {
 		subtle.XORBytes(last[:], last[:], m.kFull[:])

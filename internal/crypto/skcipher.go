@@ -192,26 +192,38 @@ func (c *counterIV) next(dst []byte) {
 	binary.BigEndian.PutUint64(dst, uint64(*c))
 }
 
-// ctrXOR XORs src with the AES-CTR key stream starting at the counter block
-// ctr (incremented as a 32-bit big-endian counter in its last 4 bytes) into
-// dst, without allocating.
-func ctrXOR(b cipher.Block, ctr *[aes.BlockSize]byte, dst, src []byte) {
-	var ks [aes.BlockSize]byte
+// ctrStream is the state of one AES-CTR pass, kept in the cipher object so
+// that the blocks handed to cipher.Block do not escape per call.
+type ctrStream struct {
+	ctr, ks [aes.BlockSize]byte
+}
+
+// start sets the counter block to nonce (12 bytes) || 32-bit counter c.
+func (s *ctrStream) start(nonce []byte, c uint32) {
+	copy(s.ctr[:12], nonce)
+	binary.BigEndian.PutUint32(s.ctr[12:], c)
+}
+
+// xor XORs src with the key stream into dst, incrementing the last 32 bits
+// of the counter block per block (RFC 3686 4, NIST SP 800-38D inc32).
+func (s *ctrStream) xor(b cipher.Block, dst, src []byte) {
 	for len(src) > 0 {
-		b.Encrypt(ks[:], ctr[:])
-		n := subtle.XORBytes(dst, src, ks[:])
+		b.Encrypt(s.ks[:], s.ctr[:])
+		n := subtle.XORBytes(dst, src, s.ks[:])
 		dst, src = dst[n:], src[n:]
-		binary.BigEndian.PutUint32(ctr[12:], binary.BigEndian.Uint32(ctr[12:])+1)
+		binary.BigEndian.PutUint32(s.ctr[12:], binary.BigEndian.Uint32(s.ctr[12:])+1)
 	}
+	clear(s.ks[:])
 }
 
 // ctrSK is AES-CTR (RFC 3686 counter block, RFC 5930 for IKEv2) plus a
 // separate integrity transform.
 type ctrSK struct {
 	b     cipher.Block
-	nonce [4]byte
+	nonce [12]byte // nonce || IV
 	integ *Integ
 	ctr   counterIV
+	st    ctrStream
 }
 
 func newCTRSK(t Transform, key, salt []byte, integ *Integ, rnd io.Reader) (*ctrSK, error) {
@@ -220,7 +232,7 @@ func newCTRSK(t Transform, key, salt []byte, integ *Integ, rnd io.Reader) (*ctrS
 		return nil, err
 	}
 	c := &ctrSK{b: b, integ: integ}
-	copy(c.nonce[:], salt)
+	copy(c.nonce[:4], salt)
 	if c.ctr, err = newCounterIV(rnd); err != nil {
 		return nil, err
 	}
@@ -232,11 +244,9 @@ func (c *ctrSK) BlockSize() int { return 1 }
 func (c *ctrSK) ICVSize() int   { return c.integ.ICVSize() }
 
 func (c *ctrSK) xor(msg []byte, iv []byte, ct, end int) {
-	var blk [aes.BlockSize]byte
-	copy(blk[:4], c.nonce[:])
-	copy(blk[4:12], iv)
-	blk[15] = 1
-	ctrXOR(c.b, &blk, msg[ct:end], msg[ct:end])
+	copy(c.nonce[4:], iv)
+	c.st.start(c.nonce[:], 1) // RFC 3686 4: the block counter starts at 1
+	c.st.xor(c.b, msg[ct:end], msg[ct:end])
 }
 
 func (c *ctrSK) Seal(msg []byte, aadLen int) error {
@@ -271,6 +281,7 @@ type aeadSK struct {
 	nonce [12]byte // salt || IV
 	ctr   counterIV
 	tmp   []byte // scratch for the truncated ICV, reused
+	st    ctrStream
 }
 
 func newAEADSK(id EncrID, t Transform, key, salt []byte, rnd io.Reader) (*aeadSK, error) {
@@ -333,20 +344,16 @@ func (c *aeadSK) Open(msg []byte, aadLen int) ([]byte, error) {
 	// learn the full tag, compare its prefix, and only then decrypt msg.
 	n := end - ct
 	tmp := c.scratch(n)[:n]
-	var j [aes.BlockSize]byte
-	copy(j[:12], c.nonce[:])
-	j[15] = 2 // inc32(J0), GCM's first counter block for data
-	ctrXOR(c.b, &j, tmp, msg[ct:end])
+	c.st.start(c.nonce[:], 2) // inc32(J0), GCM's first counter block for data
+	c.st.xor(c.b, tmp, msg[ct:end])
 	full := c.aead.Seal(tmp[:0], c.nonce[:], tmp, msg[:aadLen])
 	ok := subtle.ConstantTimeCompare(full[n:n+c.icv], msg[end:]) == 1
 	clear(full)
 	if !ok {
 		return nil, ErrIntegrity
 	}
-	j = [aes.BlockSize]byte{}
-	copy(j[:12], c.nonce[:])
-	j[15] = 2
-	ctrXOR(c.b, &j, msg[ct:end], msg[ct:end])
+	c.st.start(c.nonce[:], 2)
+	c.st.xor(c.b, msg[ct:end], msg[ct:end])
 	return msg[ct:end], nil
 }
 
