@@ -6,12 +6,12 @@ import "strconv"
 type AlgClass uint8
 
 const (
-	ClassEncryption AlgClass = iota + 1 // ciphers and AEADs (kmp_enc_alg, esp_enc_alg)
-	ClassIntegrity                      // MACs (IKEv2 kmp_hash_alg, kmp_prf_alg, esp/ah_auth_alg)
-	ClassHash                           // hashes (IKEv1 kmp_hash_alg)
-	ClassCompression                    // ipcomp_alg
-	ClassDHGroup                        // kmp_dh_group
-	ClassAuthMethod                     // kmp_auth_method
+	ClassEncryption  AlgClass = iota + 1 // ciphers and AEADs (kmp_enc_alg, esp_enc_alg)
+	ClassIntegrity                       // MACs (IKEv2 kmp_hash_alg, kmp_prf_alg, esp/ah_auth_alg)
+	ClassHash                            // hashes (IKEv1 kmp_hash_alg)
+	ClassCompression                     // ipcomp_alg
+	ClassDHGroup                         // kmp_dh_group
+	ClassAuthMethod                      // kmp_auth_method
 )
 
 var classNames = [...]string{"", "encryption", "integrity", "hash", "compression", "DH group", "authentication method"}

@@ -1,6 +1,5 @@
 package conf
 
-
 // builder turns the generic tree into the typed Config (racoon2's
 // cfsetup.c "fix" step), reporting what it cannot read.
 type builder struct {

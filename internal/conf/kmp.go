@@ -49,8 +49,8 @@ var unimplemented = map[KMP]map[string]string{
 		"peers_kmp_port": "", "verify_pubkey": "", "send_cert": "", "send_cert_req": "",
 		"support_proxy": "", "proposal_check": "", "kmp_sa_lifetime_byte": "",
 		"ipsec_sa_nego_time_limit": " (kmp_sa_nego_time_limit bounds IKEv2 negotiations)",
-		"initial_contact": " (INITIAL_CONTACT is sent on the first IKE SA with each remote)",
-		"dpd": " (IKEv2 liveness checks use dpd_delay)", "dpd_retry": "", "dpd_maxfail": "",
+		"initial_contact":          " (INITIAL_CONTACT is sent on the first IKE SA with each remote)",
+		"dpd":                      " (IKEv2 liveness checks use dpd_delay)", "dpd_retry": "", "dpd_maxfail": "",
 		"use_coa": "", "mobility_role": "",
 	},
 }

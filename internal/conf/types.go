@@ -170,18 +170,18 @@ func (s ScriptType) String() string { return scriptNames[s] }
 type Request uint16
 
 const (
-	ReqIP4DNS    Request = 0x01
-	ReqIP6DNS    Request = 0x02
-	ReqIP4DHCP   Request = 0x04
-	ReqIP6DHCP   Request = 0x08
-	ReqAppVer    Request = 0x10
-	ReqMIP6Home  Request = 0x20
-	ReqIP4       Request = 0x40
-	ReqIP6       Request = 0x80
-	ReqDNS               = ReqIP4DNS | ReqIP6DNS
-	ReqDHCP              = ReqIP4DHCP | ReqIP6DHCP
-	ReqIP                = ReqIP4 | ReqIP6
-	requestAll           = 0xff
+	ReqIP4DNS   Request = 0x01
+	ReqIP6DNS   Request = 0x02
+	ReqIP4DHCP  Request = 0x04
+	ReqIP6DHCP  Request = 0x08
+	ReqAppVer   Request = 0x10
+	ReqMIP6Home Request = 0x20
+	ReqIP4      Request = 0x40
+	ReqIP6      Request = 0x80
+	ReqDNS              = ReqIP4DNS | ReqIP6DNS
+	ReqDHCP             = ReqIP4DHCP | ReqIP6DHCP
+	ReqIP               = ReqIP4 | ReqIP6
+	requestAll          = 0xff
 )
 
 // Provide is the responder side of the configuration payload.
@@ -504,7 +504,7 @@ type Interface struct {
 	SpmdAddrs         []Address
 	SpmdPassword      string // file path
 	SpmdPasswordPos   Pos
-	ApplicationBypass Bool   // Unset behaves as On
+	ApplicationBypass Bool // Unset behaves as On
 }
 
 // Resolver is the resolver section (spmd only).

@@ -2,8 +2,8 @@ package conf
 
 import (
 	"net"
-	"slices"
 	"net/netip"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
