@@ -177,11 +177,12 @@ func (e *Engine) respondChild(sa *IKESA, m *Message) []Payload {
 // is added.
 func (e *Engine) installChild(sa *IKESA, c *childSA) error {
 	hs := sa.hs
-	eI, aI, eR, aR, err := childKeys(sa.keys.prf, sa.keys.d(), hs.nonceI, hs.nonceR, c.encr, c.integ)
+	keys, err := childKeys(sa.keys.prf, sa.keys.d(), hs.nonceI, hs.nonceR, c.encr, c.integ)
 	if err != nil {
 		return err
 	}
-	defer func() { clear(eI); clear(aI); clear(eR); clear(aR) }()
+	defer keys.Zero()
+	eI, aI, eR, aR := keys.EncrI, keys.IntegI, keys.EncrR, keys.IntegR
 	inE, inA, outE, outA := eR, aR, eI, aI
 	if !sa.initiator() {
 		inE, inA, outE, outA = eI, aI, eR, aR

@@ -46,7 +46,6 @@ type IKESA struct {
 	natLocal      bool // we are behind a NAT
 	natRemote     bool // the peer is behind a NAT
 	fragOK        bool // peer sent IKEV2_FRAGMENTATION_SUPPORTED
-	initialSent   bool
 	local, remote netip.AddrPort
 	peer          *ike.PeerConfig
 	suite         suite
@@ -71,7 +70,6 @@ type childSA struct {
 	mode          ike.Mode
 	inSPI, outSPI uint32
 	installed     bool
-	tsLocal       ike.Selector // Src is our side
 	encr          ike.EncrAlg
 	integ         uint16
 }

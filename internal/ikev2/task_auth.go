@@ -123,7 +123,7 @@ func (e *Engine) verifyPeer(sa *IKESA, id *ID, auth *Auth, msg, nonce, skp []byt
 	octets := signedOctets(sa.suite.prf, msg, nonce, skp, id)
 	switch sa.peer.Auth {
 	case ike.AuthPSK:
-		if auth.Method != AuthSharedKeyMIC || !authEqual(auth.Data, pskAuth(sa.suite.prf, sa.peer.PSK, octets)) {
+		if auth.Method != AuthSharedKeyMIC || !pskVerify(sa.suite.prf, sa.peer.PSK, octets, auth.Data) {
 			sa.log.Info("peer AUTH does not verify", "method", auth.Method)
 			return false
 		}

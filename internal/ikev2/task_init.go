@@ -69,7 +69,7 @@ func (e *Engine) genDH(sa *IKESA, then func()) {
 		return func() {
 			if !e.alive(sa, spi) {
 				if k != nil {
-					k.zero()
+					k.Zero()
 				}
 				return
 			}
@@ -79,7 +79,7 @@ func (e *Engine) genDH(sa *IKESA, then func()) {
 				return
 			}
 			if sa.hs.dh != nil {
-				sa.hs.dh.zero()
+				sa.hs.dh.Zero()
 			}
 			sa.hs.dh = k
 			then()
@@ -142,7 +142,7 @@ func (*initTask) build(e *Engine, sa *IKESA) ([]Payload, error) {
 		pl = append(pl, notify(NotifyCookie, hs.cookie)) // first (RFC 7296 2.6)
 	}
 	pl = append(pl, toSAPayload(ikeProposals(&sa.peer.Proposal)),
-		&KE{Group: hs.group, Data: hs.dh.public()},
+		&KE{Group: hs.group, Data: hs.dh.PublicValue()},
 		&Nonce{Data: hs.nonceI})
 	if sa.peer.NATTraversal {
 		pl = append(pl, natPayloads(sa.spiI, 0, sa.local, sa.remote)...)
@@ -236,7 +236,7 @@ func (e *Engine) deriveKeys(sa *IKESA, peerKE []byte, then func()) {
 	dh, s, ni, nr := hs.dh, sa.suite, hs.nonceI, hs.nonceR
 	spi, spiI, spiR, initiator := sa.ourSPI(), sa.spiI, sa.spiR, sa.initiator()
 	e.o.Exec.Go(func() func() {
-		shared, err := dh.shared(peerKE)
+		shared, err := dh.SharedSecret(peerKE)
 		var k ikeKeys
 		if err == nil {
 			k, err = deriveIKE(s, ni, nr, shared, spiI, spiR, initiator)
@@ -253,7 +253,7 @@ func (e *Engine) deriveKeys(sa *IKESA, peerKE []byte, then func()) {
 			}
 			sa.keys = k.km
 			sa.hs.skPi, sa.hs.skPr = k.skPi, k.skPr
-			sa.hs.dh.zero()
+			sa.hs.dh.Zero()
 			sa.hs.dh = nil
 			then()
 		}
@@ -332,7 +332,7 @@ func (e *Engine) respondInit(p ike.Packet, h *Header) {
 	peerKE := bytes.Clone(ke.Data)
 	chosenSA := toSAPayload([]prop{chosen})
 	e.genDH(sa, func() {
-		pub := sa.hs.dh.public()
+		pub := sa.hs.dh.PublicValue()
 		e.deriveKeys(sa, peerKE, func() {
 			pl := []Payload{chosenSA, &KE{Group: s.dh, Data: pub}, &Nonce{Data: sa.hs.nonceR}}
 			if peer.NATTraversal {
