@@ -143,3 +143,7 @@ func status(e *Engine) string {
 }
 
 func hasLine(s, sub string) bool { return strings.Contains(s, sub) }
+
+func netipAP(a netip.Addr) netip.AddrPort { return netip.AddrPortFrom(a, 500) }
+func netipPfx(s string) netip.Prefix      { return netip.MustParsePrefix(s) }
+func netipAddr(s string) netip.Addr       { return netip.MustParseAddr(s) }

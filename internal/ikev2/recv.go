@@ -1,6 +1,7 @@
 package ikev2
 
 import (
+	"encoding/binary"
 	"errors"
 
 	"github.com/racoon2go/iked/internal/ike"
@@ -89,7 +90,26 @@ func (e *Engine) decode(sa *IKESA, p ike.Packet, h *Header) *Message {
 		return nil
 	}
 	e.afterAuthenticated(sa, p)
+	e.noteWindow(sa, m)
 	return m
+}
+
+// maxWindow caps the send window a peer may grant us.
+const maxWindow = 32
+
+// noteWindow honours SET_WINDOW_SIZE (RFC 7296 2.3): the peer can take
+// that many requests from us at once. We announce none, so ours stays 1.
+func (e *Engine) noteWindow(sa *IKESA, m *Message) {
+	n := m.Notify(NotifySetWindowSize)
+	if n == nil || len(n.Data) != 4 {
+		return
+	}
+	w := binary.BigEndian.Uint32(n.Data)
+	if w < 1 {
+		return
+	}
+	sa.mgr.window = min(w, maxWindow)
+	sa.log.Debug("peer window size", "window", sa.mgr.window)
 }
 
 // reassemble adds an authenticated fragment (RFC 7383 2.6).
@@ -119,6 +139,7 @@ func (e *Engine) reassemble(sa *IKESA, m *Message, p ike.Packet, h *Header) *Mes
 		return nil
 	}
 	m.Payloads = ps
+	e.noteWindow(sa, m)
 	return m
 }
 

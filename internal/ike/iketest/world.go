@@ -80,7 +80,9 @@ func (n *Node) Send(p ike.Packet) error {
 		p.Local = netip.AddrPortFrom(n.Addr, p.Local.Port())
 	}
 	n.Sent++
-	n.w.Log = append(n.w.Log, p)
+	logged := p
+	logged.Data = append([]byte(nil), p.Data...) // receivers decrypt in place
+	n.w.Log = append(n.w.Log, logged)
 	out := []ike.Packet{p}
 	for _, f := range n.w.filters {
 		var next []ike.Packet
