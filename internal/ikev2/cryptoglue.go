@@ -102,18 +102,21 @@ func deriveIKE(s suite, ni, nr, shared []byte, spiI, spiR uint64, initiator bool
 	k.km.prf = s.prf
 	k.skPi = append([]byte(nil), keys.SKpi...)
 	k.skPr = append([]byte(nil), keys.SKpr...)
-	ci, err := newSK(s.encr, s.integ, keys.SKei, keys.SKai)
-	if err != nil {
+	k.km.encr, k.km.integ = s.encr, s.integ
+	ki, kr := &k.km.keyOut, &k.km.keyIn
+	if !initiator {
+		ki, kr = kr, ki
+	}
+	if !ki.set(keys.SKei, keys.SKai) || !kr.set(keys.SKer, keys.SKar) {
+		return k, errors.New("ikev2: key too long")
+	}
+	// Build both ciphers once now: it checks the keys, and the handshake
+	// uses them right away.
+	if _, err := k.km.cipherIn(); err != nil {
 		return k, err
 	}
-	cr, err := newSK(s.encr, s.integ, keys.SKer, keys.SKar)
-	if err != nil {
+	if _, err := k.km.cipherOut(); err != nil {
 		return k, err
-	}
-	if initiator {
-		k.km.out, k.km.in = ci, cr
-	} else {
-		k.km.out, k.km.in = cr, ci
 	}
 	return k, nil
 }

@@ -166,6 +166,7 @@ func (e *Engine) HandleTimer(k ike.TimerKey) {
 			e.deleteIKE(sa)
 		}
 	}
+	e.idle(sa)
 }
 
 // retransmit sends a request again, or gives the SA up after

@@ -321,7 +321,8 @@ func authResponse(t *testing.T, p *pair) *Message {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if err := m.Open(d, only(t, p.a).keys.in); err != nil {
+			in, _ := only(t, p.a).keys.cipherIn()
+			if err := m.Open(d, in); err != nil {
 				t.Fatal(err)
 			}
 			return m

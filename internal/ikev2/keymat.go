@@ -3,24 +3,78 @@ package ikev2
 import (
 	"crypto/sha1"
 	"encoding/binary"
+	"github.com/racoon2go/iked/internal/ike"
 	"net/netip"
 )
 
-// keymat holds the keys an established IKE SA keeps (RFC 7296 2.14): SK_d
-// in a fixed array (no separate allocation) and the two SK ciphers.
+// keymat holds the keys an established IKE SA keeps (RFC 7296 2.14), in
+// fixed arrays: SK_d and the raw SK_e/SK_a of both directions. The SK
+// ciphers are built from them when a message is protected or opened and
+// dropped when the SA is idle (release): an expanded AES-GCM key costs
+// about 1.3 KiB, more than the rest of an established SA together.
 type keymat struct {
 	skD    [64]byte
 	skDLen uint8
 	prf    uint16
-	in     SKCipher // protects what the peer sends
-	out    SKCipher // protects what we send
+	encr   ike.EncrAlg
+	integ  uint16
+	keyIn  dirKeys // protects what the peer sends
+	keyOut dirKeys // protects what we send
+	in     SKCipher
+	out    SKCipher
+}
+
+// dirKeys are one direction's SK_e (salt included) and SK_a.
+type dirKeys struct {
+	e    [36]byte
+	a    [64]byte
+	eLen uint8
+	aLen uint8
+}
+
+func (d *dirKeys) set(e, a []byte) bool {
+	if len(e) > len(d.e) || len(a) > len(d.a) {
+		return false
+	}
+	d.eLen, d.aLen = uint8(copy(d.e[:], e)), uint8(copy(d.a[:], a))
+	return true
 }
 
 func (k *keymat) d() []byte { return k.skD[:k.skDLen] }
 
+// cipherIn returns the cipher for what the peer sends, making it if needed.
+func (k *keymat) cipherIn() (SKCipher, error) {
+	if k.in == nil {
+		c, err := newSK(k.encr, k.integ, k.keyIn.e[:k.keyIn.eLen], k.keyIn.a[:k.keyIn.aLen])
+		if err != nil {
+			return nil, err
+		}
+		k.in = c
+	}
+	return k.in, nil
+}
+
+// cipherOut returns the cipher for what we send. A cipher made anew starts
+// its AEAD IV counter at a random 64-bit value (internal/crypto), so IVs
+// stay unique with overwhelming probability across rebuilds.
+func (k *keymat) cipherOut() (SKCipher, error) {
+	if k.out == nil {
+		c, err := newSK(k.encr, k.integ, k.keyOut.e[:k.keyOut.eLen], k.keyOut.a[:k.keyOut.aLen])
+		if err != nil {
+			return nil, err
+		}
+		k.out = c
+	}
+	return k.out, nil
+}
+
+// release drops the expanded ciphers of an idle SA.
+func (k *keymat) release() { k.in, k.out = nil, nil }
+
+func (k *keymat) ready() bool { return k.keyIn.eLen > 0 }
+
 func (k *keymat) zero() {
-	clear(k.skD[:])
-	k.in, k.out = nil, nil
+	*k = keymat{}
 }
 
 // handshake holds what only IKE_SA_INIT and IKE_AUTH need; it is dropped

@@ -50,6 +50,15 @@ func (e *Engine) HandlePacket(p ike.Packet) {
 	} else {
 		e.handleRequest(sa, p, &h)
 	}
+	e.idle(sa)
+}
+
+// idle drops the expanded SK ciphers of an established SA after a message
+// was handled (see keymat).
+func (e *Engine) idle(sa *IKESA) {
+	if sa.state >= stateEstablished {
+		sa.keys.release()
+	}
 }
 
 func peerSPIOf(sa *IKESA, h *Header) uint64 {
@@ -73,14 +82,19 @@ func (e *Engine) decode(sa *IKESA, p ike.Packet, h *Header) *Message {
 		return m
 	}
 	enc := m.Encrypted()
-	if enc == nil || sa.keys.in == nil {
+	if enc == nil || !sa.keys.ready() {
+		e.stats.DropMalformed++
+		return nil
+	}
+	in, err := sa.keys.cipherIn()
+	if err != nil {
 		e.stats.DropMalformed++
 		return nil
 	}
 	if enc.Fragment {
-		return e.reassemble(sa, m, p, h)
+		return e.reassemble(sa, m, p, h, in)
 	}
-	if err := m.Open(p.Data, sa.keys.in); err != nil {
+	if err := m.Open(p.Data, in); err != nil {
 		if errors.Is(err, ErrIntegrity) || errors.Is(err, ErrBadPadding) {
 			e.stats.DropIntegrity++
 		} else {
@@ -113,9 +127,9 @@ func (e *Engine) noteWindow(sa *IKESA, m *Message) {
 }
 
 // reassemble adds an authenticated fragment (RFC 7383 2.6).
-func (e *Engine) reassemble(sa *IKESA, m *Message, p ike.Packet, h *Header) *Message {
+func (e *Engine) reassemble(sa *IKESA, m *Message, p ike.Packet, h *Header, in SKCipher) *Message {
 	enc := m.Encrypted()
-	plain, err := m.OpenSK(p.Data, sa.keys.in)
+	plain, err := m.OpenSK(p.Data, in)
 	if err != nil {
 		e.stats.DropIntegrity++
 		return nil
@@ -265,11 +279,15 @@ func (e *Engine) encode(sa *IKESA, x ExchangeType, id uint32, resp bool, pl []Pa
 		b, err := m.Append(nil)
 		return [][]byte{b}, err
 	}
-	b, err := AppendEncrypted(nil, &h, pl, sa.keys.out, e.rand)
+	out, err := sa.keys.cipherOut()
+	if err != nil {
+		return nil, err
+	}
+	b, err := AppendEncrypted(nil, &h, pl, out, e.rand)
 	if err == nil && len(b) <= e.o.MaxPacket || !sa.fragOK {
 		return [][]byte{b}, err
 	}
-	return SealFragments(h, pl, e.o.MaxPacket, sa.keys.out, e.rand)
+	return SealFragments(h, pl, e.o.MaxPacket, out, e.rand)
 }
 
 // kick sends queued requests while the peer's window has room.
