@@ -17,6 +17,9 @@ type SKCipher interface {
 	Open(msg []byte, aadLen int) ([]byte, error) // returns the padded plaintext, in place
 }
 
+// BlockSize is the cipher block size for CBC and 1 for AEADs, which have no
+// alignment requirement (RFC 5282 3).
+//
 // The encoders fill the IV with bytes from the caller's random source before
 // calling Seal; an implementation may use them or overwrite them (for
 // example with a counter for an AEAD). For SKF the AAD also covers the
