@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/hex"
+	"flag"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -95,8 +96,9 @@ func TestGoldenRoundTrip(t *testing.T) {
 	}
 }
 
-func ikeSAs(t *testing.T, gs []golden) [][]*Message {
+func ikeSAs(t *testing.T, gs []golden) ([][]*Message, [][]string) {
 	var sas [][]*Message
+	var names [][]string
 	var spis []uint64
 	for _, g := range gs {
 		m, err := ParseMessage(append([]byte(nil), g.data...))
@@ -107,17 +109,19 @@ func ikeSAs(t *testing.T, gs []golden) [][]*Message {
 		if i < 0 {
 			spis = append(spis, m.SPIi)
 			sas = append(sas, nil)
+			names = append(names, nil)
 			i = len(sas) - 1
 		}
 		sas[i] = append(sas[i], m)
+		names[i] = append(names[i], g.name)
 	}
-	return sas
+	return sas, names
 }
 
 // The IKE_SA_INIT pair of the first SA: SPIs, both proposals, the choice and
 // the notifications strongSwan sends (see ../shared/spec/interop-notes.md).
 func TestGoldenIKESAInit(t *testing.T) {
-	sas := ikeSAs(t, loadGolden(t))
+	sas, _ := ikeSAs(t, loadGolden(t))
 	if len(sas) != 2 {
 		t.Fatalf("%d IKE SAs in the captures", len(sas))
 	}
@@ -187,8 +191,9 @@ func TestGoldenIKESAInit(t *testing.T) {
 // INFORMATIONAL messages open with the keys charon logged, and their inner
 // payloads pass the rules.
 func TestGoldenOpen(t *testing.T) {
-	sas := ikeSAs(t, loadGolden(t))
+	sas, names := ikeSAs(t, loadGolden(t))
 	keys := goldenKeys(t)
+	var summary []string
 	if len(keys) != len(sas) {
 		t.Fatalf("%d key sets for %d SAs", len(keys), len(sas))
 	}
@@ -203,7 +208,11 @@ func TestGoldenOpen(t *testing.T) {
 		var frags Reassembly
 		opened := 0
 		want := len(msgs) - 2 - countFragments(msgs) + countMessages(msgs)
-		for _, m := range msgs[2:] {
+		for i, m := range msgs {
+			if i < 2 {
+				summary = append(summary, names[n][i]+": "+m.String())
+				continue
+			}
 			c := ci
 			if !m.IsInitiator() {
 				c = cr
@@ -221,6 +230,7 @@ func TestGoldenOpen(t *testing.T) {
 				if err != nil {
 					t.Fatalf("SA %d fragment %d/%d: %v", n, e.Number, e.Total, err)
 				}
+				summary = append(summary, names[n][i]+": "+m.String())
 				done, err := frags.Add(e, plain)
 				if err != nil || !done {
 					continue
@@ -233,6 +243,7 @@ func TestGoldenOpen(t *testing.T) {
 				t.Fatalf("SA %d %v mid %d: %v", n, m.Exchange, m.MessageID, err)
 			}
 			opened++
+			summary = append(summary, names[n][i]+": "+m.String())
 			if err := m.Check(); err != nil {
 				t.Errorf("SA %d %v response=%v: %v", n, m.Exchange, m.IsResponse(), err)
 			}
@@ -261,6 +272,29 @@ func TestGoldenOpen(t *testing.T) {
 		if opened != want {
 			t.Errorf("SA %d: opened %d messages", n, opened)
 		}
+	}
+	checkGoldenText(t, "summary.txt", strings.Join(summary, "\n")+"\n")
+}
+
+var update = flag.Bool("update", false, "rewrite golden text files under testdata")
+
+// checkGoldenText compares got with a golden text file, or rewrites it
+// with -update.
+func checkGoldenText(t *testing.T, name, got string) {
+	t.Helper()
+	path := filepath.Join(goldenDir, name)
+	if *update {
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -update)", err)
+	}
+	if string(want) != got {
+		t.Errorf("%s differs (go test -update rewrites it):\n got:\n%s\nwant:\n%s", name, got, want)
 	}
 }
 

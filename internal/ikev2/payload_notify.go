@@ -76,3 +76,28 @@ func NewDelete(proto ProtocolID, spis ...[]byte) *Delete {
 	}
 	return d
 }
+
+// HashAlgorithms returns the hash algorithm IDs of a
+// SIGNATURE_HASH_ALGORITHMS notification (RFC 7427 4), or false if the data
+// is not a list of 2-byte values.
+func (n *Notify) HashAlgorithms() ([]uint16, bool) {
+	if n.NotifyType != NotifySignatureHashAlgorithms || len(n.Data)%2 != 0 {
+		return nil, false
+	}
+	out := make([]uint16, 0, len(n.Data)/2)
+	for r := reader(n.Data); !r.empty(); {
+		var v uint16
+		r.u16(&v)
+		out = append(out, v)
+	}
+	return out, true
+}
+
+// KEGroup returns the group an INVALID_KE_PAYLOAD notification asks for
+// (RFC 7296 1.2, 3.10.1).
+func (n *Notify) KEGroup() (uint16, bool) {
+	if n.NotifyType != NotifyInvalidKEPayload || len(n.Data) != 2 {
+		return 0, false
+	}
+	return uint16(n.Data[0])<<8 | uint16(n.Data[1]), true
+}

@@ -116,7 +116,7 @@ func AppendEncrypted(b []byte, h *Header, inner []Payload, c SKCipher, rnd io.Re
 	}
 	b = appendPadICV(b, len(b)-plainStart, c)
 	if len(b)-skStart > maxPayloadLen {
-		return b[:start], &DecodeError{Payload: PayloadSK, Offset: skStart - start, Reason: "SK payload too long; fragment it"}
+		return b[:start], errors.New("ikev2: encode: SK payload of " + itoa(len(b)-skStart) + " bytes is too long; fragment it")
 	}
 	b[skStart] = byte(first)
 	putU16(b[skStart+2:], uint16(len(b)-skStart))
