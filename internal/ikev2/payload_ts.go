@@ -37,6 +37,9 @@ func decodeTS(pt PayloadType, body []byte) (*TS, error) {
 	if n == 0 {
 		return nil, reason("no traffic selectors")
 	}
+	if int(n)*4 > len(r) { // each selector has at least its 4-byte header
+		return nil, reason(itoa(int(n)) + " traffic selectors in " + itoa(len(r)) + " bytes")
+	}
 	ts := &TS{Responder: pt == PayloadTSr, Selectors: make([]TrafficSelector, n)}
 	for i := range ts.Selectors {
 		var typ, proto uint8

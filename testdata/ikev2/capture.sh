@@ -18,7 +18,8 @@
 # in-kernel-apt: strongswan-charon strongswan-swanctl libstrongswan-standard-plugins tshark
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-testbed=${TESTBED:-$here/../../../../shared/testbed}
+# The test bed sits next to the repository (../shared, as in the Makefile).
+testbed=${TESTBED:-$here/../../../shared/testbed}
 [[ -x $testbed/in-kernel ]] || testbed=/work/shared/testbed
 
 if [[ ${IN_KERNEL:-} != 1 ]]; then
