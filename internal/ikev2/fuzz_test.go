@@ -96,9 +96,16 @@ func FuzzOpenSK(f *testing.F) {
 		}
 		f.Add(frags[0], uint8(i))
 	}
+	f.Add([]byte{byte(PayloadN), 0, 0, 0, 8, 0, 0, 0x40, 1, 3}, uint8(0x80))
 	f.Fuzz(func(t *testing.T, data []byte, which uint8) {
 		cs := fuzzCiphers()
-		c := cs[int(which)%len(cs)]
+		c := cs[int(which&0x7f)%len(cs)]
+		if which&0x80 != 0 {
+			// Treat data as a first payload type and a padded plaintext,
+			// and seal it properly, so that fuzzing reaches the padding
+			// check and the inner decoder.
+			data = sealRaw(c, data)
+		}
 		m, err := ParseMessage(data)
 		if err != nil || m.Encrypted() == nil {
 			return
@@ -121,4 +128,33 @@ func FuzzOpenSK(f *testing.F) {
 		_ = m.Check()
 		reencode(t, m)
 	})
+}
+
+// sealRaw builds an IKE_AUTH message whose SK payload holds plain[1:] (zero
+// extended to the block size) as its padded plaintext, first inner payload
+// plain[0], sealed with c.
+func sealRaw(c SKCipher, plain []byte) []byte {
+	first := PayloadNone
+	if len(plain) > 0 {
+		first, plain = PayloadType(plain[0]), plain[1:]
+	}
+	for len(plain) == 0 || len(plain)%c.BlockSize() != 0 {
+		plain = append(plain, 0)
+	}
+	h := authHeader()
+	h.NextPayload = PayloadSK
+	b := appendHeader(nil, &h)
+	b = append(b, byte(first), 0, 0, 0)
+	b = append(b, make([]byte, c.IVSize())...)
+	b = append(b, plain...)
+	b = append(b, make([]byte, c.ICVSize())...)
+	if len(b)-HeaderLen > maxPayloadLen {
+		return nil
+	}
+	putU16(b[HeaderLen+2:], uint16(len(b)-HeaderLen))
+	putU32(b[24:], uint32(len(b)))
+	if err := c.Seal(b, HeaderLen+genericHeaderLen); err != nil {
+		panic(err)
+	}
+	return b
 }
