@@ -154,6 +154,11 @@ func AppendPayloads(b []byte, ps []Payload) ([]byte, PayloadType, error) {
 				flags = flagCritical
 			}
 		}
+		if v, ok := p.(interface{ validate() error }); ok {
+			if err := v.validate(); err != nil {
+				return b, PayloadNone, err
+			}
+		}
 		start := len(b)
 		b = append(b, byte(next), flags, 0, 0)
 		b = p.appendBody(b)

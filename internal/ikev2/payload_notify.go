@@ -61,17 +61,20 @@ func (d *Delete) appendBody(b []byte) []byte {
 	return append(b, d.SPIs...)
 }
 
-// SPI returns the i-th SPI.
+// SPI returns the i-th SPI, 0 <= i < NumSPIs.
 func (d *Delete) SPI(i int) []byte {
 	n := int(d.SPISize)
 	return d.SPIs[i*n : (i+1)*n : (i+1)*n]
 }
 
-// NewDelete builds a Delete payload for SPIs of one size.
+// NewDelete builds a Delete payload for SPIs that all have the size of the
+// first (encoding fails otherwise). Use no SPIs for the IKE SA itself.
 func NewDelete(proto ProtocolID, spis ...[]byte) *Delete {
 	d := &Delete{Protocol: proto, NumSPIs: uint16(len(spis))}
+	if len(spis) > 0 {
+		d.SPISize = uint8(len(spis[0]))
+	}
 	for _, s := range spis {
-		d.SPISize = uint8(len(s))
 		d.SPIs = append(d.SPIs, s...)
 	}
 	return d

@@ -114,3 +114,31 @@ func TestPayloadHelpers(t *testing.T) {
 		t.Errorf("ID body % x", b)
 	}
 }
+
+// Payloads whose counts or lengths do not fit their fields fail to encode.
+func TestEncodeValidation(t *testing.T) {
+	bad := map[string]Payload{
+		"SA without proposals":   &SA{},
+		"notify SPI of 256":      &Notify{SPI: make([]byte, 256)},
+		"delete size mismatch":   NewDelete(ProtoESP, []byte{1, 2, 3, 4}, []byte{1, 2}),
+		"CP attribute type 2^15": &CP{Attrs: []CfgAttr{{Type: 0x8000}}},
+		"IPv6 in an IPv4 selector": &TS{Selectors: []TrafficSelector{{TSType: TSIPv4AddrRange,
+			Start: netip.MustParseAddr("::1"), End: netip.MustParseAddr("::1")}}},
+		"no selectors": &TS{},
+	}
+	for name, p := range bad {
+		if _, _, err := AppendPayloads(nil, []Payload{p}); err == nil {
+			t.Errorf("%s: encoded", name)
+		}
+	}
+	m := &Message{Header: authHeader(), Payloads: []Payload{bad["no selectors"]}}
+	if b, err := m.Append([]byte{7}); err == nil || len(b) != 1 {
+		t.Errorf("Append after a failure: %v, %d bytes", err, len(b))
+	}
+	// An IPv4-mapped address still encodes as IPv4.
+	ts := &TS{Selectors: []TrafficSelector{{TSType: TSIPv4AddrRange,
+		Start: netip.MustParseAddr("::ffff:10.0.0.1"), End: netip.MustParseAddr("10.0.0.2")}}}
+	if _, _, err := AppendPayloads(nil, []Payload{ts}); err != nil {
+		t.Error(err)
+	}
+}
