@@ -38,6 +38,11 @@ func (e *NotifyError) Error() string {
 	return s
 }
 
+// Payload returns the Notify payload that reports e to the peer.
+func (e *NotifyError) Payload() *Notify {
+	return &Notify{NotifyType: e.Type, Data: e.Data}
+}
+
 // AsNotify returns the notification err calls for: a *NotifyError in its
 // chain as is, and any *DecodeError as INVALID_SYNTAX (RFC 7296 2.21.2:
 // syntax errors in authenticated messages). It returns nil for other errors.

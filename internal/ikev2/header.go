@@ -46,6 +46,7 @@ func HeaderView(b []byte) (RawHeader, bool) {
 	return RawHeader(b[:HeaderLen]), true
 }
 
+// Accessors for the fields of the IKE header (RFC 7296 3.1).
 func (h RawHeader) SPIi() uint64             { return binary.BigEndian.Uint64(h[0:]) }
 func (h RawHeader) SPIr() uint64             { return binary.BigEndian.Uint64(h[8:]) }
 func (h RawHeader) NextPayload() PayloadType { return PayloadType(h[16]) }

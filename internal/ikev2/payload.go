@@ -1,5 +1,7 @@
 package ikev2
 
+import "errors"
+
 // Payload is one decoded payload. The concrete types are the pointer types
 // in payload_*.go (*SA, *KE, *ID, *Cert, *CertReq, *Auth, *Nonce, *Notify,
 // *Delete, *VendorID, *TS, *CP, *EAP, *Encrypted and *Unknown).
@@ -144,7 +146,7 @@ func AppendPayloads(b []byte, ps []Payload) ([]byte, PayloadType, error) {
 		switch q := p.(type) {
 		case *Encrypted:
 			if i+1 != len(ps) {
-				return b, PayloadNone, &DecodeError{Payload: q.Type(), Reason: "encrypted payload must be last"}
+				return b, PayloadNone, errors.New("ikev2: encode: " + q.Type().String() + " payload must be last")
 			}
 			next = q.Inner
 		case *Unknown:
@@ -152,12 +154,17 @@ func AppendPayloads(b []byte, ps []Payload) ([]byte, PayloadType, error) {
 				flags = flagCritical
 			}
 		}
+		if v, ok := p.(interface{ validate() error }); ok {
+			if err := v.validate(); err != nil {
+				return b, PayloadNone, err
+			}
+		}
 		start := len(b)
 		b = append(b, byte(next), flags, 0, 0)
 		b = p.appendBody(b)
 		n := len(b) - start
 		if n > maxPayloadLen {
-			return b, PayloadNone, &DecodeError{Payload: p.Type(), Offset: start, Reason: "payload too long to encode"}
+			return b, PayloadNone, errors.New("ikev2: encode: " + p.Type().String() + " payload of " + itoa(n) + " bytes is too long")
 		}
 		putU16(b[start+2:], uint16(n))
 	}

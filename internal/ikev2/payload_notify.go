@@ -61,18 +61,46 @@ func (d *Delete) appendBody(b []byte) []byte {
 	return append(b, d.SPIs...)
 }
 
-// SPI returns the i-th SPI.
+// SPI returns the i-th SPI, 0 <= i < NumSPIs.
 func (d *Delete) SPI(i int) []byte {
 	n := int(d.SPISize)
 	return d.SPIs[i*n : (i+1)*n : (i+1)*n]
 }
 
-// NewDelete builds a Delete payload for SPIs of one size.
+// NewDelete builds a Delete payload for SPIs that all have the size of the
+// first (encoding fails otherwise). Use no SPIs for the IKE SA itself.
 func NewDelete(proto ProtocolID, spis ...[]byte) *Delete {
 	d := &Delete{Protocol: proto, NumSPIs: uint16(len(spis))}
+	if len(spis) > 0 {
+		d.SPISize = uint8(len(spis[0]))
+	}
 	for _, s := range spis {
-		d.SPISize = uint8(len(s))
 		d.SPIs = append(d.SPIs, s...)
 	}
 	return d
+}
+
+// HashAlgorithms returns the hash algorithm IDs of a
+// SIGNATURE_HASH_ALGORITHMS notification (RFC 7427 4), or false if the data
+// is not a list of 2-byte values.
+func (n *Notify) HashAlgorithms() ([]uint16, bool) {
+	if n.NotifyType != NotifySignatureHashAlgorithms || len(n.Data)%2 != 0 {
+		return nil, false
+	}
+	out := make([]uint16, 0, len(n.Data)/2)
+	for r := reader(n.Data); !r.empty(); {
+		var v uint16
+		r.u16(&v)
+		out = append(out, v)
+	}
+	return out, true
+}
+
+// KEGroup returns the group an INVALID_KE_PAYLOAD notification asks for
+// (RFC 7296 1.2, 3.10.1).
+func (n *Notify) KEGroup() (uint16, bool) {
+	if n.NotifyType != NotifyInvalidKEPayload || len(n.Data) != 2 {
+		return 0, false
+	}
+	return uint16(n.Data[0])<<8 | uint16(n.Data[1]), true
 }

@@ -52,6 +52,11 @@ func decodeID(t PayloadType, body []byte) (*ID, error) {
 	return id, nil
 }
 
+// AppendBody appends the payload body without its generic header: ID Type,
+// RESERVED and data, which is what the AUTH computation signs
+// (RestOfInitIDPayload and RestOfRespIDPayload, RFC 7296 2.15).
+func (i *ID) AppendBody(b []byte) []byte { return i.appendBody(b) }
+
 func (i *ID) appendBody(b []byte) []byte {
 	return append(append(b, byte(i.IDType), 0, 0, 0), i.Data...)
 }

@@ -1,6 +1,9 @@
 package ikev2
 
-import "net/netip"
+import (
+	"errors"
+	"net/netip"
+)
 
 // TS is a Traffic Selector payload, TSi or TSr (RFC 7296 3.13).
 type TS struct {
@@ -36,6 +39,9 @@ func decodeTS(pt PayloadType, body []byte) (*TS, error) {
 	}
 	if n == 0 {
 		return nil, reason("no traffic selectors")
+	}
+	if int(n)*4 > len(r) { // each selector has at least its 4-byte header
+		return nil, reason(itoa(int(n)) + " traffic selectors in " + itoa(len(r)) + " bytes")
 	}
 	ts := &TS{Responder: pt == PayloadTSr, Selectors: make([]TrafficSelector, n)}
 	for i := range ts.Selectors {
@@ -89,6 +95,28 @@ func (s *TrafficSelector) decodeRange(length int, sel []byte) error {
 	return nil
 }
 
+// validate checks what appendBody cannot encode: addresses of the wrong
+// family for their selector type.
+func (t *TS) validate() error {
+	for i := range t.Selectors {
+		s := &t.Selectors[i]
+		switch s.TSType {
+		case TSIPv4AddrRange:
+			if !s.Start.Unmap().Is4() || !s.End.Unmap().Is4() {
+				return errors.New("ikev2: encode: selector " + itoa(i+1) + ": TS_IPV4_ADDR_RANGE needs IPv4 addresses")
+			}
+		case TSIPv6AddrRange:
+			if !s.Start.Is6() || !s.End.Is6() {
+				return errors.New("ikev2: encode: selector " + itoa(i+1) + ": TS_IPV6_ADDR_RANGE needs IPv6 addresses")
+			}
+		}
+	}
+	if len(t.Selectors) == 0 || len(t.Selectors) > 255 {
+		return errors.New("ikev2: encode: " + itoa(len(t.Selectors)) + " traffic selectors")
+	}
+	return nil
+}
+
 func (t *TS) appendBody(b []byte) []byte {
 	b = append(b, byte(len(t.Selectors)), 0, 0, 0)
 	for i := range t.Selectors {
@@ -105,7 +133,7 @@ func (s *TrafficSelector) append(b []byte) []byte {
 		b = appendU16(b, s.StartPort)
 		b = appendU16(b, s.EndPort)
 		if s.TSType == TSIPv4AddrRange {
-			a, e := s.Start.As4(), s.End.As4()
+			a, e := s.Start.Unmap().As4(), s.End.Unmap().As4()
 			b = append(append(b, a[:]...), e[:]...)
 		} else {
 			a, e := s.Start.As16(), s.End.As16()
@@ -119,8 +147,8 @@ func (s *TrafficSelector) append(b []byte) []byte {
 	return b
 }
 
-// NewTrafficSelector builds an IPv4 or IPv6 range selector from a prefix, a protocol and
-// a port range (0-65535 for any port).
+// NewTrafficSelector builds an IPv4 or IPv6 range selector from a valid
+// prefix, a protocol and a port range (0-65535 for any port).
 func NewTrafficSelector(p netip.Prefix, proto uint8, startPort, endPort uint16) TrafficSelector {
 	p = p.Masked()
 	s := TrafficSelector{Protocol: proto, StartPort: startPort, EndPort: endPort, Start: p.Addr()}

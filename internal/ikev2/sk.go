@@ -17,6 +17,9 @@ type SKCipher interface {
 	Open(msg []byte, aadLen int) ([]byte, error) // returns the padded plaintext, in place
 }
 
+// BlockSize is the cipher block size for CBC and 1 for AEADs, which have no
+// alignment requirement (RFC 5282 3).
+//
 // The encoders fill the IV with bytes from the caller's random source before
 // calling Seal; an implementation may use them or overwrite them (for
 // example with a counter for an AEAD). For SKF the AAD also covers the
@@ -113,7 +116,7 @@ func AppendEncrypted(b []byte, h *Header, inner []Payload, c SKCipher, rnd io.Re
 	}
 	b = appendPadICV(b, len(b)-plainStart, c)
 	if len(b)-skStart > maxPayloadLen {
-		return b[:start], &DecodeError{Payload: PayloadSK, Offset: skStart - start, Reason: "SK payload too long; fragment it"}
+		return b[:start], errors.New("ikev2: encode: SK payload of " + itoa(len(b)-skStart) + " bytes is too long; fragment it")
 	}
 	b[skStart] = byte(first)
 	putU16(b[skStart+2:], uint16(len(b)-skStart))
