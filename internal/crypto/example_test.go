@@ -31,7 +31,7 @@ func Example() {
 	// The initiator seals with SK_ei; the responder opens with the same key.
 	send, _ := crypto.NewSKCipher(uint16(crypto.EncrAESGCM16), 256, 0, keys.SKei, nil)
 	recv, _ := crypto.NewSKCipher(uint16(crypto.EncrAESGCM16), 256, 0, keys.SKei, nil)
-	const aad = 28 + 4 // IKE header + SK payload header
+	const aad = 28 + 4                         // IKE header + SK payload header
 	plain := []byte("IDi|AUTH|SA|TSi|TSr\x00") // payloads || pad length 0
 	msg := make([]byte, aad+send.IVSize()+len(plain)+send.ICVSize())
 	copy(msg[aad+send.IVSize():], plain)
