@@ -16,10 +16,10 @@ type IKESAKeys struct {
 }
 
 // String hides the key material.
-func (*IKESAKeys) String() string { return "[redacted]" }
+func (*IKESAKeys) String() string { return redacted }
 
 // LogValue hides the key material from slog.
-func (*IKESAKeys) LogValue() slog.Value { return slog.StringValue("[redacted]") }
+func (*IKESAKeys) LogValue() slog.Value { return slog.StringValue(redacted) }
 
 // Zero erases every key.
 func (k *IKESAKeys) Zero() {
@@ -113,10 +113,10 @@ type ChildKeys struct {
 }
 
 // String hides the key material.
-func (*ChildKeys) String() string { return "[redacted]" }
+func (*ChildKeys) String() string { return redacted }
 
 // LogValue hides the key material from slog.
-func (*ChildKeys) LogValue() slog.Value { return slog.StringValue("[redacted]") }
+func (*ChildKeys) LogValue() slog.Value { return slog.StringValue(redacted) }
 
 // Zero erases every key.
 func (k *ChildKeys) Zero() {

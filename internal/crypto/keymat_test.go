@@ -181,3 +181,26 @@ func TestSharedKeyAUTH(t *testing.T) {
 		t.Fatalf("short AUTH: %v", err)
 	}
 }
+
+// TestRedacted: nothing holding a secret prints its bytes.
+func TestRedacted(t *testing.T) {
+	var vals []any
+	for _, id := range []DHID{DHMODP1024, DHECP256, DHCurve25519} {
+		g, _ := NewDH(uint16(id))
+		k, _ := g.GenerateKey(bytes.NewReader(bytes.Repeat([]byte{0x42}, 200)))
+		vals = append(vals, k)
+	}
+	for _, c := range skConfigs {
+		vals = append(vals, c.new(t))
+	}
+	g, _ := NewInteg(IntegHMACSHA196, seq(0x42, 20))
+	vals = append(vals, g, &ChildKeys{EncrI: seq(0x42, 16)})
+	for _, v := range vals {
+		var sb strings.Builder
+		slog.New(slog.NewTextHandler(&sb, nil)).Info("x", "v", v)
+		if s := fmt.Sprintf("%v %+v %s", v, v, sb.String()); strings.Contains(s, "42 42") || strings.Contains(s, "4242") ||
+			!strings.Contains(s, "[redacted]") || strings.Contains(s, "66") {
+			t.Errorf("%T printed %q", v, s)
+		}
+	}
+}

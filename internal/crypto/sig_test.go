@@ -264,6 +264,10 @@ func TestSignatureRoundTrip(t *testing.T) {
 	}
 	// SHA-1 under method 14 verifies only when announced.
 	data, _ := SignAUTH(AuthDigitalSignature, testRSA, octets, SignOptions{Hash: HashSHA1})
+	// RFC 7427 B.1: the Authentication Data starts with 0f 300d...0500.
+	if want := hx(t, "0f300d06092a864886f70d0101050500"); !bytes.HasPrefix(data, want) || len(data) != len(want)+256 {
+		t.Fatalf("method 14 data %x does not follow RFC 7427 B.1", data[:20])
+	}
 	if err := VerifyAUTH(AuthDigitalSignature, testRSA.Public(), data, octets, []HashAlgorithm{HashSHA1}); err != nil {
 		t.Fatal(err)
 	}
