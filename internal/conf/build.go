@@ -12,10 +12,10 @@ type builder struct {
 	once map[string]Pos
 	free []seenList
 
-	deferring bool      // a missing ${VAR} may still be defined later
-	missed    bool      // the section being built used such a variable
-	main      *Report   // the Load's report; rep points to scratch while building
-	scratch   Report    // diagnostics of the section being built
+	deferring bool    // a missing ${VAR} may still be defined later
+	missed    bool    // the section being built used such a variable
+	main      *Report // the Load's report; rep points to scratch while building
+	scratch   Report  // diagnostics of the section being built
 	pending   []pendingSection
 	junk      KMPConf  // target of directives a duplicate rule drops
 	curs      []cursor // scratch for elements

@@ -90,7 +90,9 @@ func newLexer(file string, src []byte, rep *Report) *lexer {
 	return &lexer{src: string(src), file: file, line: 1, rep: rep}
 }
 
-func (l *lexer) pos() Pos { return Pos{File: l.file, Line: int32(l.line), Col: int32(l.off - l.bol + 1)} }
+func (l *lexer) pos() Pos {
+	return Pos{File: l.file, Line: int32(l.line), Col: int32(l.off - l.bol + 1)}
+}
 
 func (l *lexer) newline() {
 	l.line++
