@@ -168,7 +168,7 @@ func TestNATTMarkerAndKeepalive(t *testing.T) {
 		t.Fatalf("bound %v, want the IKE and NAT-T sockets", b)
 	}
 	c := dial(t, netip.AddrPortFrom(lo, natt))
-	c.Write([]byte{0xff})                             // keepalive
+	c.Write([]byte{0xff}) // keepalive
 	// ESP (SPI 0x01020304) is not ours. With UDP_ENCAP the kernel takes it
 	// and answers ICMP unreachable (no SA), so send it from another socket.
 	dial(t, netip.AddrPortFrom(lo, natt)).Write(append([]byte{1, 2, 3, 4}, ikeMsg(9)...))
