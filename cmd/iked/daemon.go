@@ -185,7 +185,9 @@ func (d *iked) transportConfig(cfg *config) transport.Config {
 		Addrs:  cfg.Listen,
 		Port:   d.o.port,
 		Family: fam,
-		NATT:   cfg.NATT,
+		// NAT-T floats from 500 to 4500 (RFC 3947); with another -p port
+		// only the configured ports are bound.
+		NATT:   cfg.NATT && orDefault(d.o.port, ike.PortIKE) == ike.PortIKE,
 		Bypass: d.kernel != nil,
 		Log:    d.log,
 		Deliver: func(p ike.Packet) {
