@@ -2,6 +2,7 @@ package main
 
 import (
 	"errors"
+	"fmt"
 	"net/netip"
 )
 
@@ -18,5 +19,8 @@ type config struct {
 // loadConfig reads path. On failure, problems holds every error and
 // warning, one per line, for the log; it may hold warnings on success too.
 func loadConfig(path string, debug int) (cfg *config, problems string, err error) {
-	return nil, "", errors.New(path + ": the configuration reader (internal/conf) is not built in yet")
+	return nil, "", fmt.Errorf("%s: %w", path, errNoConfReader)
 }
+
+// errNoConfReader goes away when internal/conf is merged.
+var errNoConfReader = errors.New("the configuration reader (internal/conf) is not built in yet")
