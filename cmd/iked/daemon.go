@@ -77,7 +77,8 @@ type iked struct {
 	tr     *transport.Transport
 	kernel ike.Kernel
 	policy ike.PolicyService
-	closer []io.Closer // spmd client, pcap
+	spmd   io.Closer   // the spmd client
+	closer []io.Closer // pcap
 	pid    *daemon.Pidfile
 	kernWG chan struct{}
 }
@@ -129,12 +130,9 @@ func (a *app) start(o *options) (_ *iked, err error) {
 		if d.kernel, err = a.b.kernel(o.kernel, d.log); err != nil {
 			return nil, err
 		}
-		ps, c, err := a.b.policy(cfg, d.log)
-		if err != nil {
+		if d.policy, d.spmd, err = a.b.policy(cfg, d.log); err != nil {
 			return nil, fmt.Errorf("spmd: %w", err)
 		}
-		d.policy = ps
-		d.closer = append(d.closer, c)
 	}
 	if o.pcapFile != "" {
 		if a.b.pcap == nil {
@@ -333,12 +331,31 @@ func (d *iked) reload() {
 			d.log.Error("sockets not updated", "err", err)
 		}
 	}
+	d.reconnectSpmd()
 	if err := d.buildEngines(); err != nil {
 		d.log.Error("engines not rebuilt; IKE is idle until the next reload", "err", err)
 		d.loop.Call(func() { d.disp.SetEngines(nil) })
 		return
 	}
 	d.log.Info("configuration reloaded", "sockets", len(d.tr.Bound()), "engines", len(d.disp.Engines()))
+}
+
+// reconnectSpmd connects to spmd again on SIGHUP, as the manual promises:
+// this is how iked finds a restarted spmd.
+func (d *iked) reconnectSpmd() {
+	if d.kernel == nil { // -D 8
+		return
+	}
+	if d.spmd != nil {
+		d.spmd.Close()
+	}
+	var err error
+	if d.policy, d.spmd, err = d.b.policy(d.cfg, d.log); err != nil {
+		d.policy, d.spmd = nil, nil
+		d.log.Error("cannot reconnect to spmd; selectors cannot be resolved until the next SIGHUP", "err", err)
+		return
+	}
+	d.log.Info("reconnected to spmd")
 }
 
 // status is SIGUSR1: a dump of the engines and counters, to the log.
@@ -371,6 +388,9 @@ func (d *iked) close() {
 		if d.kernWG != nil {
 			<-d.kernWG
 		}
+	}
+	if d.spmd != nil {
+		d.spmd.Close()
 	}
 	for _, c := range d.closer {
 		if c != nil {

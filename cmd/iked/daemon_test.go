@@ -77,15 +77,15 @@ func ikev2Header(tag byte) []byte {
 
 // harness runs the daemon in this process with fake backends.
 type harness struct {
-	sigs    chan os.Signal
-	log     *lockedBuffer
-	kernel  *iketest.Kernel
-	policy  *fakePolicy
-	mu      sync.Mutex
-	engines []*daemontest.Engine
-	loadErr error
-	exit    chan int
-	port    uint16
+	sigs     chan os.Signal
+	log      *lockedBuffer
+	kernel   *iketest.Kernel
+	policies []*fakePolicy
+	mu       sync.Mutex
+	engines  []*daemontest.Engine
+	loadErr  error
+	exit     chan int
+	port     uint16
 }
 
 func (h *harness) engine(i int) *daemontest.Engine {
@@ -103,7 +103,7 @@ func (h *harness) nEngines() int {
 func startHarness(t *testing.T, hang bool, extra ...string) *harness {
 	t.Helper()
 	h := &harness{sigs: make(chan os.Signal, 1), log: &lockedBuffer{}, kernel: iketest.NewKernel(0x100),
-		policy: &fakePolicy{}, exit: make(chan int, 1), port: freeUDPPort(t)}
+		exit: make(chan int, 1), port: freeUDPPort(t)}
 	sa := &ike.SA{Src: netip.MustParseAddr("192.0.2.1"), Dst: netip.MustParseAddr("192.0.2.2"), Proto: ike.ProtoESP, SPI: 0x2000}
 	h.kernel.AddSA(sa)
 	b := backends{
@@ -116,7 +116,13 @@ func startHarness(t *testing.T, hang bool, extra ...string) *harness {
 			return &config{Listen: []netip.AddrPort{netip.MustParseAddrPort("127.0.0.1:0")}}, "test.conf:9:1: warning: w\n", nil
 		},
 		kernel: func(name string, _ *slog.Logger) (ike.Kernel, error) { return h.kernel, nil },
-		policy: func(*config, *slog.Logger) (ike.PolicyService, io.Closer, error) { return h.policy, h.policy, nil },
+		policy: func(*config, *slog.Logger) (ike.PolicyService, io.Closer, error) {
+			p := &fakePolicy{}
+			h.mu.Lock()
+			h.policies = append(h.policies, p)
+			h.mu.Unlock()
+			return p, p, nil
+		},
 		engines: func(cfg *config, env ike.Env) ([]ike.Engine, error) {
 			e := &daemontest.Engine{V: 2, Env: env, HangShutdown: hang,
 				SAs: []ike.SAID{{Src: sa.Src, Dst: sa.Dst, Proto: sa.Proto, SPI: sa.SPI}}}
@@ -196,6 +202,13 @@ func TestInProcessLifecycle(t *testing.T) {
 	if h.kernel.Count() != 0 {
 		t.Fatalf("kernel SAs left after SIGHUP: %d", h.kernel.Count())
 	}
+	// The manual: a restarted spmd is found again by SIGHUP.
+	h.log.waitFor(t, "reconnected to spmd")
+	h.mu.Lock()
+	if len(h.policies) != 2 || !h.policies[0].closed {
+		t.Errorf("spmd connections %d, first closed: %v", len(h.policies), h.policies[0].closed)
+	}
+	h.mu.Unlock()
 	if h.nEngines() != 2 {
 		t.Fatalf("engines built: %d, want 2", h.nEngines())
 	}
@@ -218,7 +231,7 @@ func TestInProcessLifecycle(t *testing.T) {
 	if _, _, _, _, n := h.engine(1).Snapshot(); n != 1 {
 		t.Fatalf("engine shut down %d times", n)
 	}
-	if !h.policy.closed {
+	if !h.policies[1].closed {
 		t.Error("spmd connection not closed")
 	}
 	for _, s := range []string{"[NOTICE]: received SIGTERM; exiting", "IKE SAs torn down", "iked exiting"} {
