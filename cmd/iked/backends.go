@@ -15,7 +15,7 @@ import (
 // reader, the kernel interfaces, the spmd client, packet capture and the
 // IKE engines. Tests replace them.
 type backends struct {
-	load    func(path string, debug int) (*config, string, error)
+	load    func(path string, trace io.Writer) (*config, string, error)
 	kernel  func(name string, log *slog.Logger) (ike.Kernel, error)
 	policy  func(cfg *config, log *slog.Logger) (ike.PolicyService, io.Closer, error)
 	pcap    func(path string) (io.Closer, error)

@@ -118,7 +118,7 @@ func (a *app) start(o *options) (_ *iked, err error) {
 	d.log.Info("iked starting", "version", version.Version, "config", o.configFile, "debug", o.debug)
 	syscall.Umask(0o022)
 
-	cfg, problems, err := a.b.load(o.configFile, o.debug)
+	cfg, problems, err := a.b.load(o.configFile, d.configTrace())
 	d.logProblems(problems)
 	if err != nil {
 		return nil, fmt.Errorf("failed reading configuration: %w", err)
@@ -186,11 +186,37 @@ func (d *iked) transportConfig(cfg *config) transport.Config {
 		// NAT-T floats from 500 to 4500 (RFC 3947); with another -p port
 		// only the configured ports are bound.
 		NATT:   cfg.NATT && orDefault(d.o.port, ike.PortIKE) == ike.PortIKE,
-		Bypass: d.kernel != nil,
+		Bypass: cfg.Bypass && d.kernel != nil,
 		Log:    d.log,
 		Deliver: func(p ike.Packet) {
 			d.loop.Post(func() { d.disp.Packet(p) })
 		},
+	}
+}
+
+// configTrace is where the parser trace goes with -D 0x4: the log, at
+// debug level, one message per line.
+func (d *iked) configTrace() io.Writer {
+	if d.o.debug&debugConfig == 0 {
+		return nil
+	}
+	return &lineLogger{log: d.log}
+}
+
+type lineLogger struct {
+	log *slog.Logger
+	buf []byte
+}
+
+func (l *lineLogger) Write(p []byte) (int, error) {
+	l.buf = append(l.buf, p...)
+	for {
+		i := bytes.IndexByte(l.buf, '\n')
+		if i < 0 {
+			return len(p), nil
+		}
+		l.log.Debug("config: " + string(l.buf[:i]))
+		l.buf = l.buf[i+1:]
 	}
 }
 
@@ -321,7 +347,7 @@ func (d *iked) reload() {
 	if err := d.logs.Reopen(); err != nil {
 		d.log.Error("cannot reopen the log file", "err", err)
 	}
-	cfg, problems, err := d.b.load(d.o.configFile, d.o.debug)
+	cfg, problems, err := d.b.load(d.o.configFile, d.configTrace())
 	d.logProblems(problems)
 	if err != nil {
 		d.log.Error("new configuration rejected; keeping the old one", "err", err)

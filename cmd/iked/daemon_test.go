@@ -107,7 +107,7 @@ func startHarness(t *testing.T, hang bool, extra ...string) *harness {
 	sa := &ike.SA{Src: netip.MustParseAddr("192.0.2.1"), Dst: netip.MustParseAddr("192.0.2.2"), Proto: ike.ProtoESP, SPI: 0x2000}
 	h.kernel.AddSA(sa)
 	b := backends{
-		load: func(path string, debug int) (*config, string, error) {
+		load: func(path string, _ io.Writer) (*config, string, error) {
 			h.mu.Lock()
 			defer h.mu.Unlock()
 			if h.loadErr != nil {
@@ -263,7 +263,7 @@ func TestInProcessStartFailures(t *testing.T) {
 		args []string
 		want string
 	}{
-		{"bad config", backends{load: func(string, int) (*config, string, error) {
+		{"bad config", backends{load: func(string, io.Writer) (*config, string, error) {
 			return nil, "x.conf:1:1: error: bad\n", errors.New("1 error")
 		}}, nil, "iked: failed reading configuration: 1 error"},
 		{"no kernel", backends{load: okConfig, kernel: openKernel}, nil, "use -D 8"},
@@ -288,6 +288,6 @@ func TestInProcessStartFailures(t *testing.T) {
 	}
 }
 
-func okConfig(string, int) (*config, string, error) {
+func okConfig(string, io.Writer) (*config, string, error) {
 	return &config{Listen: []netip.AddrPort{netip.MustParseAddrPort("127.0.0.1:0")}}, "", nil
 }

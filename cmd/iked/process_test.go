@@ -6,7 +6,6 @@ package main
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -107,9 +106,6 @@ func TestProcessFlags(t *testing.T) {
 // testConfig writes a configuration listening on 127.0.0.1 (port from -p).
 func testConfig(t *testing.T, dir string) string {
 	t.Helper()
-	if _, _, err := loadConfig("/dev/null", 0); errors.Is(err, errNoConfReader) {
-		t.Skip("internal/conf not merged yet")
-	}
 	path := filepath.Join(dir, "racoon2.conf")
 	writeFile(t, path, `interface {
 	ike { 127.0.0.1; };
