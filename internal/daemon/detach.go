@@ -9,11 +9,15 @@ import (
 	"os/exec"
 	"strings"
 	"syscall"
+	"time"
 )
 
 // DetachEnv marks the re-executed child; its value is the number of the
 // file descriptor on which the child reports readiness.
 const DetachEnv = "RACOON2GO_DETACHED"
+
+// ReadyTimeout bounds how long Detach waits for the child.
+var ReadyTimeout = time.Minute
 
 // Detached reports whether this process is the child started by Detach.
 func Detached() bool { return os.Getenv(DetachEnv) != "" }
@@ -49,11 +53,19 @@ func Detach() error {
 	if err != nil {
 		return fmt.Errorf("detach: %w", err)
 	}
+	// A child stuck in start-up (a peer of spmd that never answers, say)
+	// must not hang the init script for ever.
+	r.SetReadDeadline(time.Now().Add(ReadyTimeout))
 	line, rerr := bufio.NewReader(r).ReadString('\n')
 	line = strings.TrimSuffix(line, "\n")
 	if rerr == nil && line == "ok" {
 		cmd.Process.Release()
 		return nil
+	}
+	if errors.Is(rerr, os.ErrDeadlineExceeded) {
+		pid := cmd.Process.Pid
+		cmd.Process.Release()
+		return fmt.Errorf("daemon (pid %d) did not finish starting within %v; it goes on in the background", pid, ReadyTimeout)
 	}
 	// The child failed or died before it was ready: reap it and say why.
 	werr := cmd.Wait()
