@@ -412,7 +412,11 @@ func (d *iked) close() {
 			d.log.Warn("closing the kernel interface", "err", err)
 		}
 		if d.kernWG != nil {
-			<-d.kernWG
+			select {
+			case <-d.kernWG:
+			case <-time.After(time.Second):
+				d.log.Warn("kernel interface did not close its event channel")
+			}
 		}
 	}
 	if d.spmd != nil {

@@ -469,3 +469,51 @@ func TestProcessSyslog(t *testing.T) {
 	syscall.Kill(pid, syscall.SIGTERM)
 	waitGone(t, pid)
 }
+
+// MY_IP means every address; -4 keeps the IPv4 wildcard only, -6 the IPv6
+// one. -I with no engine that takes it is logged, and iked keeps running.
+func TestProcessFamiliesAndInitiate(t *testing.T) {
+	dir := t.TempDir()
+	conf := testConfig(t, dir)
+	writeFile(t, conf, strings.Replace(readFile(t, conf), "ike { 127.0.0.1; };", "ike { MY_IP; };", 1))
+	for _, c := range []struct {
+		flag, want, not string
+	}{
+		{"-4", `listening addr=0\.0\.0\.0:`, `listening addr=\[::\]`},
+		{"-6", `listening addr=\[::\]:`, `listening addr=0\.0\.0\.0`},
+	} {
+		d := startForeground(t, conf, c.flag, "-I", "192.0.2.7")
+		d.stderr.waitFor(t, c.want+strconv.Itoa(int(d.port)))
+		d.stderr.waitFor(t, `\[ERROR\]: immediate initiation failed peer=192\.0\.2\.7 .*no IKE engine`)
+		if regexp.MustCompile(c.not).MatchString(d.stderr.String()) {
+			t.Errorf("%s bound the other family:\n%s", c.flag, d.stderr.String())
+		}
+		d.signal(t, syscall.SIGTERM)
+		if code := d.wait(t); code != 0 {
+			t.Fatalf("exit %d", code)
+		}
+	}
+}
+
+func TestProcessCheckConfig(t *testing.T) {
+	dir := t.TempDir()
+	conf := testConfig(t, dir)
+	if out, err := ikedCmd("--check-config", "-f", conf).CombinedOutput(); err != nil {
+		t.Fatalf("valid configuration: %v\n%s", err, out)
+	}
+	bad := filepath.Join(dir, "bad.conf")
+	writeFile(t, bad, "interface { ike { 127.0.0.1 port }; };\n")
+	out, err := ikedCmd("--check-config", "-f", bad).CombinedOutput()
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 1 || !strings.Contains(string(out), "bad.conf:1:") {
+		t.Fatalf("invalid configuration: %v\n%s", err, out)
+	}
+}
+
+func readFile(t *testing.T, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
