@@ -155,6 +155,11 @@ func (a *app) start(o *options) (_ *iked, err error) {
 			return nil, err
 		}
 	}
+	// The engines are made before the loop runs, so that datagrams queued
+	// by the sockets meanwhile find them.
+	if err := d.makeEngines(); err != nil {
+		return nil, err
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	d.cancel = cancel
 	d.loopWG = make(chan struct{})
@@ -162,9 +167,6 @@ func (a *app) start(o *options) (_ *iked, err error) {
 	if d.kernel != nil {
 		d.kernWG = make(chan struct{})
 		go d.kernelEvents()
-	}
-	if err := d.buildEngines(); err != nil {
-		return nil, err
 	}
 	d.log.Info("iked started", "pid", os.Getpid(), "sockets", len(d.tr.Bound()), "engines", len(d.disp.Engines()))
 	d.initiate()
@@ -242,8 +244,16 @@ func (d *iked) kernelEvents() {
 	}
 }
 
-// buildEngines makes the engines for d.cfg on the loop.
+// buildEngines makes the engines for d.cfg on the running loop.
 func (d *iked) buildEngines() error {
+	var err error
+	d.loop.Call(func() { err = d.makeEngines() })
+	return err
+}
+
+// makeEngines makes the engines for d.cfg; it runs on the loop goroutine,
+// or before the loop starts.
+func (d *iked) makeEngines() error {
 	env := ike.Env{
 		Log:       d.log,
 		Clock:     d.loop,
@@ -255,14 +265,12 @@ func (d *iked) buildEngines() error {
 		DestPort:  orDefault(d.o.targetPort, ike.PortIKE),
 		LocalPort: orDefault(d.o.port, ike.PortIKE),
 	}
-	var err error
-	d.loop.Call(func() {
-		var es []ike.Engine
-		if es, err = d.b.engines(d.cfg, env); err == nil {
-			d.disp.SetEngines(es)
-		}
-	})
-	return err
+	es, err := d.b.engines(d.cfg, env)
+	if err != nil {
+		return err
+	}
+	d.disp.SetEngines(es)
+	return nil
 }
 
 func orDefault(v, def uint16) uint16 {

@@ -385,8 +385,10 @@ func (t *Transport) pick(local, remote netip.AddrPort) (*socket, netip.Addr) {
 	defer t.mu.Unlock()
 	la := local.Addr().Unmap()
 	if la.IsValid() && !la.IsUnspecified() {
-		if s := t.socks[netip.AddrPortFrom(la.WithZone(""), local.Port())]; s != nil {
-			return s, netip.Addr{}
+		for _, a := range []netip.Addr{la, la.WithZone("")} {
+			if s := t.socks[netip.AddrPortFrom(a, local.Port())]; s != nil {
+				return s, netip.Addr{}
+			}
 		}
 	}
 	v6 := remote.Addr().Unmap().Is6()
