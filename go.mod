@@ -2,6 +2,9 @@ module github.com/racoon2go/iked
 
 go 1.26.0
 
-require golang.org/x/crypto v0.58.0
-
-require golang.org/x/sys v0.49.0 // indirect
+require (
+	github.com/spf13/pflag v1.1.0
+	go.uber.org/goleak v1.3.0
+	golang.org/x/crypto v0.58.0
+	golang.org/x/sys v0.49.0
+)
