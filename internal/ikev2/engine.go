@@ -55,18 +55,25 @@ type Engine struct {
 	msg      Message           // scratch for decoding
 	raw      []byte            // the datagram being handled
 	closing  bool
+	// shutdownDone is Shutdown's callback, run when the last SA is gone.
+	shutdownDone func()
 }
+
+var _ ike.Engine = (*Engine)(nil)
 
 // New builds an engine.
 func New(o Options) (*Engine, error) {
-	if o.Config == nil || o.Sched == nil || o.Exec == nil || o.Conn == nil || o.Kernel == nil {
-		return nil, errors.New("ikev2: New: Config, Sched, Exec, Conn and Kernel are required")
+	if o.Config == nil || o.Sched == nil || o.Exec == nil || o.Conn == nil {
+		return nil, errors.New("ikev2: New: Config, Sched, Exec and Conn are required")
 	}
 	if o.Log == nil {
 		o.Log = slog.New(slog.DiscardHandler)
 	}
 	if o.Rand == nil {
 		o.Rand = defaultRand
+	}
+	if o.Kernel == nil {
+		o.Kernel = &noKernel{rand: o.Rand}
 	}
 	if o.CookiePeriod <= 0 {
 		o.CookiePeriod = 3 * time.Second
@@ -136,15 +143,19 @@ func (e *Engine) sendTo(local, remote netip.AddrPort, pkts [][]byte, copies int)
 	}
 }
 
-// HandleTimer runs a fired timer. Timers carry our SPI and are looked up
-// again, so one whose SA is gone or has moved on does nothing.
-func (e *Engine) HandleTimer(k ike.TimerKey) {
-	if k.Kind == timerCookie {
-		return
+// Version is the IKE major version this engine speaks.
+func (e *Engine) Version() uint8 { return 2 }
+
+// HandleTimer runs a fired timer and reports whether its Kind is the
+// engine's. Timers carry our SPI and are looked up again, so one whose SA
+// is gone or has moved on does nothing.
+func (e *Engine) HandleTimer(k ike.TimerKey) bool {
+	if k.Kind < timerKindFirst || k.Kind > timerKindLast {
+		return false
 	}
 	sa := e.sas.get(k.SPI)
 	if sa == nil {
-		return
+		return true
 	}
 	switch k.Kind {
 	case timerRetransmit:
@@ -167,6 +178,7 @@ func (e *Engine) HandleTimer(k ike.TimerKey) {
 		}
 	}
 	e.idle(sa)
+	return true
 }
 
 // retransmit sends a request again, or gives the SA up after
@@ -212,6 +224,11 @@ func (e *Engine) destroy(sa *IKESA, why string) {
 	}
 	sa.keys.zero()
 	e.sas.remove(sa)
+	if e.closing && e.sas.len() == 0 && e.shutdownDone != nil {
+		done := e.shutdownDone
+		e.shutdownDone = nil
+		done()
+	}
 }
 
 func (e *Engine) acquireFailed(sa *IKESA) {
@@ -222,16 +239,30 @@ func (e *Engine) acquireFailed(sa *IKESA) {
 	}
 }
 
-// Shutdown sends a Delete for every established IKE SA (best effort, no
-// retransmission: the daemon is going away) and removes every SA and child
-// from the kernel.
-func (e *Engine) Shutdown() {
+// Shutdown starts the SIGTERM/SIGHUP teardown: every child is removed from
+// the kernel at once, every established IKE SA gets an INFORMATIONAL Delete
+// (retransmitted as usual), half-open SAs are dropped. done runs on the
+// loop when the last SA is gone (every Delete answered or given up on).
+func (e *Engine) Shutdown(done func()) {
 	e.closing = true
+	e.shutdownDone = done
 	for _, sa := range e.sortedSAs() {
-		if sa.state == stateEstablished {
-			e.sendDeleteNow(sa)
+		for _, c := range sa.children {
+			e.removeChild(sa, c)
 		}
-		e.destroy(sa, "shutdown")
+		sa.children = nil
+		switch sa.state {
+		case stateEstablished:
+			e.deleteIKE(sa)
+			e.idle(sa)
+		case stateDeleting:
+		default:
+			e.destroy(sa, "shutdown")
+		}
+	}
+	if e.sas.len() == 0 && e.shutdownDone != nil {
+		e.shutdownDone = nil
+		done()
 	}
 }
 

@@ -510,10 +510,27 @@ func TestResponderRemoteByID(t *testing.T) {
 func TestShutdown(t *testing.T) {
 	p := newPair(t, nil)
 	p.establish(t)
-	p.a.Shutdown()
+	done := false
+	p.a.Shutdown(func() { done = true })
+	if p.ka.Count() != 0 {
+		t.Fatal("kernel SAs kept during shutdown")
+	}
+	if done {
+		t.Fatal("done before the Delete was answered")
+	}
 	p.w.Run()
-	if p.a.Len() != 0 || p.ka.Count() != 0 || p.b.Len() != 0 || p.kb.Count() != 0 {
-		t.Fatalf("left: %d %d %d %d", p.a.Len(), p.ka.Count(), p.b.Len(), p.kb.Count())
+	if !done || p.a.Len() != 0 || p.ka.Count() != 0 || p.b.Len() != 0 || p.kb.Count() != 0 {
+		t.Fatalf("left: done %v, %d %d %d %d", done, p.a.Len(), p.ka.Count(), p.b.Len(), p.kb.Count())
+	}
+	// With no SA, done runs at once; an unanswered Delete is given up on.
+	q := newPair(t, nil)
+	q.establish(t)
+	q.w.AddFilter(iketest.Drop(iketest.From(addrB)))
+	done = false
+	q.a.Shutdown(func() { done = true })
+	q.w.Advance(400 * time.Second)
+	if !done || q.a.Len() != 0 {
+		t.Fatal("shutdown never finished with a silent peer")
 	}
 }
 

@@ -82,7 +82,7 @@ func newBenchPair(tb testing.TB, group uint16) *benchPair {
 		if err != nil {
 			tb.Fatal(err)
 		}
-		n.OnTimer = e.HandleTimer
+		n.OnTimer = func(k ike.TimerKey) { e.HandleTimer(k) }
 		return e
 	}
 	bp.a = mk(na, ca, na)

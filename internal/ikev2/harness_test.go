@@ -100,7 +100,7 @@ func (p *pair) engine(t testing.TB, n *iketest.Node, k *iketest.Kernel, c *ike.C
 		t.Fatal(err)
 	}
 	n.Handle = e.HandlePacket
-	n.OnTimer = e.HandleTimer
+	n.OnTimer = func(k ike.TimerKey) { e.HandleTimer(k) }
 	return e
 }
 

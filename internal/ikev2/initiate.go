@@ -9,16 +9,35 @@ import (
 	"github.com/racoon2go/iked/internal/ike"
 )
 
-// HandleKernelEvent processes an ACQUIRE, EXPIRE or MIGRATE from the kernel.
-func (e *Engine) HandleKernelEvent(ev ike.Event) {
+// HandleKernelEvent processes an ACQUIRE or EXPIRE from the kernel and
+// reports whether it was this engine's: an EXPIRE for an SPI of ours, or an
+// ACQUIRE when IKEv2 has selectors to negotiate. MIGRATE is not handled.
+func (e *Engine) HandleKernelEvent(ev ike.Event) bool {
 	switch v := ev.(type) {
 	case *ike.Acquire:
+		if len(e.cfg.Children) == 0 {
+			return false
+		}
 		e.handleAcquire(v)
+		return true
 	case *ike.Expire:
-		e.handleExpire(v)
-	case *ike.Migrate:
-		e.log.Info("MIGRATE is not supported by the IKEv2 engine", "reqid", v.ReqID)
+		return e.handleExpire(v)
 	}
+	return false
+}
+
+// Initiate starts a negotiation now: -I peer or -S selector (racoon2 3.5;
+// -S wins when both are given).
+func (e *Engine) Initiate(peer netip.Addr, selector string) error {
+	if selector != "" {
+		ch := e.cfg.ChildBySelector(selector)
+		if ch == nil {
+			return ike.ErrNotMine
+		}
+		_, err := e.initiate(ch, peer)
+		return err
+	}
+	return e.InitiatePeer(peer)
 }
 
 // handleAcquire starts a negotiation for traffic that hit an IPsec policy:
@@ -75,6 +94,14 @@ func (e *Engine) InitiateSelector(idx string) error {
 func (e *Engine) InitiatePeer(addr netip.Addr) error {
 	local := e.localAddr(addr)
 	ch := e.cfg.ChildByAddrs(local, addr)
+	if ch == nil {
+		for _, c := range e.cfg.Children {
+			if c.Sel.Dst.Contains(addr) {
+				ch = c // our address is unknown: match the peer side only
+				break
+			}
+		}
+	}
 	if ch == nil {
 		return fmt.Errorf("ikev2: no selector for %v -> %v", local, addr)
 	}
@@ -149,7 +176,7 @@ func (e *Engine) initiate(ch *ike.ChildConfig, dst netip.Addr) (*IKESA, error) {
 // handleExpire reacts to a kernel lifetime report: a hard expiry deletes
 // the child on both sides; a soft one would start a rekey, which this
 // part of the engine does not do yet (logged).
-func (e *Engine) handleExpire(x *ike.Expire) {
+func (e *Engine) handleExpire(x *ike.Expire) bool {
 	for _, sa := range e.sas.bySPI {
 		for _, c := range sa.children {
 			if c.proto != x.Proto || (c.inSPI != x.SPI && c.outSPI != x.SPI) {
@@ -157,13 +184,15 @@ func (e *Engine) handleExpire(x *ike.Expire) {
 			}
 			if !x.Hard {
 				sa.log.Info("CHILD_SA soft lifetime reached; rekeying is not implemented", "spi", fmt.Sprintf("%08x", x.SPI))
-				return
+				return true
 			}
 			sa.log.Info("CHILD_SA hard lifetime reached", "spi", fmt.Sprintf("%08x", x.SPI))
 			e.deleteChild(sa, c)
-			return
+			e.idle(sa)
+			return true
 		}
 	}
+	return false
 }
 
 // signAuth and verifySigAuth are the certificate methods (RSA, ECDSA);

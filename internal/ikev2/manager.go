@@ -42,7 +42,9 @@ const (
 	timerLifetime                         // IKE SA hard lifetime
 	timerChildLife                        // Arg: inbound child SPI
 	timerHalfOpen                         // responder half-open expiry
-	timerCookie                           // engine-wide cookie secret rotation
+
+	timerKindFirst = timerRetransmit
+	timerKindLast  = 0x2ff
 )
 
 func (m *manager) init() {

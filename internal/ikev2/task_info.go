@@ -75,18 +75,6 @@ func (e *Engine) deleteChild(sa *IKESA, c *childSA) {
 	}
 }
 
-// sendDeleteNow sends a Delete for sa once, without waiting for the
-// answer (shutdown).
-func (e *Engine) sendDeleteNow(sa *IKESA) {
-	id := sa.mgr.allocID()
-	pkts, err := e.encode(sa, ExchangeInformational, id, false, []Payload{NewDelete(ProtoIKE)})
-	if err != nil {
-		return
-	}
-	sa.log.Info("sending Delete for IKE SA (shutdown)")
-	e.sendTo(sa.local, sa.remote, pkts, 1)
-}
-
 // respondInfo answers an INFORMATIONAL request: Deletes of the IKE SA or
 // of children (answered with our matching inbound SPIs, RFC 7296 1.4.1),
 // or an empty liveness check.
