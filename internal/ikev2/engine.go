@@ -29,6 +29,9 @@ type Options struct {
 	LocalAddr func(peer netip.Addr) netip.Addr
 	// DebugSPMIF is -D 8: the ACQUIRE's policy id is the selector index.
 	DebugSPMIF bool
+	// LocalPort is the source port of initiations (-p); 0 means the
+	// destination port (Config.Port).
+	LocalPort uint16
 	// CookiePeriod is how often the cookie secret rotates (default 3 s).
 	CookiePeriod time.Duration
 	// HalfOpenLimit demands cookies once this many SAs are half-open
@@ -212,11 +215,11 @@ func (e *Engine) destroy(sa *IKESA, why string) {
 	} else {
 		e.stats.Deleted++
 	}
-	sa.log.Info("IKE SA removed", "reason", why, "state", sa.state)
 	for _, c := range sa.children {
 		e.removeChild(sa, c)
 	}
 	sa.children = nil
+	sa.log.Info("IKE SA removed", "reason", why, "state", sa.state)
 	sa.state = stateDead
 	if sa.hs != nil {
 		sa.hs.zero()

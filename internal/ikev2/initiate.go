@@ -103,7 +103,7 @@ func (e *Engine) InitiatePeer(addr netip.Addr) error {
 		}
 	}
 	if ch == nil {
-		return fmt.Errorf("ikev2: no selector for %v -> %v", local, addr)
+		return fmt.Errorf("ikev2: no selector for %v -> %v: %w", local, addr, ike.ErrNotMine)
 	}
 	_, err := e.initiate(ch, addr)
 	return err
@@ -169,7 +169,11 @@ func (e *Engine) initiate(ch *ike.ChildConfig, dst netip.Addr) (*IKESA, error) {
 	if port == 0 {
 		port = ike.PortIKE
 	}
-	local := netip.AddrPortFrom(e.localAddr(to), port)
+	lport := e.o.LocalPort
+	if lport == 0 {
+		lport = port
+	}
+	local := netip.AddrPortFrom(e.localAddr(to), lport)
 	return e.startIKE(peer, ch, local, netip.AddrPortFrom(to, port))
 }
 

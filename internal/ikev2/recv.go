@@ -188,7 +188,11 @@ func (e *Engine) handleResponse(sa *IKESA, p ike.Packet, h *Header) {
 	sa.mgr.done(h.MessageID)
 	switch t.process(e, sa, m) {
 	case ike.StatusDestroySA:
-		e.destroy(sa, t.name()+" failed")
+		why := t.name() + " failed"
+		if d, ok := t.(*deleteTask); ok && d.ike {
+			why = "deleted"
+		}
+		e.destroy(sa, why)
 		return
 	case ike.StatusFailed:
 		sa.log.Info("exchange failed", "task", t.name())
@@ -238,7 +242,11 @@ func (e *Engine) handleRequest(sa *IKESA, p ike.Packet, h *Header) {
 	}
 	e.respond(sa, h, out)
 	if st == ike.StatusDestroySA {
-		e.destroy(sa, h.Exchange.String()+" request")
+		why := h.Exchange.String() + " failed"
+		if h.Exchange == ExchangeInformational {
+			why = "deleted by peer"
+		}
+		e.destroy(sa, why)
 	}
 }
 
