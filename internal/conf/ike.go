@@ -3,7 +3,6 @@ package conf
 import (
 	"crypto"
 	"crypto/ecdsa"
-	"crypto/rsa"
 	"crypto/x509"
 	"encoding/pem"
 	"errors"
@@ -339,8 +338,6 @@ func readKey(path string, o IKEOptions) (crypto.Signer, error) {
 		return nil, fmt.Errorf("%s: unsupported private key", path)
 	}
 }
-
-var _ crypto.Signer = (*rsa.PrivateKey)(nil)
 
 // childConfig converts an outbound selector with an auto_ipsec policy.
 func childConfig(s *Selector, kmp KMP, o IKEOptions) (*ike.ChildConfig, bool) {

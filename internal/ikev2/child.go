@@ -82,24 +82,23 @@ func (e *Engine) dropLarval(sa *IKESA) {
 // finishChild completes the initiator's first CHILD_SA from the IKE_AUTH
 // response: the chosen proposal must be one of ours, the traffic
 // selectors inside what we asked, the mode the one we asked.
-func (e *Engine) finishChild(sa *IKESA, c *childSA, m *Message) error {
-	if n := m.ErrorNotify(); n != nil {
-		return fmt.Errorf("peer refused the CHILD_SA: %v", n.NotifyType)
+func (e *Engine) finishChild(sa *IKESA, c *childSA, m *childMsg) error {
+	if m.errNotify != 0 {
+		return fmt.Errorf("peer refused the CHILD_SA: %v", m.errNotify)
 	}
-	sap := getSA(m)
-	if sap == nil || len(sap.Proposals) != 1 {
+	if len(m.props) != 1 {
 		return errors.New("no single proposal chosen")
 	}
-	got := fromSAPayload(sap)[0]
+	got := m.props[0]
 	s, ok := checkChosen(sa.hs.childProps, got, false)
 	if !ok || len(got.spi) != 4 {
 		return errors.New("responder chose a proposal we did not offer")
 	}
-	if (m.Notify(NotifyUseTransportMode) != nil) != (c.mode == ike.ModeTransport) {
+	if m.transport != (c.mode == ike.ModeTransport) {
 		return fmt.Errorf("responder did not accept %v mode", c.mode)
 	}
 	local, remote := tsPair(&c.cfg.Sel)
-	tsi, tsr := fromTS(getTS(m, PayloadTSi)), fromTS(getTS(m, PayloadTSr))
+	tsi, tsr := m.tsi, m.tsr
 	if len(tsi) == 0 || len(tsr) == 0 || !within(tsi[0], local) || !within(tsr[0], remote) {
 		return errors.New("responder's traffic selectors are not inside ours")
 	}
@@ -125,10 +124,10 @@ func (e *Engine) finishChild(sa *IKESA, c *childSA, m *Message) error {
 // of the remote whose mode matches the request and whose range overlaps
 // the peer's traffic selectors, then a proposal of its ipsec{} (racoon2
 // ike_conf.c), and installs the SAs. Failures become the notify sent back.
-func (e *Engine) respondChild(sa *IKESA, m *Message) []Payload {
-	transport := m.Notify(NotifyUseTransportMode) != nil
-	peerProps := fromSAPayload(getSA(m))
-	tsi, tsr := fromTS(getTS(m, PayloadTSi)), fromTS(getTS(m, PayloadTSr))
+func (e *Engine) respondChild(sa *IKESA, m *childMsg) []Payload {
+	transport := m.transport
+	peerProps := m.props
+	tsi, tsr := m.tsi, m.tsr
 	tsFound := false
 	for _, ch := range e.cfg.ChildrenOf(sa.peer.Name) {
 		if (childMode(ch) == ike.ModeTransport) != transport {

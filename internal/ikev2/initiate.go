@@ -198,13 +198,3 @@ func (e *Engine) handleExpire(x *ike.Expire) bool {
 	}
 	return false
 }
-
-// signAuth and verifySigAuth are the certificate methods (RSA, ECDSA);
-// they need the transform registry's signature support.
-func signAuth(sa *IKESA, octets []byte) (*Auth, error) {
-	return nil, fmt.Errorf("ikev2: %v authentication is not supported yet", sa.peer.Auth)
-}
-
-func verifySigAuth(sa *IKESA, a *Auth, octets []byte) error {
-	return fmt.Errorf("ikev2: %v authentication is not supported yet", sa.peer.Auth)
-}

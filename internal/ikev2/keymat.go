@@ -3,8 +3,10 @@ package ikev2
 import (
 	"crypto/sha1"
 	"encoding/binary"
-	"github.com/racoon2go/iked/internal/ike"
 	"net/netip"
+
+	"github.com/racoon2go/iked/internal/crypto"
+	"github.com/racoon2go/iked/internal/ike"
 )
 
 // keymat holds the keys an established IKE SA keeps (RFC 7296 2.14), in
@@ -91,6 +93,7 @@ type handshake struct {
 	child          *childSA  // the first CHILD_SA being negotiated
 	childProps     []prop    // what we proposed for it
 	childSPIs      [2]uint32 // our inbound SPIs: ESP, AH
+	peerHashes     []crypto.HashAlgorithm
 }
 
 func (h *handshake) zero() {

@@ -240,6 +240,9 @@ func (e *Engine) handleRequest(sa *IKESA, p ike.Packet, h *Header) {
 		e.stats.DropUnexpected++
 		return
 	}
+	if st == ike.StatusPending {
+		return // the exchange answers when its work is done
+	}
 	e.respond(sa, h, out)
 	if st == ike.StatusDestroySA {
 		why := h.Exchange.String() + " failed"

@@ -4,8 +4,12 @@ import (
 	"github.com/racoon2go/iked/internal/ike"
 )
 
-// authTask is the initiator's IKE_AUTH with the first CHILD_SA.
-type authTask struct{}
+// authTask is the initiator's IKE_AUTH with the first CHILD_SA. Its AUTH
+// payload is computed before it is queued (signatures on the executor).
+type authTask struct {
+	id   *ID
+	auth *Auth
+}
 
 func (*authTask) name() string           { return "IKE_AUTH" }
 func (*authTask) exchange() ExchangeType { return ExchangeIKEAuth }
@@ -18,34 +22,46 @@ func myID(sa *IKESA) ike.ID {
 	return ike.IDFromAddr(sa.local.Addr())
 }
 
-func (*authTask) build(e *Engine, sa *IKESA) ([]Payload, error) {
-	hs, peer := sa.hs, sa.peer
+// startAuth computes our AUTH, then queues IKE_AUTH.
+func (e *Engine) startAuth(sa *IKESA) {
 	idi := idPayload(myID(sa), false)
-	auth, err := e.makeAuth(sa, idi)
-	if err != nil {
-		return nil, err
-	}
-	pl := make([]Payload, 0, 9)
-	pl = append(pl, idi)
+	e.authThen(sa, idi, func(a *Auth, err error) {
+		if err != nil {
+			sa.log.Error("cannot compute our AUTH", "err", err)
+			e.destroy(sa, "AUTH")
+			return
+		}
+		e.queue(sa, &authTask{id: idi, auth: a})
+	})
+}
+
+func (t *authTask) build(e *Engine, sa *IKESA) ([]Payload, error) {
+	hs, peer := sa.hs, sa.peer
+	pl := make([]Payload, 0, 12)
+	pl = append(pl, t.id)
+	pl = append(pl, certPayloads(peer)...)
+	pl = append(pl, certReq(peer)...)
 	if peer.SendPeersID && len(peer.PeersIDs) > 0 {
 		pl = append(pl, idPayload(peer.PeersIDs[0], true))
 	}
-	pl = append(pl, auth)
+	pl = append(pl, t.auth)
 	if !e.contact[peer.Name] {
 		// racoon2 sends INITIAL_CONTACT on the first IKE SA to each remote.
 		pl = append(pl, notify(NotifyInitialContact, nil))
 	}
-	if ch := sa.childCfg; ch != nil && len(ch.Proposals) > 0 {
+	if ch := sa.childCfg; ch != nil && len(ch.Proposals) > 0 && hs.child == nil {
 		c, props, err := e.prepareChild(sa, ch)
 		if err != nil {
 			return nil, err
 		}
 		hs.child, hs.childProps = c, props
+	}
+	if c := hs.child; c != nil {
 		if c.mode == ike.ModeTransport {
 			pl = append(pl, notify(NotifyUseTransportMode, nil))
 		}
-		local, remote := tsPair(&ch.Sel)
-		pl = append(pl, toSAPayload(props), toTS(false, local), toTS(true, remote))
+		local, remote := tsPair(&c.cfg.Sel)
+		pl = append(pl, toSAPayload(hs.childProps), toTS(false, local), toTS(true, remote))
 	}
 	return pl, nil
 }
@@ -57,26 +73,32 @@ func (*authTask) process(e *Engine, sa *IKESA, m *Message) ike.Status {
 		e.dropLarval(sa)
 		return ike.StatusDestroySA
 	}
-	idr, auth := getID(m, PayloadIDr), authOf(m)
-	if idr == nil || auth == nil {
+	in, ok := authInOf(m, PayloadIDr)
+	if !ok {
 		sa.log.Info("IKE_AUTH response lacks IDr or AUTH")
 		e.dropLarval(sa)
 		return ike.StatusDestroySA
 	}
-	if !e.verifyPeer(sa, idr, auth, hs.initR, hs.nonceI, hs.skPr) {
-		e.dropLarval(sa)
-		return ike.StatusDestroySA
-	}
-	e.contact[sa.peer.Name] = true
-	e.established(sa)
-	if c := hs.child; c != nil {
-		if err := e.finishChild(sa, c, m); err != nil {
-			sa.log.Info("first CHILD_SA not established", "err", err)
+	e.verifyThen(sa, in, hs.initR, hs.nonceI, hs.skPr, func(ok bool) {
+		if !ok {
 			e.dropLarval(sa)
+			e.tellAuthFailed(sa)
+			e.destroy(sa, "peer authentication failed")
+			return
 		}
-	}
-	e.dropHandshake(sa)
-	return ike.StatusDone
+		e.contact[sa.peer.Name] = true
+		e.established(sa)
+		if c := hs.child; c != nil {
+			if err := e.finishChild(sa, c, &in.child); err != nil {
+				sa.log.Info("first CHILD_SA not established", "err", err)
+				e.dropLarval(sa)
+			}
+		}
+		e.dropHandshake(sa)
+		e.kick(sa)
+		e.idle(sa)
+	})
+	return ike.StatusPending
 }
 
 func authOf(m *Message) *Auth {
@@ -84,57 +106,6 @@ func authOf(m *Message) *Auth {
 		return p
 	}
 	return nil
-}
-
-// makeAuth computes our AUTH payload over our IKE_SA_INIT message, the
-// peer's nonce and our ID (RFC 7296 2.15).
-func (e *Engine) makeAuth(sa *IKESA, id *ID) (*Auth, error) {
-	hs := sa.hs
-	msg, nonce, skp := hs.initI, hs.nonceR, hs.skPi
-	if !sa.initiator() {
-		msg, nonce, skp = hs.initR, hs.nonceI, hs.skPr
-	}
-	octets := signedOctets(sa.suite.prf, msg, nonce, skp, id)
-	switch sa.peer.Auth {
-	case ike.AuthPSK:
-		return &Auth{Method: AuthSharedKeyMIC, Data: pskAuth(sa.suite.prf, sa.peer.PSK, octets)}, nil
-	}
-	return signAuth(sa, octets)
-}
-
-// verifyPeer checks the peer's ID against peers_id (verify_id) and its
-// AUTH payload; msg, nonce and skp are the peer's IKE_SA_INIT message,
-// our nonce and the peer's SK_p.
-func (e *Engine) verifyPeer(sa *IKESA, id *ID, auth *Auth, msg, nonce, skp []byte) bool {
-	pid := ike.ID{Type: ike.IDType(id.IDType), Data: id.Data}
-	if sa.peer.VerifyID && len(sa.peer.PeersIDs) > 0 {
-		ok := false
-		for _, want := range sa.peer.PeersIDs {
-			if want.Equal(pid) {
-				ok = true
-				break
-			}
-		}
-		if !ok {
-			sa.log.Info("peer ID does not match peers_id", "id-type", id.IDType, "id", printableID(pid))
-			return false
-		}
-	}
-	octets := signedOctets(sa.suite.prf, msg, nonce, skp, id)
-	switch sa.peer.Auth {
-	case ike.AuthPSK:
-		if auth.Method != AuthSharedKeyMIC || !pskVerify(sa.suite.prf, sa.peer.PSK, octets, auth.Data) {
-			sa.log.Info("peer AUTH does not verify", "method", auth.Method)
-			return false
-		}
-	default:
-		if err := verifySigAuth(sa, auth, octets); err != nil {
-			sa.log.Info("peer signature does not verify", "method", auth.Method, "err", err)
-			return false
-		}
-	}
-	sa.peerID = ike.ID{Type: pid.Type, Data: append([]byte(nil), pid.Data...)}
-	return true
 }
 
 func printableID(id ike.ID) string {
@@ -147,35 +118,50 @@ func printableID(id ike.ID) string {
 
 // respondAuth answers IKE_AUTH: the remote is chosen again by ID when the
 // address only matched default{remote} (racoon2), the peer is verified,
-// the SA is established and the first CHILD_SA is made if possible (a
-// failed child does not fail the IKE SA, RFC 7296 1.2).
+// our AUTH computed (signatures on the executor), the SA established and
+// the first CHILD_SA made if possible (a failed child does not fail the
+// IKE SA, RFC 7296 1.2). The response goes out when all that is done.
 func (e *Engine) respondAuth(sa *IKESA, m *Message) ([]Payload, ike.Status) {
 	hs := sa.hs
-	idi, auth := getID(m, PayloadIDi), authOf(m)
-	if idi == nil || auth == nil {
+	in, ok := authInOf(m, PayloadIDi)
+	if !ok {
 		return []Payload{notify(NotifyAuthenticationFailed, nil)}, ike.StatusDestroySA
 	}
 	if sa.peer.Name == "" {
-		if p := e.cfg.PeerByID(ike.ID{Type: ike.IDType(idi.IDType), Data: idi.Data}); p != nil {
+		if p := e.cfg.PeerByID(ike.ID{Type: ike.IDType(in.id.IDType), Data: in.id.Data}); p != nil {
 			sa.peer = p
 		}
 	}
-	if !e.verifyPeer(sa, idi, auth, hs.initI, hs.nonceR, hs.skPi) {
-		return []Payload{notify(NotifyAuthenticationFailed, nil)}, ike.StatusDestroySA
+	fail := func(why string) {
+		e.respond(sa, &in.header, []Payload{notify(NotifyAuthenticationFailed, nil)})
+		e.destroy(sa, why)
 	}
-	idr := idPayload(myID(sa), true)
-	a, err := e.makeAuth(sa, idr)
-	if err != nil {
-		sa.log.Error("cannot compute AUTH", "err", err)
-		return []Payload{notify(NotifyAuthenticationFailed, nil)}, ike.StatusDestroySA
-	}
-	out := []Payload{idr, a}
-	e.established(sa)
-	if getSA(m) != nil {
-		out = append(out, e.respondChild(sa, m)...)
-	}
-	e.dropHandshake(sa)
-	return out, ike.StatusDone
+	e.verifyThen(sa, in, hs.initI, hs.nonceR, hs.skPi, func(ok bool) {
+		if !ok {
+			fail("peer authentication failed")
+			return
+		}
+		idr := idPayload(myID(sa), true)
+		e.authThen(sa, idr, func(a *Auth, err error) {
+			if err != nil {
+				sa.log.Error("cannot compute our AUTH", "err", err)
+				fail("AUTH")
+				return
+			}
+			out := make([]Payload, 0, 8)
+			out = append(out, idr)
+			out = append(out, certPayloads(sa.peer)...)
+			out = append(out, a)
+			e.established(sa)
+			if in.child.hasSA {
+				out = append(out, e.respondChild(sa, &in.child)...)
+			}
+			e.dropHandshake(sa)
+			e.respond(sa, &in.header, out)
+			e.idle(sa)
+		})
+	})
+	return nil, ike.StatusPending
 }
 
 // established moves sa to ESTABLISHED and arms its liveness and lifetime
@@ -203,4 +189,14 @@ func (e *Engine) dropHandshake(sa *IKESA) {
 		sa.hs = nil
 	}
 	sa.childCfg = nil
+}
+
+// tellAuthFailed sends, once, an INFORMATIONAL with AUTHENTICATION_FAILED
+// so that a responder we refused drops its SA (RFC 7296 2.21.2).
+func (e *Engine) tellAuthFailed(sa *IKESA) {
+	pkts, err := e.encode(sa, ExchangeInformational, sa.mgr.allocID(), false,
+		[]Payload{notify(NotifyAuthenticationFailed, nil)})
+	if err == nil {
+		e.sendTo(sa.local, sa.remote, pkts, 1)
+	}
 }

@@ -80,6 +80,10 @@ func (e *Engine) deleteChild(sa *IKESA, c *childSA) {
 // or an empty liveness check.
 func (e *Engine) respondInfo(sa *IKESA, m *Message) ([]Payload, ike.Status) {
 	var out []Payload
+	if m.Notify(NotifyAuthenticationFailed) != nil {
+		sa.log.Info("peer could not authenticate us")
+		return nil, ike.StatusDestroySA
+	}
 	for _, p := range m.Payloads {
 		d, ok := p.(*Delete)
 		if !ok {

@@ -7,12 +7,9 @@ import (
 	"net/netip"
 	"slices"
 
+	"github.com/racoon2go/iked/internal/crypto"
 	"github.com/racoon2go/iked/internal/ike"
 )
-
-// sigHashData is our SIGNATURE_HASH_ALGORITHMS list (RFC 7427 4):
-// SHA2-256, SHA2-384, SHA2-512.
-var sigHashData = []byte{0, 2, 0, 3, 0, 4}
 
 // startIKE creates an initiator SA toward remote and starts IKE_SA_INIT:
 // the DH key is made on a worker, then the request goes out.
@@ -202,6 +199,7 @@ func (t *initTask) process(e *Engine, sa *IKESA, m *Message) ike.Status {
 	hs.nonceR = bytes.Clone(nonce.Data)
 	hs.initR = bytes.Clone(e.raw)
 	sa.fragOK = m.Notify(NotifyIKEv2FragmentationSupported) != nil
+	hs.peerHashes = peerHashes(m)
 	e.checkNAT(sa, m, sa.local, sa.remote)
 	e.deriveKeys(sa, bytes.Clone(ke.Data), func() {
 		sa.state = stateAuth
@@ -210,7 +208,7 @@ func (t *initTask) process(e *Engine, sa *IKESA, m *Message) ike.Status {
 			sa.local = netip.AddrPortFrom(sa.local.Addr(), ike.PortNATT)
 			sa.remote = netip.AddrPortFrom(sa.remote.Addr(), ike.PortNATT)
 		}
-		e.queue(sa, &authTask{})
+		e.startAuth(sa)
 	})
 	return ike.StatusNeedMore
 }
@@ -324,6 +322,7 @@ func (e *Engine) respondInit(p ike.Packet, h *Header) {
 	sa.log = saLog{l: e.log, spi: spi, peer: p.Remote}
 	sa.hs = &handshake{group: s.dh, nonceI: bytes.Clone(nonce.Data), nonceR: nr, initI: bytes.Clone(p.Data)}
 	sa.fragOK = m.Notify(NotifyIKEv2FragmentationSupported) != nil
+	sa.hs.peerHashes = peerHashes(m)
 	e.checkNAT(sa, m, p.Local, p.Remote)
 	e.sas.add(sa)
 	e.sas.addHalfOpen(sa)
@@ -338,6 +337,7 @@ func (e *Engine) respondInit(p ike.Packet, h *Header) {
 			if peer.NATTraversal {
 				pl = append(pl, natPayloads(sa.spiI, sa.spiR, sa.local, sa.remote)...)
 			}
+			pl = append(pl, certReq(peer)...)
 			pl = append(pl, notify(NotifyIKEv2FragmentationSupported, nil),
 				notify(NotifySignatureHashAlgorithms, sigHashData))
 			pkts, err := e.encode(sa, ExchangeIKESAInit, 0, true, pl)
@@ -380,4 +380,17 @@ func (e *Engine) stateless(p ike.Packet, h *Header, n *Notify) {
 		return
 	}
 	e.sendTo(p.Local, p.Remote, [][]byte{b}, 1)
+}
+
+// peerHashes reads SIGNATURE_HASH_ALGORITHMS (RFC 7427 4).
+func peerHashes(m *Message) []crypto.HashAlgorithm {
+	n := m.Notify(NotifySignatureHashAlgorithms)
+	if n == nil {
+		return nil
+	}
+	h, err := crypto.ParseSignatureHashAlgorithms(n.Data)
+	if err != nil {
+		return nil
+	}
+	return h
 }
