@@ -1,6 +1,13 @@
 package main
 
 import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"math/big"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -12,6 +19,13 @@ import (
 // peerConfig writes the racoon2.conf of one of two iked on loopback: me
 // and peer are 127.0.0.1 and 127.0.0.2 (in some order), with a PSK.
 func peerConfig(t *testing.T, dir, me, peer, meName, peerName string) string {
+	t.Helper()
+	return peerConfigAuth(t, dir, me, peer, meName, peerName, "")
+}
+
+// peerConfigAuth is peerConfig with the authentication lines given (PSK
+// when auth is empty).
+func peerConfigAuth(t *testing.T, dir, me, peer, meName, peerName, auth string) string {
 	t.Helper()
 	psk := filepath.Join(dir, "psk")
 	writeFile(t, psk, "a pre-shared key for both\n")
@@ -36,8 +50,7 @@ remote peer {
 		kmp_prf_alg { hmac_sha2_256; };
 		kmp_hash_alg { hmac_sha2_256; };
 		kmp_dh_group { modp2048; };
-		kmp_auth_method { psk; };
-		pre_shared_key "`+psk+`";
+		`+authLines(auth, psk)+`
 	};
 };
 selector out {
@@ -111,4 +124,72 @@ func TestProcessIKEv2PSKEstablishAndDelete(t *testing.T) {
 		t.Fatalf("responder exit %d", code)
 	}
 	t.Logf("initiator:\n%s\nresponder:\n%s", a.stderr.String(), b.stderr.String())
+}
+
+func authLines(auth, psk string) string {
+	if auth != "" {
+		return auth
+	}
+	return `kmp_auth_method { psk; };
+		pre_shared_key "` + psk + `";`
+}
+
+// writeCert writes a self-signed ECDSA certificate for name (its DNS name)
+// and its key as PEM files in dir.
+func writeCert(t *testing.T, dir, name string) (certPath, keyPath string) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: name}, DNSNames: []string{name},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour),
+		KeyUsage: x509.KeyUsageDigitalSignature,
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, key.Public(), key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kder, err := x509.MarshalPKCS8PrivateKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	certPath, keyPath = filepath.Join(dir, name+".pem"), filepath.Join(dir, name+".key")
+	writeFile(t, certPath, string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})))
+	writeFile(t, keyPath, string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: kder})))
+	os.Chmod(keyPath, 0o600)
+	return certPath, keyPath
+}
+
+// The same with certificates: each side has its key pair (my_public_key)
+// and the other's certificate (peers_public_key), as racoon2.conf names
+// them; the IDs are the certificates' DNS names.
+func TestProcessIKEv2CertEstablishAndDelete(t *testing.T) {
+	port := freeUDPPort(t)
+	keys := t.TempDir()
+	aCert, aKey := writeCert(t, keys, "a.example")
+	bCert, bKey := writeCert(t, keys, "b.example")
+	authA := `kmp_auth_method { rsasig; };
+		my_public_key x509pem "` + aCert + `" "` + aKey + `";
+		peers_public_key x509pem "` + bCert + `" "";`
+	authB := `kmp_auth_method { rsasig; };
+		my_public_key x509pem "` + bCert + `" "` + bKey + `";
+		peers_public_key x509pem "` + aCert + `" "";`
+	confB := peerConfigAuth(t, t.TempDir(), "127.0.0.2", "127.0.0.1", "b.example", "a.example", authB)
+	confA := peerConfigAuth(t, t.TempDir(), "127.0.0.1", "127.0.0.2", "a.example", "b.example", authA)
+	b := startPeer(t, confB, port)
+	a := startPeer(t, confA, port, "-S", "out")
+	a.stderr.waitFor(t, `IKE SA established role=initiator remote=peer`)
+	a.stderr.waitFor(t, `CHILD_SA installed selector=out proto=esp mode=transport`)
+	b.stderr.waitFor(t, `IKE SA established role=responder remote=peer`)
+	a.signal(t, syscall.SIGTERM)
+	if code := a.wait(t); code != 0 {
+		t.Fatalf("initiator exit %d:\n%s", code, a.stderr.String())
+	}
+	b.stderr.waitFor(t, `IKE SA removed reason="deleted by peer"`)
+	b.signal(t, syscall.SIGTERM)
+	if code := b.wait(t); code != 0 {
+		t.Fatalf("responder exit %d", code)
+	}
 }
