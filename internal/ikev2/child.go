@@ -154,6 +154,7 @@ func (e *Engine) respondChild(sa *IKESA, m *childMsg) []Payload {
 		c.inSPI = spi
 		if err := e.installChild(sa, c); err != nil {
 			sa.log.Error("cannot install CHILD_SA", "err", err)
+			_ = e.o.Kernel.DeleteSA(ike.SAID{Src: peer, Dst: local, Proto: c.proto, SPI: spi})
 			return []Payload{notify(NotifyTemporaryFailure, nil)}
 		}
 		chosen.spi = spiBytes(spi)

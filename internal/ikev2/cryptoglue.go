@@ -53,6 +53,9 @@ func newDHKey(group uint16, rnd io.Reader) (dhKey, error) {
 // encrKeyLen is the key material an ENCR transform takes, salt included;
 // -1 if unsupported.
 func encrKeyLen(a ike.EncrAlg) int {
+	if a.ID == 0 {
+		return 0 // AH: no encryption transform
+	}
 	t, ok := crypto.LookupTransform(crypto.TransformEncr, a.ID)
 	if !ok {
 		return -1
