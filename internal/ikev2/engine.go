@@ -53,10 +53,10 @@ type Engine struct {
 	sas      saTable
 	cookies  cookieJar
 	stats    Counters
-	acquires map[uint32]uint64 // ACQUIRE seq -> our SPI of the SA it started
-	contact  map[string]bool   // remotes already sent INITIAL_CONTACT
-	msg      Message           // scratch for decoding
-	raw      []byte            // the datagram being handled
+	acquires map[uint32]acquireRef // by ACQUIRE seq
+	contact  map[string]bool       // remotes already sent INITIAL_CONTACT
+	msg      Message               // scratch for decoding
+	raw      []byte                // the datagram being handled
 	closing  bool
 	// shutdownDone is Shutdown's callback, run when the last SA is gone.
 	shutdownDone func()
@@ -99,7 +99,7 @@ func New(o Options) (*Engine, error) {
 		log:      o.Log,
 		rand:     o.Rand,
 		sas:      newSATable(),
-		acquires: map[uint32]uint64{},
+		acquires: map[uint32]acquireRef{},
 		contact:  map[string]bool{},
 	}
 	e.cookies = cookieJar{period: o.CookiePeriod, rand: o.Rand}
@@ -211,7 +211,7 @@ func (e *Engine) destroy(sa *IKESA, why string) {
 	}
 	if sa.state < stateEstablished {
 		e.stats.Failed++
-		e.acquireFailed(sa)
+		e.acquireDone(sa, true)
 	} else {
 		e.stats.Deleted++
 	}
@@ -234,10 +234,29 @@ func (e *Engine) destroy(sa *IKESA, why string) {
 	}
 }
 
-func (e *Engine) acquireFailed(sa *IKESA) {
-	for seq, spi := range e.acquires {
-		if spi == sa.ourSPI() {
-			delete(e.acquires, seq)
+// acquireRef ties an ACQUIRE to the SA it started (spi 0 while spmd is
+// asked for the selector).
+type acquireRef struct {
+	spi uint64
+	a   *ike.Acquire
+}
+
+// errnoTimedOut is ETIMEDOUT as Linux numbers it: what racoon2 reports to
+// the kernel for an ACQUIRE whose negotiation failed.
+const errnoTimedOut = 110
+
+// acquireDone forgets the ACQUIREs sa answered; when the SA failed, the
+// kernel is told so that it drops its larval state early.
+func (e *Engine) acquireDone(sa *IKESA, failed bool) {
+	for seq, r := range e.acquires {
+		if r.spi != sa.ourSPI() {
+			continue
+		}
+		delete(e.acquires, seq)
+		if failed {
+			if err := e.o.Kernel.AcquireFailed(r.a, errnoTimedOut); err != nil {
+				e.stats.KernelErrors++
+			}
 		}
 	}
 }

@@ -52,7 +52,7 @@ func (e *Engine) handleAcquire(a *ike.Acquire) {
 		e.stats.AcquireDup++
 		return
 	}
-	e.acquires[a.Seq] = 0
+	e.acquires[a.Seq] = acquireRef{a: a}
 	if e.o.Policy == nil || e.o.DebugSPMIF {
 		e.acquireSelector(a, strconv.FormatUint(uint64(a.PolicyID), 10))
 		return
@@ -80,7 +80,7 @@ func (e *Engine) acquireSelector(a *ike.Acquire, idx string) {
 		delete(e.acquires, a.Seq)
 		return
 	}
-	e.acquires[a.Seq] = sa.ourSPI()
+	e.acquires[a.Seq] = acquireRef{spi: sa.ourSPI(), a: a}
 }
 
 // InitiateSelector starts an IKE SA for selector idx (-S).

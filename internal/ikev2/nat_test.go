@@ -111,3 +111,17 @@ func TestChildKernelFailure(t *testing.T) {
 		t.Error("kernel error not counted")
 	}
 }
+
+// A negotiation started by an ACQUIRE that fails is reported to the
+// kernel (AcquireFailed), as racoon2 does.
+func TestAcquireFailedReported(t *testing.T) {
+	p := newPair(t, func(ca, cb *ike.Config) {
+		ca.Children[0].Selector = "3"
+		cb.Peers[0].Proposal.DH = []uint16{2} // nothing in common
+	})
+	p.a.HandleKernelEvent(&ike.Acquire{Seq: 5, PolicyID: 3, Dst: addrB})
+	p.w.Run()
+	if len(p.ka.Failed) != 1 || p.ka.Failed[0].Seq != 5 || len(p.a.acquires) != 0 {
+		t.Fatalf("AcquireFailed calls %v, pending %v", p.ka.Failed, p.a.acquires)
+	}
+}

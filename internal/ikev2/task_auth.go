@@ -170,7 +170,7 @@ func (e *Engine) established(sa *IKESA) {
 	sa.state = stateEstablished
 	e.sas.doneHalfOpen(sa)
 	e.stats.Established++
-	e.acquireFailed(sa) // forget the ACQUIRE seqs this SA answered
+	e.acquireDone(sa, false)
 	sa.log.Info("IKE SA established", "role", sa.role, "remote", sa.peer.Name,
 		"encr", sa.suite.encr.ID, "prf", sa.suite.prf, "integ", sa.suite.integ, "dh", sa.suite.dh)
 	spi := sa.ourSPI()
