@@ -75,12 +75,14 @@ func BenchmarkParseIKEAuthInner(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	var ps []Payload
+	var m Message
 	b.ReportAllocs()
 	for b.Loop() {
-		if ps, err = DecodePayloads(ps[:0], first, inner); err != nil {
+		if err := m.DecodeInner(first, inner); err != nil {
 			b.Fatal(err)
 		}
+		m.Payloads = m.Payloads[:0]
+		m.arena.reset()
 	}
 }
 

@@ -5,13 +5,14 @@
 // datagrams into typed payloads and back:
 //
 //   - ParseMessage / (*Message).Parse check the structure of a message and
-//     decode every cleartext payload. Decoded payloads alias the input buffer:
-//     keep the buffer alive and unmodified while the Message is in use.
+//     decode every cleartext payload. Decoded payloads alias the input buffer
+//     and live in the Message's storage: both stay valid until the buffer is
+//     reused or the Message parses again. Copy what must be kept.
 //   - An Encrypted (SK) or Encrypted Fragment (SKF) payload is kept as an
 //     *Encrypted holding its bounds in the datagram; (*Message).OpenSK opens
-//     it in place with an SKCipher and DecodePayloads decodes the inner chain
+//     it in place with an SKCipher and DecodeInner decodes the inner chain
 //     ((*Message).Open does both for SK). Fragments are put back together
-//     with a Reassembly.
+//     with a Reassembly and decoded with (*Message).DecodeInner.
 //   - (*Message).Append encodes a cleartext message; AppendEncrypted and
 //     AppendFragments build protected ones. Both append to a caller buffer.
 //   - CheckRules enforces which payloads each exchange and direction carries

@@ -235,7 +235,11 @@ func TestGoldenOpen(t *testing.T) {
 				if err != nil || !done {
 					continue
 				}
-				if m.Payloads, err = frags.Payloads(m.Payloads[:0]); err != nil {
+				first, inner, err := frags.Inner()
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := m.DecodeInner(first, inner); err != nil {
 					t.Fatal(err)
 				}
 				frags = Reassembly{}
@@ -315,4 +319,23 @@ func countMessages(ms []*Message) (n int) {
 		}
 	}
 	return n
+}
+
+// One Message reused for every capture parses each as a fresh one does.
+func TestParseReuse(t *testing.T) {
+	var m Message
+	for round := 0; round < 2; round++ {
+		for _, g := range loadGolden(t) {
+			if err := m.Parse(g.data); err != nil {
+				t.Fatal(err)
+			}
+			fresh, err := ParseMessage(g.data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(fresh.Payloads, m.Payloads) || fresh.Header != m.Header {
+				t.Fatalf("%s: reused Message differs", g.name)
+			}
+		}
+	}
 }
