@@ -16,7 +16,8 @@ import (
 // Golden messages captured from strongSwan 5.9.8 by
 // testdata/ikev2/capture.sh: two IKE SAs (AES-CBC-256 + HMAC-SHA2-256-128
 // with MODP 2048, then AES-GCM-16-128 with X25519), each set up with PSK
-// authentication and deleted; the responder fragments its IKE_AUTH replies.
+// authentication, its Child SA rekeyed with PFS, then deleted; the
+// responder fragments its larger replies.
 const goldenDir = "../../testdata/ikev2"
 
 type golden struct {
@@ -206,7 +207,7 @@ func TestGoldenOpen(t *testing.T) {
 			ci, cr = newTestGCM(k["ei"]), newTestGCM(k["er"])
 		}
 		var frags Reassembly
-		opened := 0
+		opened, rekeys := 0, 0
 		want := len(msgs) - 2 - countFragments(msgs) + countMessages(msgs)
 		for i, m := range msgs {
 			if i < 2 {
@@ -251,6 +252,13 @@ func TestGoldenOpen(t *testing.T) {
 			if err := m.Check(); err != nil {
 				t.Errorf("SA %d %v response=%v: %v", n, m.Exchange, m.IsResponse(), err)
 			}
+			if m.Exchange == ExchangeCreateChildSA && !m.IsResponse() {
+				// RFC 7296 1.3.3: Child SA rekey with PFS.
+				if m.Notify(NotifyRekeySA) == nil || m.Get(PayloadKE) == nil || m.Get(PayloadTSi) == nil {
+					t.Errorf("SA %d: CREATE_CHILD_SA request %v", n, m)
+				}
+				rekeys++
+			}
 			if m.Exchange != ExchangeIKEAuth {
 				continue
 			}
@@ -273,8 +281,8 @@ func TestGoldenOpen(t *testing.T) {
 				t.Errorf("TSi %+v", s)
 			}
 		}
-		if opened != want {
-			t.Errorf("SA %d: opened %d messages", n, opened)
+		if opened != want || rekeys != 1 {
+			t.Errorf("SA %d: opened %d messages, %d child rekeys", n, opened, rekeys)
 		}
 	}
 	checkGoldenText(t, "summary.txt", strings.Join(summary, "\n")+"\n")

@@ -9,6 +9,8 @@
 #   cbc: proposals aes256-sha256-modp2048, aes128gcm16-prfsha256-x25519
 #        (the responder takes the initiator's first: AES-CBC + HMAC)
 #   gcm: the same two, in the other order (AES-GCM-16, an AEAD)
+# Each Child SA is then rekeyed with PFS (CREATE_CHILD_SA with KE, RFC 7296
+# 1.3.3) before the IKE SA is deleted.
 # The responder caps its IP datagrams at 200 bytes (charon.fragment_size), so
 # its IKE_AUTH responses come back as SKF fragments (RFC 7383).
 # tshark writes what the initiator's veth sees to capture.pcapng; the UDP
@@ -125,7 +127,7 @@ CONF
 				mode = tunnel
 				local_ts = $2/32
 				remote_ts = $3/32
-				esp_proposals = aes128gcm16,aes128-sha256
+				esp_proposals = aes128gcm16-x25519,aes128-sha256-modp2048
 			}
 		}
 	}"
@@ -163,6 +165,8 @@ for i in $(seq 100); do grep -q -i capturing "$work/tshark.log" 2>/dev/null && b
 
 for c in cbc gcm; do
 	sw left --initiate --ike $c --child $c --timeout 20 | grep -E 'established|installed|failed'
+	sw left --rekey --child $c
+	sleep 2 # the rekey runs asynchronously
 	sw left --terminate --ike $c --timeout 20 | grep -E 'deleted|failed' || true
 done
 sleep 1
