@@ -118,7 +118,9 @@ func FuzzOpenSK(f *testing.F) {
 			}
 			var r Reassembly
 			if done, err := r.Add(e, plain); err == nil && done {
-				_, _ = r.Payloads(nil)
+				if first, inner, err := r.Inner(); err == nil {
+					_ = m.DecodeInner(first, inner)
+				}
 			}
 			return
 		}

@@ -3,6 +3,8 @@ package ikev2
 import (
 	"bufio"
 	"bytes"
+	"crypto/x509"
+	"encoding/asn1"
 	"encoding/hex"
 	"flag"
 	"os"
@@ -16,7 +18,8 @@ import (
 // Golden messages captured from strongSwan 5.9.8 by
 // testdata/ikev2/capture.sh: two IKE SAs (AES-CBC-256 + HMAC-SHA2-256-128
 // with MODP 2048, then AES-GCM-16-128 with X25519), each set up with PSK
-// authentication and deleted; the responder fragments its IKE_AUTH replies.
+// authentication, its Child SA rekeyed with PFS, then deleted; the
+// responder fragments its larger replies.
 const goldenDir = "../../testdata/ikev2"
 
 type golden struct {
@@ -118,15 +121,41 @@ func ikeSAs(t *testing.T, gs []golden) ([][]*Message, [][]string) {
 	return sas, names
 }
 
-// The IKE_SA_INIT pair of the first SA: SPIs, both proposals, the choice and
-// the notifications strongSwan sends (see ../shared/spec/interop-notes.md).
+// goldenSA is what capture.sh set up for each IKE SA, in order.
+type goldenSA struct {
+	encr, keyBits int    // chosen ENCR transform
+	group         uint16 // KE group of the chosen proposal
+	keLen         int
+	aead          bool
+	idType        IDType
+	idi, idr      string
+	auth          AuthMethod
+	certs         bool
+}
+
+var goldenSAs = []goldenSA{
+	{12, 256, 14, 256, false, IDRFC822Addr, "left@golden.test", "right@golden.test", AuthSharedKeyMIC, false},
+	{20, 128, 31, 32, true, IDRFC822Addr, "left@golden.test", "right@golden.test", AuthSharedKeyMIC, false},
+	{20, 256, 20, 96, true, IDFQDN, "left.golden.test", "right.golden.test", AuthDigitalSignature, true},
+}
+
+// The IKE_SA_INIT pairs: SPIs, the three proposals offered, the one chosen
+// and the notifications strongSwan sends (../shared/spec/interop-notes.md).
 func TestGoldenIKESAInit(t *testing.T) {
 	sas, _ := ikeSAs(t, loadGolden(t))
-	if len(sas) != 2 {
+	if len(sas) != len(goldenSAs) {
 		t.Fatalf("%d IKE SAs in the captures", len(sas))
 	}
-	wantChoice := []uint16{12, 20} // ENCR_AES_CBC, then ENCR_AES_GCM_16
+	offered := []Proposal{
+		{Protocol: ProtoIKE, Transforms: []Transform{{Type: TransformENCR, ID: 12, Attrs: KeyLengthAttr(256)},
+			{Type: TransformINTEG, ID: 12}, {Type: TransformPRF, ID: 5}, {Type: TransformKE, ID: 14}}},
+		{Protocol: ProtoIKE, Transforms: []Transform{{Type: TransformENCR, ID: 20, Attrs: KeyLengthAttr(128)},
+			{Type: TransformPRF, ID: 5}, {Type: TransformKE, ID: 31}}},
+		{Protocol: ProtoIKE, Transforms: []Transform{{Type: TransformENCR, ID: 20, Attrs: KeyLengthAttr(256)},
+			{Type: TransformPRF, ID: 6}, {Type: TransformKE, ID: 20}}},
+	}
 	for n, msgs := range sas {
+		want := goldenSAs[n]
 		req, resp := msgs[0], msgs[1]
 		if req.Exchange != ExchangeIKESAInit || req.IsResponse() || !req.IsInitiator() || req.SPIr != 0 || req.MessageID != 0 {
 			t.Fatalf("SA %d request header %+v", n, req.Header)
@@ -135,79 +164,93 @@ func TestGoldenIKESAInit(t *testing.T) {
 			t.Fatalf("SA %d response header %+v", n, resp.Header)
 		}
 		sa := req.Get(PayloadSA).(*SA)
-		if len(sa.Proposals) != 2 {
+		if len(sa.Proposals) != len(offered) {
 			t.Fatalf("SA %d: %d proposals", n, len(sa.Proposals))
 		}
-		cbc, gcm := sa.Proposals[0], sa.Proposals[1]
-		if n == 1 {
-			cbc, gcm = gcm, cbc
-		}
-		want := map[string][]Transform{
-			"cbc": {{Type: TransformENCR, ID: 12, Attrs: KeyLengthAttr(256)}, {Type: TransformINTEG, ID: 12},
-				{Type: TransformPRF, ID: 5}, {Type: TransformKE, ID: 14}},
-			"gcm": {{Type: TransformENCR, ID: 20, Attrs: KeyLengthAttr(128)}, {Type: TransformPRF, ID: 5},
-				{Type: TransformKE, ID: 31}},
-		}
-		for name, p := range map[string]Proposal{"cbc": cbc, "gcm": gcm} {
-			if p.Protocol != ProtoIKE || len(p.SPI) != 0 {
-				t.Errorf("SA %d %s proposal %+v", n, name, p)
+		for i, p := range sa.Proposals {
+			if p.Num != uint8(i+1) {
+				t.Errorf("SA %d: proposal %d numbered %d (RFC 7296 3.3.1)", n, i+1, p.Num)
 			}
-			for _, w := range want[name] {
-				if !slices.ContainsFunc(p.Transforms, func(tr Transform) bool {
-					return tr.Type == w.Type && tr.ID == w.ID && reflect.DeepEqual(tr.Attrs, w.Attrs)
-				}) {
-					t.Errorf("SA %d %s proposal lacks %v %d: %+v", n, name, w.Type, w.ID, p.Transforms)
-				}
+		}
+		for _, w := range offered {
+			if !slices.ContainsFunc(sa.Proposals, func(p Proposal) bool { return sameTransforms(p, w) }) {
+				t.Errorf("SA %d: no proposal %+v", n, w.Transforms)
 			}
 		}
 		chosen := resp.Get(PayloadSA).(*SA)
-		if len(chosen.Proposals) != 1 || chosen.Proposals[0].Transforms[0].ID != wantChoice[n] {
-			t.Errorf("SA %d: response chose %+v", n, chosen.Proposals)
+		if len(chosen.Proposals) != 1 {
+			t.Fatalf("SA %d: response with %d proposals", n, len(chosen.Proposals))
 		}
-		ke := req.Get(PayloadKE).(*KE)
-		if wantLen := map[uint16]int{14: 256, 31: 32}[ke.Group]; len(ke.Data) != wantLen {
-			t.Errorf("SA %d: KE group %d with %d bytes", n, ke.Group, len(ke.Data))
+		encr := chosen.Proposals[0].Transforms[0]
+		if bits, _ := encr.KeyLength(); encr.Type != TransformENCR || int(encr.ID) != want.encr || bits != want.keyBits {
+			t.Errorf("SA %d: chose %+v", n, encr)
 		}
 		for _, m := range []*Message{req, resp} {
+			ke := m.Get(PayloadKE).(*KE)
+			if ke.Group != want.group || len(ke.Data) != want.keLen {
+				t.Errorf("SA %d: KE group %d with %d bytes", n, ke.Group, len(ke.Data))
+			}
 			for _, nt := range []NotifyType{NotifyNATDetectionSourceIP, NotifyNATDetectionDestinationIP,
-				NotifyIKEv2FragmentationSupported} {
+				NotifyIKEv2FragmentationSupported, NotifySignatureHashAlgorithms} {
 				if m.Notify(nt) == nil {
 					t.Errorf("SA %d response=%v: no %v", n, m.IsResponse(), nt)
 				}
 			}
-			if nd := m.Notify(NotifyNATDetectionSourceIP); nd != nil && len(nd.Data) != 20 {
+			if nd := m.Notify(NotifyNATDetectionSourceIP); len(nd.Data) != 20 {
 				t.Errorf("NAT_DETECTION_SOURCE_IP of %d bytes", len(nd.Data))
 			}
+			if h, ok := m.Notify(NotifySignatureHashAlgorithms).HashAlgorithms(); !ok || !slices.Contains(h, 2) {
+				t.Errorf("SA %d: SIGNATURE_HASH_ALGORITHMS %v (RFC 7427 4: SHA2-256 is 2)", n, h)
+			}
 		}
-		for _, nt := range []NotifyType{NotifySignatureHashAlgorithms, NotifyRedirectSupported} {
-			if req.Notify(nt) == nil {
-				t.Errorf("SA %d request: no %v", n, nt)
+		if req.Notify(NotifyRedirectSupported) == nil {
+			t.Errorf("SA %d request: no REDIRECT_SUPPORTED", n)
+		}
+		if cr, ok := resp.Get(PayloadCERTREQ).(*CertReq); want.certs && (!ok || cr.Encoding != CertX509Signature) {
+			t.Errorf("SA %d: IKE_SA_INIT response CERTREQ %+v", n, cr)
+		} else if ok {
+			if auths, ok := cr.Authorities(); !ok || len(auths) != 1 {
+				t.Errorf("SA %d: CERTREQ authorities %d", n, len(auths))
 			}
 		}
 	}
 }
 
-// RFC 7296 3.14, RFC 5282, RFC 7383: the captured IKE_AUTH and
-// INFORMATIONAL messages open with the keys charon logged, and their inner
-// payloads pass the rules.
+func sameTransforms(p, w Proposal) bool {
+	if p.Protocol != w.Protocol || len(p.Transforms) != len(w.Transforms) {
+		return false
+	}
+	for _, wt := range w.Transforms {
+		if !slices.ContainsFunc(p.Transforms, func(tr Transform) bool {
+			return tr.Type == wt.Type && tr.ID == wt.ID && reflect.DeepEqual(tr.Attrs, wt.Attrs)
+		}) {
+			return false
+		}
+	}
+	return true
+}
+
+// RFC 7296 3.14, RFC 5282, RFC 7383: the captured protected messages open
+// with the keys charon logged (AES-CBC + HMAC, AES-GCM-16 with 128- and
+// 256-bit keys), fragments reassemble, and the inner payloads pass the rules.
 func TestGoldenOpen(t *testing.T) {
 	sas, names := ikeSAs(t, loadGolden(t))
 	keys := goldenKeys(t)
-	var summary []string
-	if len(keys) != len(sas) {
+	if len(keys) != len(sas) || len(sas) != len(goldenSAs) {
 		t.Fatalf("%d key sets for %d SAs", len(keys), len(sas))
 	}
+	var summary []string
 	for n, msgs := range sas {
-		k := keys[n]
+		want, k := goldenSAs[n], keys[n]
 		var ci, cr SKCipher
-		if n == 0 {
-			ci, cr = newTestCBC(k["ei"], k["ai"]), newTestCBC(k["er"], k["ar"])
-		} else {
+		if want.aead {
 			ci, cr = newTestGCM(k["ei"]), newTestGCM(k["er"])
+		} else {
+			ci, cr = newTestCBC(k["ei"], k["ai"]), newTestCBC(k["er"], k["ar"])
 		}
 		var frags Reassembly
-		opened := 0
-		want := len(msgs) - 2 - countFragments(msgs) + countMessages(msgs)
+		opened, rekeys := 0, 0
+		wantOpened := len(msgs) - 2 - countFragments(msgs) + countMessages(msgs)
 		for i, m := range msgs {
 			if i < 2 {
 				summary = append(summary, names[n][i]+": "+m.String())
@@ -224,18 +267,24 @@ func TestGoldenOpen(t *testing.T) {
 			if err := m.Parse(pkt); err != nil {
 				t.Fatal(err)
 			}
-			e := m.Encrypted()
-			if e.Fragment {
+			if e := m.Encrypted(); e.Fragment {
 				plain, err := m.OpenSK(pkt, c)
 				if err != nil {
 					t.Fatalf("SA %d fragment %d/%d: %v", n, e.Number, e.Total, err)
 				}
 				summary = append(summary, names[n][i]+": "+m.String())
 				done, err := frags.Add(e, plain)
-				if err != nil || !done {
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !done {
 					continue
 				}
-				if m.Payloads, err = frags.Payloads(m.Payloads[:0]); err != nil {
+				first, inner, err := frags.Inner()
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := m.DecodeInner(first, inner); err != nil {
 					t.Fatal(err)
 				}
 				frags = Reassembly{}
@@ -247,33 +296,73 @@ func TestGoldenOpen(t *testing.T) {
 			if err := m.Check(); err != nil {
 				t.Errorf("SA %d %v response=%v: %v", n, m.Exchange, m.IsResponse(), err)
 			}
-			if m.Exchange != ExchangeIKEAuth {
-				continue
-			}
-			if !m.IsResponse() {
-				id := m.Get(PayloadIDi).(*ID)
-				if id.IDType != IDRFC822Addr || string(id.Data) != "left@golden.test" {
-					t.Errorf("IDi %v %q", id.IDType, id.Data)
+			switch m.Exchange {
+			case ExchangeCreateChildSA:
+				// RFC 7296 1.3.3: Child SA rekey with PFS.
+				if !m.IsResponse() && (m.Notify(NotifyRekeySA) == nil || m.Get(PayloadKE) == nil || m.Get(PayloadTSi) == nil) {
+					t.Errorf("SA %d: CREATE_CHILD_SA request %v", n, m)
 				}
-			} else {
-				id := m.Get(PayloadIDr).(*ID)
-				if string(id.Data) != "right@golden.test" {
-					t.Errorf("IDr %q", id.Data)
+				if !m.IsResponse() {
+					rekeys++
 				}
-			}
-			if a := m.Get(PayloadAUTH).(*Auth); a.Method != AuthSharedKeyMIC || len(a.Data) != 32 {
-				t.Errorf("AUTH %v with %d bytes", a.Method, len(a.Data))
-			}
-			tsi := m.Get(PayloadTSi).(*TS)
-			if s := tsi.Selectors[0]; s.TSType != TSIPv4AddrRange || s.Start.String() != "10.99.0.1" || s.End != s.Start {
-				t.Errorf("TSi %+v", s)
+			case ExchangeIKEAuth:
+				checkGoldenAuth(t, n, m, want)
 			}
 		}
-		if opened != want {
-			t.Errorf("SA %d: opened %d messages", n, opened)
+		if opened != wantOpened || rekeys != 1 {
+			t.Errorf("SA %d: opened %d messages, %d child rekeys", n, opened, rekeys)
 		}
 	}
 	checkGoldenText(t, "summary.txt", strings.Join(summary, "\n")+"\n")
+}
+
+// checkGoldenAuth checks the identities, AUTH and certificates of an opened
+// IKE_AUTH message (RFC 7296 3.5, 3.6, 3.8; RFC 7427 3).
+func checkGoldenAuth(t *testing.T, n int, m *Message, want goldenSA) {
+	t.Helper()
+	idPT, name := PayloadIDi, want.idi
+	if m.IsResponse() {
+		idPT, name = PayloadIDr, want.idr
+	}
+	if id := m.Get(idPT).(*ID); id.IDType != want.idType || string(id.Data) != name {
+		t.Errorf("SA %d: %v %v %q", n, idPT, id.IDType, id.Data)
+	}
+	a := m.Get(PayloadAUTH).(*Auth)
+	switch want.auth {
+	case AuthSharedKeyMIC:
+		if a.Method != AuthSharedKeyMIC || len(a.Data) != 32 { // prf HMAC-SHA2-256
+			t.Errorf("SA %d: AUTH %v with %d bytes", n, a.Method, len(a.Data))
+		}
+	case AuthDigitalSignature:
+		alg, sig, ok := a.SignatureAlgorithm()
+		if !ok || len(sig) < 64 {
+			t.Fatalf("SA %d: AUTH %v not a digital signature", n, a.Method)
+		}
+		var ai struct {
+			Algorithm asn1.ObjectIdentifier
+		}
+		ecdsaSHA256 := asn1.ObjectIdentifier{1, 2, 840, 10045, 4, 3, 2}
+		if _, err := asn1.Unmarshal(alg, &ai); err != nil || !ai.Algorithm.Equal(ecdsaSHA256) {
+			t.Errorf("SA %d: signature algorithm %v %v", n, ai.Algorithm, err)
+		}
+	}
+	cert, ok := m.Get(PayloadCERT).(*Cert)
+	if ok != want.certs {
+		t.Fatalf("SA %d: CERT present %v", n, ok)
+	}
+	if ok {
+		c, err := x509.ParseCertificate(cert.Data)
+		if err != nil {
+			t.Fatalf("SA %d: CERT: %v", n, err)
+		}
+		if cert.Encoding != CertX509Signature || !slices.Contains(c.DNSNames, name) {
+			t.Errorf("SA %d: CERT %v for %v", n, cert.Encoding, c.DNSNames)
+		}
+	}
+	tsi := m.Get(PayloadTSi).(*TS)
+	if s := tsi.Selectors[0]; s.TSType != TSIPv4AddrRange || s.Start.String() != "10.99.0.1" || s.End != s.Start {
+		t.Errorf("TSi %+v", s)
+	}
 }
 
 var update = flag.Bool("update", false, "rewrite golden text files under testdata")
@@ -315,4 +404,23 @@ func countMessages(ms []*Message) (n int) {
 		}
 	}
 	return n
+}
+
+// One Message reused for every capture parses each as a fresh one does.
+func TestParseReuse(t *testing.T) {
+	var m Message
+	for round := 0; round < 2; round++ {
+		for _, g := range loadGolden(t) {
+			if err := m.Parse(g.data); err != nil {
+				t.Fatal(err)
+			}
+			fresh, err := ParseMessage(g.data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(fresh.Payloads, m.Payloads) || fresh.Header != m.Header {
+				t.Fatalf("%s: reused Message differs", g.name)
+			}
+		}
+	}
 }

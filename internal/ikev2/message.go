@@ -2,10 +2,14 @@ package ikev2
 
 // Message is a decoded IKE message: the header and its cleartext payloads.
 // For a protected message the last payload is an *Encrypted (SK or SKF)
-// until Open replaces it with the inner payloads.
+// until Open replaces it with the inner payloads. A Message keeps storage
+// for the payloads it decodes and reuses it on the next Parse: reuse one
+// Message per event loop to parse without allocating, and do not copy a
+// Message value that will parse again.
 type Message struct {
 	Header
 	Payloads []Payload
+	arena    arena
 }
 
 // ParseMessage decodes b, which must be exactly one IKE message (the UDP
@@ -18,17 +22,19 @@ func ParseMessage(b []byte) (*Message, error) {
 	return m, nil
 }
 
-// Parse decodes b into m, reusing m's payload slice. It checks the header
-// and the structure of every payload but not which payloads the exchange
-// allows (see CheckRules). Payload fields alias b.
+// Parse decodes b into m. It checks the header and the structure of every
+// payload but not which payloads the exchange allows (see CheckRules).
+// Payload fields alias b, and m reuses its storage: payloads from an
+// earlier Parse into the same m are overwritten. Copy what must be kept.
 func (m *Message) Parse(b []byte) error {
 	m.Payloads = m.Payloads[:0]
+	m.arena.reset()
 	h, err := ParseHeader(b)
 	if err != nil {
 		return err
 	}
 	m.Header = h
-	m.Payloads, _, err = decodeChain(m.Payloads, h.NextPayload, b[HeaderLen:], HeaderLen, true)
+	m.Payloads, _, err = decodeChain(&m.arena, m.Payloads, h.NextPayload, b[HeaderLen:], HeaderLen, true)
 	return err
 }
 

@@ -42,32 +42,34 @@ func (u *Unknown) Type() PayloadType          { return u.PT }
 func (u *Unknown) appendBody(b []byte) []byte { return append(b, u.Body...) }
 
 // decodeBody decodes the body of one payload of type t.
-func decodeBody(t PayloadType, critical bool, body []byte) (Payload, error) {
+func decodeBody(a *arena, t PayloadType, critical bool, body []byte) (Payload, error) {
 	switch t {
 	case PayloadSA:
-		return decodeSA(body)
+		return decodeSA(a, body)
 	case PayloadKE:
-		return decodeKE(body)
+		return decodeKE(a, body)
 	case PayloadIDi, PayloadIDr:
-		return decodeID(t, body)
+		return decodeID(a, t, body)
 	case PayloadCERT:
-		return decodeCert(body)
+		return decodeCert(a, body)
 	case PayloadCERTREQ:
-		return decodeCertReq(body)
+		return decodeCertReq(a, body)
 	case PayloadAUTH:
-		return decodeAuth(body)
+		return decodeAuth(a, body)
 	case PayloadNonce:
-		return decodeNonce(body)
+		return decodeNonce(a, body)
 	case PayloadN:
-		return decodeNotify(body)
+		return decodeNotify(a, body)
 	case PayloadD:
-		return decodeDelete(body)
+		return decodeDelete(a, body)
 	case PayloadV:
-		return &VendorID{Data: view(body)}, nil
+		v := take(&a.vendor)
+		v.Data = view(body)
+		return v, nil
 	case PayloadTSi, PayloadTSr:
-		return decodeTS(t, body)
+		return decodeTS(a, t, body)
 	case PayloadCP:
-		return decodeCP(body)
+		return decodeCP(a, body)
 	case PayloadEAP:
 		return decodeEAP(body)
 	}
@@ -79,7 +81,8 @@ func decodeBody(t PayloadType, critical bool, body []byte) (Payload, error) {
 // (after OpenSK) or of reassembled fragments; an SK or SKF payload inside
 // such a chain is an error. Offsets in errors are relative to b.
 func DecodePayloads(dst []Payload, first PayloadType, b []byte) ([]Payload, error) {
-	ps, enc, err := decodeChain(dst, first, b, 0, false)
+	var a arena
+	ps, enc, err := decodeChain(&a, dst, first, b, 0, false)
 	if err == nil && enc != nil {
 		err = &DecodeError{Payload: enc.Type(), Offset: enc.Offset, Reason: "encrypted payload inside encrypted payload"}
 	}
@@ -89,7 +92,7 @@ func DecodePayloads(dst []Payload, first PayloadType, b []byte) ([]Payload, erro
 // decodeChain decodes payloads from b (found at offset base of the message)
 // until Next Payload is zero or an SK/SKF payload ends the chain. With
 // outer set, an SK/SKF payload is accepted if it is the last thing in b.
-func decodeChain(dst []Payload, next PayloadType, b []byte, base int, outer bool) ([]Payload, *Encrypted, error) {
+func decodeChain(a *arena, dst []Payload, next PayloadType, b []byte, base int, outer bool) ([]Payload, *Encrypted, error) {
 	off := 0
 	for next != PayloadNone {
 		t := next
@@ -108,7 +111,7 @@ func decodeChain(dst []Payload, next PayloadType, b []byte, base int, outer bool
 			if off+int(length) != len(b) {
 				return dst, nil, &DecodeError{Payload: t, Offset: base + off, Reason: "encrypted payload is not the last payload"}
 			}
-			enc, err := decodeEncrypted(t, PayloadType(np), body, base+off)
+			enc, err := decodeEncrypted(a, t, PayloadType(np), body, base+off)
 			if err != nil {
 				return dst, nil, &DecodeError{Payload: t, Offset: base + off, Reason: err.Error()}
 			}
@@ -117,7 +120,7 @@ func decodeChain(dst []Payload, next PayloadType, b []byte, base int, outer bool
 			}
 			return append(dst, enc), enc, nil
 		}
-		p, err := decodeBody(t, flags&flagCritical != 0, body)
+		p, err := decodeBody(a, t, flags&flagCritical != 0, body)
 		if err != nil {
 			return dst, nil, &DecodeError{Payload: t, Offset: base + off, Reason: err.Error()}
 		}

@@ -15,13 +15,14 @@ type CfgAttr struct {
 
 func (*CP) Type() PayloadType { return PayloadCP }
 
-func decodeCP(body []byte) (*CP, error) {
+func decodeCP(a *arena, body []byte) (*CP, error) {
 	r := reader(body)
 	var t uint8
 	if !r.u8(&t) || !r.skip(3) {
 		return nil, errTruncated
 	}
-	cp := &CP{CfgType: CfgType(t)}
+	cp := take(&a.cp)
+	cp.CfgType = CfgType(t)
 	// Count first so the attributes take one allocation.
 	n := 0
 	for c := r; !c.empty(); n++ {
@@ -30,9 +31,7 @@ func decodeCP(body []byte) (*CP, error) {
 			return nil, reason("attribute " + itoa(n+1) + ": truncated")
 		}
 	}
-	if n > 0 {
-		cp.Attrs = make([]CfgAttr, n)
-	}
+	cp.Attrs = takeN(&a.cfg, n)
 	for i := range cp.Attrs {
 		var at, al uint16
 		r.u16(&at)

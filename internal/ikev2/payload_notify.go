@@ -10,11 +10,11 @@ type Notify struct {
 
 func (*Notify) Type() PayloadType { return PayloadN }
 
-func decodeNotify(body []byte) (*Notify, error) {
+func decodeNotify(a *arena, body []byte) (*Notify, error) {
 	r := reader(body)
 	var proto, spiSize uint8
 	var t uint16
-	n := &Notify{}
+	n := take(&a.notify)
 	if !r.u8(&proto) || !r.u8(&spiSize) || !r.u16(&t) || !r.bytes(int(spiSize), &n.SPI) {
 		return nil, errTruncated
 	}
@@ -41,10 +41,10 @@ type Delete struct {
 
 func (*Delete) Type() PayloadType { return PayloadD }
 
-func decodeDelete(body []byte) (*Delete, error) {
+func decodeDelete(a *arena, body []byte) (*Delete, error) {
 	r := reader(body)
 	var proto uint8
-	d := &Delete{}
+	d := take(&a.del)
 	if !r.u8(&proto) || !r.u8(&d.SPISize) || !r.u16(&d.NumSPIs) {
 		return nil, errTruncated
 	}

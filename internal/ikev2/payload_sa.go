@@ -55,20 +55,18 @@ const (
 )
 
 // ParseSA decodes the body of an SA payload (without the generic header).
-func ParseSA(body []byte) (*SA, error) { return decodeSA(body) }
+func ParseSA(body []byte) (*SA, error) { return decodeSA(&arena{}, body) }
 
-func decodeSA(body []byte) (*SA, error) {
+func decodeSA(a *arena, body []byte) (*SA, error) {
 	// First pass checks the structure and counts, so the second can fill
-	// three flat slices: one allocation each however many proposals.
+	// three flat slices, whatever the number of proposals.
 	np, nt, na, err := walkSA(body, nil)
 	if err != nil {
 		return nil, err
 	}
-	sa := &SA{Proposals: make([]Proposal, 0, np)}
-	f := &saFill{sa: sa, ts: make([]Transform, 0, nt)}
-	if na > 0 {
-		f.as = make([]Attribute, 0, na)
-	}
+	sa := take(&a.sa)
+	sa.Proposals = takeN(&a.prop, np)[:0]
+	f := &saFill{sa: sa, ts: takeN(&a.tr, nt)[:0], as: takeN(&a.attr, na)[:0]}
 	if _, _, _, err := walkSA(body, f); err != nil {
 		return nil, err // unreachable: the first pass accepted body
 	}

@@ -8,14 +8,14 @@ type KE struct {
 
 func (*KE) Type() PayloadType { return PayloadKE }
 
-func decodeKE(body []byte) (*KE, error) {
+func decodeKE(a *arena, body []byte) (*KE, error) {
 	r := reader(body)
-	var ke KE
+	ke := take(&a.ke)
 	if !r.u16(&ke.Group) || !r.skip(2) {
 		return nil, errTruncated
 	}
 	ke.Data = r.rest()
-	return &ke, nil
+	return ke, nil
 }
 
 func (k *KE) appendBody(b []byte) []byte {
@@ -37,13 +37,14 @@ func (i *ID) Type() PayloadType {
 	return PayloadIDi
 }
 
-func decodeID(t PayloadType, body []byte) (*ID, error) {
+func decodeID(a *arena, t PayloadType, body []byte) (*ID, error) {
 	r := reader(body)
 	var typ uint8
 	if !r.u8(&typ) || !r.skip(3) {
 		return nil, errTruncated
 	}
-	id := &ID{Responder: t == PayloadIDr, IDType: IDType(typ), Data: r.rest()}
+	id := take(&a.id)
+	*id = ID{Responder: t == PayloadIDr, IDType: IDType(typ), Data: r.rest()}
 	switch {
 	case id.IDType == IDIPv4Addr && len(id.Data) != 4,
 		id.IDType == IDIPv6Addr && len(id.Data) != 16:
@@ -69,11 +70,13 @@ type Cert struct {
 
 func (*Cert) Type() PayloadType { return PayloadCERT }
 
-func decodeCert(body []byte) (*Cert, error) {
+func decodeCert(a *arena, body []byte) (*Cert, error) {
 	if len(body) < 1 {
 		return nil, errTruncated
 	}
-	return &Cert{Encoding: CertEncoding(body[0]), Data: view(body[1:])}, nil
+	c := take(&a.cert)
+	c.Encoding, c.Data = CertEncoding(body[0]), view(body[1:])
+	return c, nil
 }
 
 func (c *Cert) appendBody(b []byte) []byte {
@@ -90,11 +93,13 @@ type CertReq struct {
 
 func (*CertReq) Type() PayloadType { return PayloadCERTREQ }
 
-func decodeCertReq(body []byte) (*CertReq, error) {
+func decodeCertReq(a *arena, body []byte) (*CertReq, error) {
 	if len(body) < 1 {
 		return nil, errTruncated
 	}
-	return &CertReq{Encoding: CertEncoding(body[0]), Data: view(body[1:])}, nil
+	c := take(&a.creq)
+	c.Encoding, c.Data = CertEncoding(body[0]), view(body[1:])
+	return c, nil
 }
 
 func (c *CertReq) appendBody(b []byte) []byte {
@@ -123,13 +128,15 @@ type Auth struct {
 
 func (*Auth) Type() PayloadType { return PayloadAUTH }
 
-func decodeAuth(body []byte) (*Auth, error) {
+func decodeAuth(a *arena, body []byte) (*Auth, error) {
 	r := reader(body)
 	var m uint8
 	if !r.u8(&m) || !r.skip(3) {
 		return nil, errTruncated
 	}
-	return &Auth{Method: AuthMethod(m), Data: r.rest()}, nil
+	au := take(&a.auth)
+	au.Method, au.Data = AuthMethod(m), r.rest()
+	return au, nil
 }
 
 func (a *Auth) appendBody(b []byte) []byte {
@@ -162,11 +169,13 @@ const (
 
 func (*Nonce) Type() PayloadType { return PayloadNonce }
 
-func decodeNonce(body []byte) (*Nonce, error) {
+func decodeNonce(a *arena, body []byte) (*Nonce, error) {
 	if len(body) < MinNonceLen || len(body) > MaxNonceLen {
 		return nil, reason("nonce of " + itoa(len(body)) + " bytes")
 	}
-	return &Nonce{Data: body}, nil
+	n := take(&a.nonce)
+	n.Data = body
+	return n, nil
 }
 
 func (n *Nonce) appendBody(b []byte) []byte { return append(b, n.Data...) }

@@ -29,8 +29,9 @@ func (e *Encrypted) headerLen() int {
 	return genericHeaderLen
 }
 
-func decodeEncrypted(t PayloadType, inner PayloadType, body []byte, off int) (*Encrypted, error) {
-	e := &Encrypted{Fragment: t == PayloadSKF, Inner: inner, Offset: off}
+func decodeEncrypted(a *arena, t PayloadType, inner PayloadType, body []byte, off int) (*Encrypted, error) {
+	e := take(&a.enc)
+	*e = Encrypted{Fragment: t == PayloadSKF, Inner: inner, Offset: off}
 	r := reader(body)
 	if e.Fragment {
 		if !r.u16(&e.Number) || !r.u16(&e.Total) {

@@ -31,7 +31,7 @@ func (t *TS) Type() PayloadType {
 	return PayloadTSi
 }
 
-func decodeTS(pt PayloadType, body []byte) (*TS, error) {
+func decodeTS(a *arena, pt PayloadType, body []byte) (*TS, error) {
 	r := reader(body)
 	var n uint8
 	if !r.u8(&n) || !r.skip(3) {
@@ -43,7 +43,8 @@ func decodeTS(pt PayloadType, body []byte) (*TS, error) {
 	if int(n)*4 > len(r) { // each selector has at least its 4-byte header
 		return nil, reason(itoa(int(n)) + " traffic selectors in " + itoa(len(r)) + " bytes")
 	}
-	ts := &TS{Responder: pt == PayloadTSr, Selectors: make([]TrafficSelector, n)}
+	ts := take(&a.ts)
+	*ts = TS{Responder: pt == PayloadTSr, Selectors: takeN(&a.sel, int(n))}
 	for i := range ts.Selectors {
 		var typ, proto uint8
 		var length uint16

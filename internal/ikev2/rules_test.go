@@ -73,6 +73,11 @@ func TestCheckRules(t *testing.T) {
 			}
 		})
 	}
+	m := &Message{Header: Header{Exchange: ExchangeIKESAInit, Flags: FlagResponse},
+		Payloads: []Payload{nat, errN(NotifyNoProposalChosen)}}
+	if en := m.ErrorNotify(); en == nil || en.NotifyType != NotifyNoProposalChosen || m.Check() != nil {
+		t.Fatalf("RFC 7296 2.21.1 error-only IKE_SA_INIT response: %v", en)
+	}
 	if err := CheckRules(ExchangeGSAAuth, false, nil); err != ErrUnknownExchange {
 		t.Fatalf("GSA_AUTH: %v", err)
 	}

@@ -82,9 +82,22 @@ func (m *Message) Open(pkt []byte, c SKCipher) error {
 	if err != nil {
 		return err
 	}
-	m.Payloads = m.Payloads[:len(m.Payloads)-1]
-	base := e.Offset + e.headerLen() + c.IVSize()
-	ps, enc, err := decodeChain(m.Payloads, e.Inner, plain, base, false)
+	return m.decodeInner(e.Inner, plain, e.Offset+e.headerLen()+c.IVSize())
+}
+
+// DecodeInner replaces the SK or SKF payload at the end of m.Payloads (if
+// any) by the payload chain in b, whose first payload has type first: the
+// plaintext from OpenSK, or from a Reassembly. The payloads alias b and use
+// m's storage. Offsets in decode errors are relative to b.
+func (m *Message) DecodeInner(first PayloadType, b []byte) error {
+	return m.decodeInner(first, b, 0)
+}
+
+func (m *Message) decodeInner(first PayloadType, b []byte, base int) error {
+	if m.Encrypted() != nil {
+		m.Payloads = m.Payloads[:len(m.Payloads)-1]
+	}
+	ps, enc, err := decodeChain(&m.arena, m.Payloads, first, b, base, false)
 	m.Payloads = ps
 	if err == nil && enc != nil {
 		err = &DecodeError{Payload: enc.Type(), Offset: enc.Offset, Reason: "encrypted payload inside encrypted payload"}
@@ -220,12 +233,13 @@ func SealFragments(h Header, inner []Payload, maxLen int, c SKCipher, rnd io.Rea
 }
 
 // Reassembly collects the fragments of one message (RFC 7383 2.6). The
-// engine keeps one per message ID it is receiving, adds each fragment after
-// OpenSK succeeds on it, and decodes the inner payloads once Add reports
-// the message complete.
+// engine keeps one per message ID it is receiving (fragments of other
+// message IDs are not its business), adds each fragment after OpenSK
+// succeeds on it and, once Add reports the message complete, passes Inner
+// to (*Message).DecodeInner.
 type Reassembly struct {
 	Total uint16      // Total Fragments of the fragments kept
-	Inner PayloadType // first inner payload, from fragment 1
+	First PayloadType // first inner payload, from fragment 1
 	parts [][]byte
 	have  int
 }
@@ -245,7 +259,7 @@ func (r *Reassembly) Add(e *Encrypted, plain []byte) (bool, error) {
 	case e.Total < r.Total:
 		return r.complete(), nil
 	case e.Total > r.Total:
-		r.Total, r.Inner, r.have = e.Total, PayloadNone, 0
+		r.Total, r.First, r.have = e.Total, PayloadNone, 0
 		r.parts = make([][]byte, e.Total)
 	}
 	i := int(e.Number) - 1
@@ -255,17 +269,18 @@ func (r *Reassembly) Add(e *Encrypted, plain []byte) (bool, error) {
 	r.parts[i] = append(make([]byte, 0, len(plain)+1), plain...)[: len(plain) : len(plain)+1]
 	r.have++
 	if e.Number == 1 {
-		r.Inner = e.Inner
+		r.First = e.Inner
 	}
 	return r.complete(), nil
 }
 
 func (r *Reassembly) complete() bool { return r.Total > 0 && r.have == int(r.Total) }
 
-// Payloads decodes the reassembled inner payload chain into dst.
-func (r *Reassembly) Payloads(dst []Payload) ([]Payload, error) {
+// Inner returns the type of the first inner payload and the reassembled
+// inner payload chain (a new buffer).
+func (r *Reassembly) Inner() (PayloadType, []byte, error) {
 	if !r.complete() {
-		return dst, errors.New("ikev2: Reassembly: fragments missing")
+		return PayloadNone, nil, errors.New("ikev2: Reassembly: fragments missing")
 	}
 	n := 0
 	for _, p := range r.parts {
@@ -275,5 +290,5 @@ func (r *Reassembly) Payloads(dst []Payload) ([]Payload, error) {
 	for _, p := range r.parts {
 		all = append(all, p...)
 	}
-	return DecodePayloads(dst, r.Inner, all)
+	return r.First, all, nil
 }

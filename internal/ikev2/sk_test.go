@@ -224,7 +224,11 @@ func TestSKFFragments(t *testing.T) {
 			if add(big[0]) != true { // smaller Total: ignored
 				t.Fatal("stale fragment disturbed a complete message")
 			}
-			got, err := r.Payloads(nil)
+			first, plain, err := r.Inner()
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := DecodePayloads(nil, first, plain)
 			if err != nil {
 				t.Fatal(err)
 			}
