@@ -22,7 +22,9 @@ type PRF interface {
 	// New returns the PRF keyed with key as a hash.Hash: Write the data, Sum,
 	// and Reset to reuse it with the same key without allocating.
 	New(key []byte) (hash.Hash, error)
-	// Compute appends prf(key, data[0] | data[1] | ...) to dst.
+	// Compute appends prf(key, data[0] | data[1] | ...) to dst. It keys a
+	// fresh state (HMAC allocates); for repeated use of one key, such as
+	// prf+, keep the hash.Hash from New and Reset it.
 	Compute(dst, key []byte, data ...[]byte) ([]byte, error)
 }
 
