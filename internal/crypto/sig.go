@@ -69,7 +69,7 @@ func (h HashAlgorithm) cryptoHash() (crypto.Hash, bool) {
 	return 0, false
 }
 
-// sha2Index maps SHA2-256/384/512 to the last arc of their OIDs (1, 2, 3).
+// hashOID returns the OID of a hash; SHA2-256/384/512 end in arcs 1, 2, 3.
 func hashOID(h HashAlgorithm) asn1.ObjectIdentifier {
 	if h == HashSHA1 {
 		return oidSHA1
