@@ -6,7 +6,10 @@
 # Child SA, then rekey the Child SA (PFS when ESP_PROPOSAL has a DH group)
 # and the IKE SA. The initiator logs IKE and CHD at level 4, which includes
 # the DH secret, SKEYSEED, every SK_* and the Child SA keys; OUTDIR/NAME.log
-# keeps those lines and the AUTH octets.
+# keeps those lines and the AUTH octets. The stored logs came from:
+#   capture.sh OUT cbc-x25519 aes128-sha256-x25519 aes128-sha256-x25519
+#   capture.sh OUT gcm-ecp384 aes256gcm16-prfsha384-ecp384 aes256gcm16-ecp384
+#   capture.sh OUT xcbc-modp2048 aes192-aesxcbc-prfaesxcbc-modp2048 aes192-aesxcbc-modp2048
 set -euo pipefail
 [[ ${IN_KERNEL:-} == 1 ]] || { echo "run inside the test bed" >&2; exit 2; }
 out=$1 name=$2 ike=$3 esp=$4
