@@ -129,9 +129,9 @@ func TestStrongSwanKeyDerivation(t *testing.T) {
 		childEncr, childI int
 	}{
 		// IKE aes128-sha256-x25519, ESP aes128-sha256-x25519.
-		{"cbc-x25519.log", PRFHMACSHA2256, IKESAKeyLengths{EncrLen: 16, IntegLen: 32}, 16, 32},
+		{"cbc-x25519.log", PRFHMACSHA2_256, IKESAKeyLengths{EncrLen: 16, IntegLen: 32}, 16, 32},
 		// IKE aes256gcm16-prfsha384-ecp384, ESP aes256gcm16-ecp384.
-		{"gcm-ecp384.log", PRFHMACSHA2384, IKESAKeyLengths{EncrLen: 36}, 36, 0},
+		{"gcm-ecp384.log", PRFHMACSHA2_384, IKESAKeyLengths{EncrLen: 36}, 36, 0},
 		// IKE aes192-aesxcbc-prfaesxcbc-modp2048 (SKEYSEED keyed with the
 		// first 64 bits of each nonce), ESP aes192-aesxcbc-modp2048.
 		{"xcbc-modp2048.log", PRFAES128XCBC, IKESAKeyLengths{EncrLen: 24, IntegLen: 16}, 24, 16},
