@@ -19,11 +19,11 @@ type skConfig struct {
 }
 
 var skConfigs = []skConfig{
-	{"AES-CBC-128+HMAC-SHA2-256-128", EncrAESCBC, 128, 16, IntegHMACSHA2256128},
-	{"AES-CBC-256+HMAC-SHA2-512-256", EncrAESCBC, 256, 32, IntegHMACSHA2512256},
-	{"AES-CBC-128+AES-XCBC-96", EncrAESCBC, 128, 16, IntegAESXCBC96},
-	{"AES-CTR-128+HMAC-SHA2-256-128", EncrAESCTR, 128, 20, IntegHMACSHA2256128},
-	{"3DES+HMAC-SHA1-96", EncrDES3, 0, 24, IntegHMACSHA196},
+	{"AES-CBC-128+HMAC-SHA2-256-128", EncrAESCBC, 128, 16, IntegHMACSHA2_256_128},
+	{"AES-CBC-256+HMAC-SHA2-512-256", EncrAESCBC, 256, 32, IntegHMACSHA2_512_256},
+	{"AES-CBC-128+AES-XCBC-96", EncrAESCBC, 128, 16, IntegAESXCBC_96},
+	{"AES-CTR-128+HMAC-SHA2-256-128", EncrAESCTR, 128, 20, IntegHMACSHA2_256_128},
+	{"3DES+HMAC-SHA1-96", EncrDES3, 0, 24, IntegHMACSHA1_96},
 	{"AES-GCM-16-128", EncrAESGCM16, 128, 20, IntegNone},
 	{"AES-GCM-16-256", EncrAESGCM16, 256, 36, IntegNone},
 	{"AES-GCM-8-128", EncrAESGCM8, 128, 20, IntegNone},
@@ -154,8 +154,8 @@ func BenchmarkSignature(b *testing.B) {
 		key  crypto.Signer
 		o    SignOptions
 	}{
-		{"RSA-2048-PKCS1-SHA256", AuthDigitalSignature, testRSA, SignOptions{Hash: HashSHA2256}},
-		{"RSA-2048-PSS-SHA256", AuthDigitalSignature, testRSA, SignOptions{Hash: HashSHA2256, PSS: true}},
+		{"RSA-2048-PKCS1-SHA256", AuthDigitalSignature, testRSA, SignOptions{Hash: HashSHA2_256}},
+		{"RSA-2048-PSS-SHA256", AuthDigitalSignature, testRSA, SignOptions{Hash: HashSHA2_256, PSS: true}},
 		{"ECDSA-P256", AuthECDSA256, testEC[AuthECDSA256], SignOptions{}},
 		{"ECDSA-P384", AuthECDSA384, testEC[AuthECDSA384], SignOptions{}},
 		{"ECDSA-P521", AuthECDSA521, testEC[AuthECDSA521], SignOptions{}},
@@ -183,7 +183,7 @@ func BenchmarkSignature(b *testing.B) {
 // BenchmarkDeriveIKESAKeys covers SKEYSEED and prf+ for AES-GCM-16-256 with
 // HMAC-SHA2-256 (the per-SA symmetric cost of IKE_SA_INIT).
 func BenchmarkDeriveIKESAKeys(b *testing.B) {
-	for _, id := range []PRFID{PRFHMACSHA2256, PRFHMACSHA2512, PRFAES128XCBC} {
+	for _, id := range []PRFID{PRFHMACSHA2_256, PRFHMACSHA2_512, PRFAES128XCBC} {
 		p, _ := NewPRF(id)
 		ni, nr, gir, spi := seq(1, 32), seq(2, 32), seq(3, 256), seq(4, 8)
 		b.Run(fmt.Sprint(id), func(b *testing.B) {
@@ -205,7 +205,7 @@ func BenchmarkDeriveIKESAKeys(b *testing.B) {
 func BenchmarkResponderIKESACrypto(b *testing.B) {
 	g, _ := NewDH(uint16(DHCurve25519))
 	peer, _ := g.GenerateKey(rand.Reader)
-	prf, _ := NewPRF(PRFHMACSHA2256)
+	prf, _ := NewPRF(PRFHMACSHA2_256)
 	ni, nr, spi := seq(1, 32), seq(2, 32), seq(3, 8)
 	psk := []byte("a pre-shared key of some length")
 	// A request sealed by the initiator with the keys the responder derives.

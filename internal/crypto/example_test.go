@@ -18,7 +18,7 @@ func Example() {
 	ki.Zero()
 	kr.Zero()
 
-	prf, _ := crypto.NewPRF(crypto.PRFHMACSHA2256)
+	prf, _ := crypto.NewPRF(crypto.PRFHMACSHA2_256)
 	encr, _ := crypto.LookupTransform(crypto.TransformEncr, uint16(crypto.EncrAESGCM16))
 	encrLen, _ := encr.KeyLen(256) // 32-byte key + 4-byte salt
 	ni, nr := make([]byte, 32), make([]byte, 32)

@@ -80,7 +80,7 @@ func FuzzVerifyDigitalSignature(f *testing.F) {
 	}
 	testKeys(f)
 	pubs := []any{testRSA.Public(), testEC[AuthECDSA256].Public(), testEC[AuthECDSA521].Public(), testEd.Public()}
-	all := []HashAlgorithm{HashSHA1, HashSHA2256, HashSHA2384, HashSHA2512, HashIdentity}
+	all := []HashAlgorithm{HashSHA1, HashSHA2_256, HashSHA2_384, HashSHA2_512, HashIdentity}
 	f.Fuzz(func(t *testing.T, data []byte, which uint8) {
 		if len(data) > 0 {
 			end := min(len(data), 1+int(data[0]))

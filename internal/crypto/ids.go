@@ -65,13 +65,13 @@ type PRFID uint16
 
 // Pseudorandom function transform IDs.
 const (
-	PRFHMACMD5     PRFID = 1 // PRF_HMAC_MD5 (RFC 2104)
-	PRFHMACSHA1    PRFID = 2 // PRF_HMAC_SHA1 (RFC 2104)
-	PRFAES128XCBC  PRFID = 4 // PRF_AES128_XCBC (RFC 4434)
-	PRFHMACSHA2256 PRFID = 5 // PRF_HMAC_SHA2_256 (RFC 4868)
-	PRFHMACSHA2384 PRFID = 6 // PRF_HMAC_SHA2_384 (RFC 4868)
-	PRFHMACSHA2512 PRFID = 7 // PRF_HMAC_SHA2_512 (RFC 4868)
-	PRFAES128CMAC  PRFID = 8 // PRF_AES128_CMAC (RFC 4615)
+	PRFHMACMD5      PRFID = 1 // PRF_HMAC_MD5 (RFC 2104)
+	PRFHMACSHA1     PRFID = 2 // PRF_HMAC_SHA1 (RFC 2104)
+	PRFAES128XCBC   PRFID = 4 // PRF_AES128_XCBC (RFC 4434)
+	PRFHMACSHA2_256 PRFID = 5 // PRF_HMAC_SHA2_256 (RFC 4868)
+	PRFHMACSHA2_384 PRFID = 6 // PRF_HMAC_SHA2_384 (RFC 4868)
+	PRFHMACSHA2_512 PRFID = 7 // PRF_HMAC_SHA2_512 (RFC 4868)
+	PRFAES128CMAC   PRFID = 8 // PRF_AES128_CMAC (RFC 4615)
 )
 
 var prfNames = map[PRFID]string{
@@ -87,14 +87,14 @@ type IntegID uint16
 
 // Integrity algorithm transform IDs.
 const (
-	IntegNone           IntegID = 0  // NONE (with AEAD)
-	IntegHMACMD596      IntegID = 1  // AUTH_HMAC_MD5_96 (RFC 2403)
-	IntegHMACSHA196     IntegID = 2  // AUTH_HMAC_SHA1_96 (RFC 2404)
-	IntegAESXCBC96      IntegID = 5  // AUTH_AES_XCBC_96 (RFC 3566)
-	IntegAESCMAC96      IntegID = 8  // AUTH_AES_CMAC_96 (RFC 4494)
-	IntegHMACSHA2256128 IntegID = 12 // AUTH_HMAC_SHA2_256_128 (RFC 4868)
-	IntegHMACSHA2384192 IntegID = 13 // AUTH_HMAC_SHA2_384_192 (RFC 4868)
-	IntegHMACSHA2512256 IntegID = 14 // AUTH_HMAC_SHA2_512_256 (RFC 4868)
+	IntegNone             IntegID = 0  // NONE (with AEAD)
+	IntegHMACMD5_96       IntegID = 1  // AUTH_HMAC_MD5_96 (RFC 2403)
+	IntegHMACSHA1_96      IntegID = 2  // AUTH_HMAC_SHA1_96 (RFC 2404)
+	IntegAESXCBC_96       IntegID = 5  // AUTH_AES_XCBC_96 (RFC 3566)
+	IntegAESCMAC_96       IntegID = 8  // AUTH_AES_CMAC_96 (RFC 4494)
+	IntegHMACSHA2_256_128 IntegID = 12 // AUTH_HMAC_SHA2_256_128 (RFC 4868)
+	IntegHMACSHA2_384_192 IntegID = 13 // AUTH_HMAC_SHA2_384_192 (RFC 4868)
+	IntegHMACSHA2_512_256 IntegID = 14 // AUTH_HMAC_SHA2_512_256 (RFC 4868)
 )
 
 var integNames = map[IntegID]string{
@@ -171,9 +171,9 @@ type HashAlgorithm uint16
 // Hash algorithms.
 const (
 	HashSHA1     HashAlgorithm = 1
-	HashSHA2256  HashAlgorithm = 2
-	HashSHA2384  HashAlgorithm = 3
-	HashSHA2512  HashAlgorithm = 4
+	HashSHA2_256 HashAlgorithm = 2
+	HashSHA2_384 HashAlgorithm = 3
+	HashSHA2_512 HashAlgorithm = 4
 	HashIdentity HashAlgorithm = 5 // RFC 8420, for Ed25519
 )
 

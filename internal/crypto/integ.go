@@ -33,19 +33,19 @@ func NewInteg(id IntegID, key []byte) (*Integ, error) {
 	var h hash.Hash
 	var err error
 	switch id {
-	case IntegHMACMD596:
+	case IntegHMACMD5_96:
 		h = hmac.New(md5.New, key)
-	case IntegHMACSHA196:
+	case IntegHMACSHA1_96:
 		h = hmac.New(sha1.New, key)
-	case IntegHMACSHA2256128:
+	case IntegHMACSHA2_256_128:
 		h = hmac.New(sha256.New, key)
-	case IntegHMACSHA2384192:
+	case IntegHMACSHA2_384_192:
 		h = hmac.New(sha512.New384, key)
-	case IntegHMACSHA2512256:
+	case IntegHMACSHA2_512_256:
 		h = hmac.New(sha512.New, key)
-	case IntegAESXCBC96:
+	case IntegAESXCBC_96:
 		h, err = newXCBC(key)
-	case IntegAESCMAC96:
+	case IntegAESCMAC_96:
 		h, err = newCMAC(key)
 	}
 	if err != nil {

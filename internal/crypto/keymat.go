@@ -71,7 +71,9 @@ func DeriveIKESAKeys(p PRF, ni, nr, gir, spii, spir []byte, l IKESAKeyLengths) (
 
 // DeriveRekeyedIKESAKeys derives the keys of the IKE SA created by a rekey
 // (RFC 7296 2.18): SKEYSEED with the old SA's PRF and SK_d, then prf+ with
-// the new SA's PRF over the new nonces and SPIs.
+// the new SA's PRF over the new nonces and SPIs. strongSwan (5.9, 6.0) runs
+// prf+ with the old SA's PRF too; the results differ only when a rekey
+// changes the PRF, so the engine should keep the PRF on IKE SA rekeys.
 func DeriveRekeyedIKESAKeys(oldPRF PRF, oldSKd []byte, newPRF PRF, gir, ni, nr, spii, spir []byte, l IKESAKeyLengths) (*IKESAKeys, error) {
 	seed, err := RekeySKEYSEED(oldPRF, oldSKd, gir, ni, nr)
 	if err != nil {

@@ -41,7 +41,7 @@ func hmacOf(h func() hash.Hash, key []byte, data ...[]byte) []byte {
 func TestDeriveIKESAKeys(t *testing.T) {
 	ni, nr, gir := seq(0x10, 32), seq(0x40, 32), seq(0x90, 256)
 	spii, spir := seq(0xc0, 8), seq(0xd0, 8)
-	p, _ := NewPRF(PRFHMACSHA2256)
+	p, _ := NewPRF(PRFHMACSHA2_256)
 	seedWant := hmacOf(sha256.New, append(bytes.Clone(ni), nr...), gir)
 	for _, l := range []IKESAKeyLengths{{EncrLen: 32, IntegLen: 32}, {EncrLen: 20, IntegLen: 0}} {
 		t.Run(fmt.Sprint(l), func(t *testing.T) {
@@ -103,7 +103,7 @@ func TestSKEYSEEDNonceTruncation(t *testing.T) {
 // from the new SA's PRF (HMAC-SHA2-256) over the new nonces and SPIs.
 func TestDeriveRekeyedIKESAKeys(t *testing.T) {
 	oldPRF, _ := NewPRF(PRFHMACSHA1)
-	newPRF, _ := NewPRF(PRFHMACSHA2256)
+	newPRF, _ := NewPRF(PRFHMACSHA2_256)
 	skd, gir, ni, nr := seq(3, 20), seq(5, 32), seq(7, 16), seq(11, 16)
 	spii, spir := seq(0xa0, 8), seq(0xb0, 8)
 	l := IKESAKeyLengths{EncrLen: 16, IntegLen: 32}
@@ -123,7 +123,7 @@ func TestDeriveRekeyedIKESAKeys(t *testing.T) {
 // prf+(SK_d, g^ir (new) | Ni | Nr) with PFS; initiator-to-responder keys
 // first, encryption before integrity.
 func TestDeriveChildKeys(t *testing.T) {
-	p, _ := NewPRF(PRFHMACSHA2256)
+	p, _ := NewPRF(PRFHMACSHA2_256)
 	skd, ni, nr, gir := seq(1, 32), seq(2, 32), seq(3, 32), seq(4, 32)
 	for _, pfs := range []bool{false, true} {
 		var g []byte
@@ -151,7 +151,7 @@ func TestDeriveChildKeys(t *testing.T) {
 // "Key Pad for IKEv2"), <SignedOctets>) with SignedOctets = RealMessage |
 // NonceData | prf(SK_p, RestOfIDPayload).
 func TestSharedKeyAUTH(t *testing.T) {
-	p, _ := NewPRF(PRFHMACSHA2256)
+	p, _ := NewPRF(PRFHMACSHA2_256)
 	msg, nonce, skp := seq(0, 300), seq(9, 32), seq(77, 32)
 	id := append([]byte{2, 0, 0, 0}, "gw.example.com"...) // ID_FQDN
 	so, err := SignedOctets(p, msg, nonce, skp, id)
@@ -193,7 +193,7 @@ func TestRedacted(t *testing.T) {
 	for _, c := range skConfigs {
 		vals = append(vals, c.new(t))
 	}
-	g, _ := NewInteg(IntegHMACSHA196, seq(0x42, 20))
+	g, _ := NewInteg(IntegHMACSHA1_96, seq(0x42, 20))
 	vals = append(vals, g, &ChildKeys{EncrI: seq(0x42, 16)})
 	for _, v := range vals {
 		var sb strings.Builder

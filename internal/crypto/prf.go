@@ -22,7 +22,9 @@ type PRF interface {
 	// New returns the PRF keyed with key as a hash.Hash: Write the data, Sum,
 	// and Reset to reuse it with the same key without allocating.
 	New(key []byte) (hash.Hash, error)
-	// Compute appends prf(key, data[0] | data[1] | ...) to dst.
+	// Compute appends prf(key, data[0] | data[1] | ...) to dst. It keys a
+	// fresh state (HMAC allocates); for repeated use of one key, such as
+	// prf+, keep the hash.Hash from New and Reset it.
 	Compute(dst, key []byte, data ...[]byte) ([]byte, error)
 }
 
@@ -46,11 +48,11 @@ func NewPRF(id PRFID) (PRF, error) {
 		return &hmacPRF{id, md5.New, md5.Size, md5.Size}, nil
 	case PRFHMACSHA1:
 		return &hmacPRF{id, sha1.New, sha1.Size, sha1.Size}, nil
-	case PRFHMACSHA2256:
+	case PRFHMACSHA2_256:
 		return &hmacPRF{id, sha256.New, sha256.Size, sha256.Size}, nil
-	case PRFHMACSHA2384:
+	case PRFHMACSHA2_384:
 		return &hmacPRF{id, sha512.New384, sha512.Size384, sha512.Size384}, nil
-	case PRFHMACSHA2512:
+	case PRFHMACSHA2_512:
 		return &hmacPRF{id, sha512.New, sha512.Size, sha512.Size}, nil
 	case PRFAES128XCBC:
 		return &macPRF{id, newXCBC, xcbcPRFKey}, nil

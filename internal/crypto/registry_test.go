@@ -62,7 +62,7 @@ func TestRegistry(t *testing.T) {
 			t.Fatalf("Transforms not sorted at %d", i)
 		}
 	}
-	if EncrAESCBC.String() != "ENCR_AES_CBC" || PRFHMACSHA2256.String() != "PRF_HMAC_SHA2_256" ||
+	if EncrAESCBC.String() != "ENCR_AES_CBC" || PRFHMACSHA2_256.String() != "PRF_HMAC_SHA2_256" ||
 		DHCurve25519.String() != "CURVE25519" || EncrID(99).String() != "ENCR(99)" ||
 		AuthDigitalSignature.String() != "DIGITAL_SIGNATURE" || TransformDH.String() != "DH" {
 		t.Error("String names")

@@ -57,11 +57,11 @@ func (h HashAlgorithm) cryptoHash() (crypto.Hash, bool) {
 	switch h {
 	case HashSHA1:
 		return crypto.SHA1, true
-	case HashSHA2256:
+	case HashSHA2_256:
 		return crypto.SHA256, true
-	case HashSHA2384:
+	case HashSHA2_384:
 		return crypto.SHA384, true
-	case HashSHA2512:
+	case HashSHA2_512:
 		return crypto.SHA512, true
 	case HashIdentity:
 		return 0, true
@@ -69,12 +69,12 @@ func (h HashAlgorithm) cryptoHash() (crypto.Hash, bool) {
 	return 0, false
 }
 
-// sha2Index maps SHA2-256/384/512 to the last arc of their OIDs (1, 2, 3).
+// hashOID returns the OID of a hash; SHA2-256/384/512 end in arcs 1, 2, 3.
 func hashOID(h HashAlgorithm) asn1.ObjectIdentifier {
 	if h == HashSHA1 {
 		return oidSHA1
 	}
-	return append(slices.Clone(oidSHA2), int(h-HashSHA2256)+1)
+	return append(slices.Clone(oidSHA2), int(h-HashSHA2_256)+1)
 }
 
 // SignOptions choose the signature of the Digital Signature method (14).
@@ -98,19 +98,19 @@ func (o SignOptions) AlgorithmIdentifier(pub crypto.PublicKey) ([]byte, error) {
 		switch o.Hash {
 		case HashSHA1:
 			return derAlgID(oidSHA1WithRSA, true), nil
-		case HashSHA2256:
+		case HashSHA2_256:
 			return derAlgID(oidSHA256WithRSA, true), nil
-		case HashSHA2384:
+		case HashSHA2_384:
 			return derAlgID(oidSHA384WithRSA, true), nil
-		case HashSHA2512:
+		case HashSHA2_512:
 			return derAlgID(oidSHA512WithRSA, true), nil
 		}
 	case *ecdsa.PublicKey:
 		switch o.Hash {
 		case HashSHA1:
 			return derAlgID(oidECDSAWithSHA1, false), nil
-		case HashSHA2256, HashSHA2384, HashSHA2512:
-			return derAlgID(append(slices.Clone(oidECDSAWithSHA2), int(o.Hash-HashSHA2256)+2), false), nil
+		case HashSHA2_256, HashSHA2_384, HashSHA2_512:
+			return derAlgID(append(slices.Clone(oidECDSAWithSHA2), int(o.Hash-HashSHA2_256)+2), false), nil
 		}
 	case ed25519.PublicKey:
 		return derAlgID(oidEd25519, false), nil
@@ -190,7 +190,7 @@ func parseAlgorithmIdentifier(der []byte) (sigAlg, error) {
 		if !noParams {
 			return bad("unexpected parameters")
 		}
-		h := map[int]HashAlgorithm{5: HashSHA1, 11: HashSHA2256, 12: HashSHA2384, 13: HashSHA2512}[oid[6]]
+		h := map[int]HashAlgorithm{5: HashSHA1, 11: HashSHA2_256, 12: HashSHA2_384, 13: HashSHA2_512}[oid[6]]
 		return sigAlg{kind: sigRSAPKCS1, hash: h}, nil
 	case oid.Equal(oidRSAPSS):
 		return parsePSSParams(seq)
@@ -205,11 +205,11 @@ func parseAlgorithmIdentifier(der []byte) (sigAlg, error) {
 		case oid.Equal(oidDSAWithSHA1):
 			return sigAlg{kind: sigDSA, hash: HashSHA1}, nil
 		case oid.Equal(oidDSAWithSHA256):
-			return sigAlg{kind: sigDSA, hash: HashSHA2256}, nil
+			return sigAlg{kind: sigDSA, hash: HashSHA2_256}, nil
 		case oid.Equal(oidEd25519):
 			return sigAlg{kind: sigEd25519, hash: HashIdentity}, nil
 		}
-		return sigAlg{kind: sigECDSA, hash: HashAlgorithm(oid[6]) - 2 + HashSHA2256}, nil
+		return sigAlg{kind: sigECDSA, hash: HashAlgorithm(oid[6]) - 2 + HashSHA2_256}, nil
 	}
 	return bad("unsupported algorithm " + oid.String())
 }
@@ -291,7 +291,7 @@ func parseHashAlgorithm(s *cryptobyte.String) (HashAlgorithm, bool) {
 		return HashSHA1, true
 	}
 	if len(oid) == 9 && slices.Equal(oid[:8], oidSHA2) && oid[8] >= 1 && oid[8] <= 3 {
-		return HashSHA2256 + HashAlgorithm(oid[8]-1), true
+		return HashSHA2_256 + HashAlgorithm(oid[8]-1), true
 	}
 	return 0, false
 }
@@ -301,11 +301,11 @@ func parseHashAlgorithm(s *cryptobyte.String) (HashAlgorithm, bool) {
 func ecdsaMethod(m AuthMethod) (elliptic.Curve, HashAlgorithm, bool) {
 	switch m {
 	case AuthECDSA256:
-		return elliptic.P256(), HashSHA2256, true
+		return elliptic.P256(), HashSHA2_256, true
 	case AuthECDSA384:
-		return elliptic.P384(), HashSHA2384, true
+		return elliptic.P384(), HashSHA2_384, true
 	case AuthECDSA521:
-		return elliptic.P521(), HashSHA2512, true
+		return elliptic.P521(), HashSHA2_512, true
 	}
 	return nil, 0, false
 }
@@ -387,7 +387,7 @@ func VerifyAUTH(m AuthMethod, pub crypto.PublicKey, data, octets []byte, allowed
 	return nil
 }
 
-var defaultSigHashes = []HashAlgorithm{HashSHA2256, HashSHA2384, HashSHA2512, HashIdentity}
+var defaultSigHashes = []HashAlgorithm{HashSHA2_256, HashSHA2_384, HashSHA2_512, HashIdentity}
 
 func verifyAUTH(m AuthMethod, pub crypto.PublicKey, data, octets []byte, allowed []HashAlgorithm) error {
 	switch m {

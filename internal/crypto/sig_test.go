@@ -26,22 +26,22 @@ var rfc7427Blobs = []struct {
 	want sigAlg
 }{
 	{"A.1.1 sha1WithRSAEncryption", "300d06092a864886f70d0101050500", sigAlg{kind: sigRSAPKCS1, hash: HashSHA1}},
-	{"A.1.2 sha256WithRSAEncryption", "300d06092a864886f70d01010b0500", sigAlg{kind: sigRSAPKCS1, hash: HashSHA2256}},
-	{"A.1.3 sha384WithRSAEncryption", "300d06092a864886f70d01010c0500", sigAlg{kind: sigRSAPKCS1, hash: HashSHA2384}},
-	{"A.1.4 sha512WithRSAEncryption", "300d06092a864886f70d01010d0500", sigAlg{kind: sigRSAPKCS1, hash: HashSHA2512}},
+	{"A.1.2 sha256WithRSAEncryption", "300d06092a864886f70d01010b0500", sigAlg{kind: sigRSAPKCS1, hash: HashSHA2_256}},
+	{"A.1.3 sha384WithRSAEncryption", "300d06092a864886f70d01010c0500", sigAlg{kind: sigRSAPKCS1, hash: HashSHA2_384}},
+	{"A.1.4 sha512WithRSAEncryption", "300d06092a864886f70d01010d0500", sigAlg{kind: sigRSAPKCS1, hash: HashSHA2_512}},
 	{"A.2.1 dsa-with-sha1", "300906072a8648ce380403", sigAlg{kind: sigDSA, hash: HashSHA1}},
-	{"A.2.2 dsa-with-sha256", "300b0609608648016503040302", sigAlg{kind: sigDSA, hash: HashSHA2256}},
+	{"A.2.2 dsa-with-sha256", "300b0609608648016503040302", sigAlg{kind: sigDSA, hash: HashSHA2_256}},
 	{"A.3.1 ecdsa-with-sha1", "300906072a8648ce3d0401", sigAlg{kind: sigECDSA, hash: HashSHA1}},
-	{"A.3.2 ecdsa-with-sha256", "300a06082a8648ce3d040302", sigAlg{kind: sigECDSA, hash: HashSHA2256}},
-	{"A.3.3 ecdsa-with-sha384", "300a06082a8648ce3d040303", sigAlg{kind: sigECDSA, hash: HashSHA2384}},
-	{"A.3.4 ecdsa-with-sha512", "300a06082a8648ce3d040304", sigAlg{kind: sigECDSA, hash: HashSHA2512}},
+	{"A.3.2 ecdsa-with-sha256", "300a06082a8648ce3d040302", sigAlg{kind: sigECDSA, hash: HashSHA2_256}},
+	{"A.3.3 ecdsa-with-sha384", "300a06082a8648ce3d040303", sigAlg{kind: sigECDSA, hash: HashSHA2_384}},
+	{"A.3.4 ecdsa-with-sha512", "300a06082a8648ce3d040304", sigAlg{kind: sigECDSA, hash: HashSHA2_512}},
 	{"A.4.1 RSASSA-PSS with empty parameters", "300d06092a864886f70d01010a3000", sigAlg{kind: sigRSAPSS, hash: HashSHA1, salt: 20}},
 	{"A.4.2 RSASSA-PSS with default parameters",
 		"303e06092a864886f70d01010a3031a00b300906052b0e03021a0500a118301606092a864886f70d010108300906052b0e03021a0500a203020114a303020101",
 		sigAlg{kind: sigRSAPSS, hash: HashSHA1, salt: 20}},
 	{"A.4.3 RSASSA-PSS with SHA-256",
 		"304606092a864886f70d01010a3039a00f300d06096086480165030402010500a11c301a06092a864886f70d010108300d06096086480165030402010500a203020120a303020101",
-		sigAlg{kind: sigRSAPSS, hash: HashSHA2256, salt: 32}},
+		sigAlg{kind: sigRSAPSS, hash: HashSHA2_256, salt: 32}},
 	// RFC 8420 3: id-Ed25519, parameters absent.
 	{"RFC 8420 Ed25519", "300506032b6570", sigAlg{kind: sigEd25519, hash: HashIdentity}},
 }
@@ -66,11 +66,11 @@ func TestRFC7427AlgorithmIdentifiers(t *testing.T) {
 		o    SignOptions
 		blob int
 	}{
-		{rsaPub, SignOptions{Hash: HashSHA1}, 0}, {rsaPub, SignOptions{Hash: HashSHA2256}, 1},
-		{rsaPub, SignOptions{Hash: HashSHA2384}, 2}, {rsaPub, SignOptions{Hash: HashSHA2512}, 3},
-		{ecPub, SignOptions{Hash: HashSHA1}, 6}, {ecPub, SignOptions{Hash: HashSHA2256}, 7},
-		{ecPub, SignOptions{Hash: HashSHA2384}, 8}, {ecPub, SignOptions{Hash: HashSHA2512}, 9},
-		{rsaPub, SignOptions{Hash: HashSHA2256, PSS: true}, 12},
+		{rsaPub, SignOptions{Hash: HashSHA1}, 0}, {rsaPub, SignOptions{Hash: HashSHA2_256}, 1},
+		{rsaPub, SignOptions{Hash: HashSHA2_384}, 2}, {rsaPub, SignOptions{Hash: HashSHA2_512}, 3},
+		{ecPub, SignOptions{Hash: HashSHA1}, 6}, {ecPub, SignOptions{Hash: HashSHA2_256}, 7},
+		{ecPub, SignOptions{Hash: HashSHA2_384}, 8}, {ecPub, SignOptions{Hash: HashSHA2_512}, 9},
+		{rsaPub, SignOptions{Hash: HashSHA2_256, PSS: true}, 12},
 		{edPub, SignOptions{}, 13},
 	} {
 		got, err := v.o.AlgorithmIdentifier(v.pub)
@@ -82,7 +82,7 @@ func TestRFC7427AlgorithmIdentifiers(t *testing.T) {
 		}
 	}
 	// PSS with SHA-384/512 round-trips through the parser.
-	for _, h := range []HashAlgorithm{HashSHA2384, HashSHA2512} {
+	for _, h := range []HashAlgorithm{HashSHA2_384, HashSHA2_512} {
 		der, _ := SignOptions{Hash: h, PSS: true}.AlgorithmIdentifier(rsaPub)
 		a, err := parseAlgorithmIdentifier(der)
 		ch, _ := h.cryptoHash()
@@ -213,7 +213,7 @@ func TestSignatureRoundTrip(t *testing.T) {
 		{"RSA method 1", AuthRSASig, testRSA, SignOptions{}},
 		{"Ed25519 method 14", AuthDigitalSignature, testEd, SignOptions{Hash: HashIdentity}},
 	}
-	for _, h := range []HashAlgorithm{HashSHA2256, HashSHA2384, HashSHA2512} {
+	for _, h := range []HashAlgorithm{HashSHA2_256, HashSHA2_384, HashSHA2_512} {
 		cases = append(cases,
 			tc{"RSA PKCS1 method 14 " + h.String(), AuthDigitalSignature, testRSA, SignOptions{Hash: h}},
 			tc{"RSA PSS method 14 " + h.String(), AuthDigitalSignature, testRSA, SignOptions{Hash: h, PSS: true}},
@@ -315,7 +315,7 @@ func TestDSSVerify(t *testing.T) {
 
 func TestSignatureHashAlgorithms(t *testing.T) {
 	// RFC 7427 4: a list of 16-bit IDs without padding.
-	data := AppendSignatureHashAlgorithms(nil, []HashAlgorithm{HashSHA2256, HashSHA2384, HashSHA2512, HashIdentity})
+	data := AppendSignatureHashAlgorithms(nil, []HashAlgorithm{HashSHA2_256, HashSHA2_384, HashSHA2_512, HashIdentity})
 	if want := hx(t, "0002000300040005"); !bytes.Equal(data, want) {
 		t.Fatalf("encoded %x", data)
 	}
@@ -327,18 +327,18 @@ func TestSignatureHashAlgorithms(t *testing.T) {
 		t.Fatal("odd length accepted")
 	}
 	testKeys(t)
-	ours := []HashAlgorithm{HashSHA2512, HashSHA2256, HashIdentity}
+	ours := []HashAlgorithm{HashSHA2_512, HashSHA2_256, HashIdentity}
 	for _, v := range []struct {
 		pub  crypto.PublicKey
 		peer []HashAlgorithm
 		want HashAlgorithm
 		ok   bool
 	}{
-		{testRSA.Public(), []HashAlgorithm{HashSHA2256, HashSHA2512}, HashSHA2512, true},
-		{testRSA.Public(), []HashAlgorithm{HashSHA1, HashSHA2256}, HashSHA2256, true},
+		{testRSA.Public(), []HashAlgorithm{HashSHA2_256, HashSHA2_512}, HashSHA2_512, true},
+		{testRSA.Public(), []HashAlgorithm{HashSHA1, HashSHA2_256}, HashSHA2_256, true},
 		{testRSA.Public(), []HashAlgorithm{HashSHA1, HashIdentity}, 0, false},
-		{testEd.Public(), []HashAlgorithm{HashSHA2256, HashIdentity}, HashIdentity, true},
-		{testEd.Public(), []HashAlgorithm{HashSHA2256}, 0, false},
+		{testEd.Public(), []HashAlgorithm{HashSHA2_256, HashIdentity}, HashIdentity, true},
+		{testEd.Public(), []HashAlgorithm{HashSHA2_256}, 0, false},
 	} {
 		got, ok := SelectSignatureHash(ours, v.peer, v.pub)
 		if got != v.want || ok != v.ok {

@@ -139,16 +139,16 @@ var skCases = []struct {
 	encrLen int
 	integ   IntegID
 }{
-	{EncrAESCBC, 128, 16, IntegHMACSHA2256128},
-	{EncrAESCBC, 192, 24, IntegHMACSHA2384192},
-	{EncrAESCBC, 256, 32, IntegHMACSHA2512256},
-	{EncrAESCBC, 128, 16, IntegHMACSHA196},
-	{EncrAESCBC, 128, 16, IntegAESXCBC96},
-	{EncrAESCBC, 128, 16, IntegAESCMAC96},
-	{EncrAESCBC, 128, 16, IntegHMACMD596},
-	{EncrDES3, 0, 24, IntegHMACSHA196},
-	{EncrAESCTR, 128, 20, IntegHMACSHA2256128},
-	{EncrAESCTR, 256, 36, IntegHMACSHA2256128},
+	{EncrAESCBC, 128, 16, IntegHMACSHA2_256_128},
+	{EncrAESCBC, 192, 24, IntegHMACSHA2_384_192},
+	{EncrAESCBC, 256, 32, IntegHMACSHA2_512_256},
+	{EncrAESCBC, 128, 16, IntegHMACSHA1_96},
+	{EncrAESCBC, 128, 16, IntegAESXCBC_96},
+	{EncrAESCBC, 128, 16, IntegAESCMAC_96},
+	{EncrAESCBC, 128, 16, IntegHMACMD5_96},
+	{EncrDES3, 0, 24, IntegHMACSHA1_96},
+	{EncrAESCTR, 128, 20, IntegHMACSHA2_256_128},
+	{EncrAESCTR, 256, 36, IntegHMACSHA2_256_128},
 }
 
 // TestSKRoundTrip seals and opens each CBC/CTR + INTEG combination (RFC 7296
@@ -208,7 +208,7 @@ func TestSKRoundTrip(t *testing.T) {
 func TestAESCBCKnownAnswer(t *testing.T) {
 	key := hx(t, "06a9214036b8a15b512e03d534120006")
 	iv := hx(t, "3dafba429d9eb430b422da802c9fac41")
-	c, err := NewSKCipherRand(uint16(EncrAESCBC), 128, uint16(IntegHMACSHA196), key, seq(0, 20), bytes.NewReader(iv))
+	c, err := NewSKCipherRand(uint16(EncrAESCBC), 128, uint16(IntegHMACSHA1_96), key, seq(0, 20), bytes.NewReader(iv))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -230,20 +230,20 @@ func TestSKCipherRejects(t *testing.T) {
 		integ   IntegID
 		ek, ik  int
 	}{
-		{"ENCR_NULL is ESP only", EncrNULL, 0, IntegHMACSHA196, 0, 20},
-		{"AES-CBC 100-bit key", EncrAESCBC, 100, IntegHMACSHA196, 12, 20},
-		{"AES-CBC key length mismatch", EncrAESCBC, 128, IntegHMACSHA196, 32, 20},
+		{"ENCR_NULL is ESP only", EncrNULL, 0, IntegHMACSHA1_96, 0, 20},
+		{"AES-CBC 100-bit key", EncrAESCBC, 100, IntegHMACSHA1_96, 12, 20},
+		{"AES-CBC key length mismatch", EncrAESCBC, 128, IntegHMACSHA1_96, 32, 20},
 		{"AES-CBC without integrity", EncrAESCBC, 128, IntegNone, 16, 0},
-		{"GCM with integrity", EncrAESGCM16, 128, IntegHMACSHA196, 20, 20},
+		{"GCM with integrity", EncrAESGCM16, 128, IntegHMACSHA1_96, 20, 20},
 		{"GCM without salt", EncrAESGCM16, 128, IntegNone, 16, 0},
 		{"ChaCha20 key length attribute", EncrChaCha20Poly1305, 128, IntegNone, 20, 0},
-		{"DES", 2, 0, IntegHMACSHA196, 8, 20},
+		{"DES", 2, 0, IntegHMACSHA1_96, 8, 20},
 	} {
 		if _, err := NewSKCipher(uint16(v.encr), v.keyBits, uint16(v.integ), make([]byte, v.ek), make([]byte, v.ik)); err == nil {
 			t.Errorf("%s: accepted", v.name)
 		}
 	}
-	c, _ := NewSKCipher(uint16(EncrAESCBC), 128, uint16(IntegHMACSHA2256128), make([]byte, 16), make([]byte, 32))
+	c, _ := NewSKCipher(uint16(EncrAESCBC), 128, uint16(IntegHMACSHA2_256_128), make([]byte, 16), make([]byte, 32))
 	for _, n := range []int{0, 10, 32 + 16 + 16, 32 + 16 + 15 + 16, 32 + 16 + 17 + 16} {
 		if _, err := c.Open(make([]byte, n), 32); !errors.Is(err, ErrSKLength) {
 			t.Errorf("Open of %d bytes: err = %v", n, err)
