@@ -428,3 +428,15 @@ func TestTrace(t *testing.T) {
 		t.Errorf("trace:\n%s", tr.String())
 	}
 }
+
+func TestConfigFileSafety(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "w.conf")
+	os.WriteFile(p, []byte("remote r { };\n"), 0o666)
+	os.Chmod(p, 0o666)
+	o := diskOpts()
+	o.NoSecretChecks, o.UID = false, os.Geteuid()+1
+	_, r := Load(p, o)
+	if !hasWarning(r, "writable by group or others") || !hasWarning(r, "racoon2 refuses such a file") || r.HasErrors() {
+		t.Errorf("diagnostics:\n%s", reportText(r))
+	}
+}

@@ -40,6 +40,8 @@ type parser struct {
 	stack   []string // absolute paths being read, for cycle detection
 	files   []string // every file read, in order
 	readSrc func(string) ([]byte, error)
+	// checkOwner, when set, looks at a configuration file's owner and mode.
+	checkOwner func(path string)
 	// emit receives each top-level statement and returns true when it
 	// keeps the node.
 	emit func(*Node) bool
@@ -73,6 +75,9 @@ func (p *parser) parseFile(path string, from *Node) {
 		return
 	}
 	p.files = append(p.files, path)
+	if p.checkOwner != nil {
+		p.checkOwner(path)
+	}
 	p.stack = append(p.stack, abs)
 	defer func() { p.stack = p.stack[:len(p.stack)-1] }()
 
