@@ -24,6 +24,8 @@ type checker struct {
 	gotAddr bool
 	secrets map[string]error
 	inbound map[string][]*Selector // inbound selectors by policy_index
+	// inDefault is set while the default remote is checked.
+	inDefault bool
 }
 
 func (c *checker) run() {
@@ -70,7 +72,9 @@ func (c *checker) run() {
 		c.remote(r, false)
 	}
 	if cfg.DefaultRemote != nil {
+		c.inDefault = true
 		c.remote(cfg.DefaultRemote, true)
+		c.inDefault = false
 	}
 	c.iface()
 }
@@ -78,7 +82,10 @@ func (c *checker) run() {
 // report is an error when err is set, else a warning.
 func (c *checker) report(err bool, p Pos, format string, args ...any) {
 	msg := fmt.Sprintf(format, args...)
-	if !err {
+	switch {
+	case c.inDefault:
+		msg += " (in the default remote, a fallback for the values remotes leave unset)"
+	case !err:
 		msg += " (not used by any selector, so racoon2 does not check it)"
 	}
 	c.rep.add(p, !err, msg)
@@ -304,7 +311,7 @@ func (c *checker) algs(p Pos, l []Algorithm, class AlgClass, owner, dir string, 
 		}
 		aead = aead && info.AEAD
 		if info.Class != class {
-			c.rep.add(p, !err, fmt.Sprintf("%s: %s: %s is not a %s algorithm", owner, dir, a.Name, class))
+			c.rep.add(p, !err, fmt.Sprintf("%s: %s: %s is a %s algorithm; %s wants %s", owner, dir, a.Name, info.Class, dir, class))
 			continue
 		}
 		if ok != nil && !ok(info) {

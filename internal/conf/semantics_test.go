@@ -266,14 +266,14 @@ func TestUsedRemoteNeeds(t *testing.T) {
 
 func TestAlgorithmChecks(t *testing.T) {
 	for _, tc := range []struct{ from, to, want string }{
-		{"kmp_hash_alg { hmac_sha2_256; }", "kmp_hash_alg { sha1; }", "sha1 is not a integrity algorithm"},
+		{"kmp_hash_alg { hmac_sha2_256; }", "kmp_hash_alg { sha1; }", "sha1 is a hash algorithm; kmp_hash_alg wants integrity"},
 		{"kmp_enc_alg { aes128_cbc; }", "kmp_enc_alg { aes_ctr; }", "aes_ctr needs a key length"},
 		{"kmp_enc_alg { aes128_cbc; }", "kmp_enc_alg { aes128_cbc,256; }", "fixed key length"},
 		{"kmp_enc_alg { aes128_cbc; }", "kmp_enc_alg { blowfish_cbc; }", "not supported here"},
 		{"kmp_dh_group { modp2048; }", "kmp_dh_group { ec2n155; }", "not supported here"},
 		{"kmp_prf_alg { hmac_sha2_256; }", "kmp_prf_alg { des_mac; }", "not supported here"},
 		{"kmp_auth_method { psk; }", "kmp_auth_method { rsasig; }", "needs my_public_key"},
-		{"esp_auth_alg { hmac_sha1; }", "esp_auth_alg { md5; }", "md5 is not a integrity algorithm"},
+		{"esp_auth_alg { hmac_sha1; }", "esp_auth_alg { md5; }", "md5 is a hash algorithm"},
 		{"esp_enc_alg { aes128_cbc; }; esp_auth_alg { hmac_sha1; }", "esp_enc_alg { aes128_cbc; }", "esp needs esp_auth_alg"},
 	} {
 		_, r := load(t, strings.Replace(minimal, tc.from, tc.to, 1))
