@@ -4,6 +4,7 @@ import (
 	"io"
 	"net/netip"
 	"os"
+	"path/filepath"
 	"syscall"
 )
 
@@ -22,6 +23,8 @@ type Options struct {
 	// ReadFile reads configuration files; nil means os.ReadFile. Tests
 	// and the fuzz target use it to stay off the disk.
 	ReadFile func(string) ([]byte, error)
+	// Glob expands include patterns; nil means filepath.Glob.
+	Glob func(pattern string) ([]string, error)
 	// NoSecretChecks skips the existence, owner and mode checks of key
 	// and password files (the fuzz target and Dump round trips).
 	NoSecretChecks bool
@@ -55,7 +58,10 @@ func Load(path string, opts Options) (*Config, *Report) {
 	cfg := &Config{}
 	b := &builder{rep: rep, env: opts.LookupEnv, cfg: cfg, once: map[string]Pos{}}
 	b.start()
-	p := &parser{rep: rep, env: opts.LookupEnv, trace: opts.Trace, readSrc: opts.ReadFile, emit: b.top}
+	if opts.Glob == nil {
+		opts.Glob = filepath.Glob
+	}
+	p := &parser{rep: rep, env: opts.LookupEnv, trace: opts.Trace, readSrc: opts.ReadFile, emit: b.top, globFn: opts.Glob}
 	if !opts.NoSecretChecks {
 		p.checkOwner = func(path string) { configFileSafety(rep, path, opts.UID) }
 	}

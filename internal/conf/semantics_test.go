@@ -24,7 +24,7 @@ func writeFiles(t *testing.T, dir string, files map[string]string) {
 
 func diskOpts() Options {
 	o := memOpts(nil)
-	o.ReadFile = nil
+	o.ReadFile, o.Glob = nil, nil
 	return o
 }
 
@@ -438,5 +438,16 @@ func TestConfigFileSafety(t *testing.T) {
 	_, r := Load(p, o)
 	if !hasWarning(r, "writable by group or others") || !hasWarning(r, "racoon2 refuses such a file") || r.HasErrors() {
 		t.Errorf("diagnostics:\n%s", reportText(r))
+	}
+}
+
+func TestIncludeInMemory(t *testing.T) {
+	c, r := Load("t.conf", memOpts(map[string]string{
+		"t.conf":     `include "inc/*.conf"; selector z { };`,
+		"inc/b.conf": `selector b { };`,
+		"inc/a.conf": `selector a { };`,
+	}))
+	if r.HasErrors() || len(c.Selectors) != 3 || c.Selectors[0].Name != "a" || c.Files[1] != "inc/a.conf" {
+		t.Errorf("%v %v\n%s", c.Selectors, c.Files, reportText(r))
 	}
 }
