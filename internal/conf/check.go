@@ -24,6 +24,8 @@ type checker struct {
 	gotAddr bool
 	secrets map[string]error
 	inbound map[string][]*Selector // inbound selectors by policy_index
+	// inDefault is set while the default remote is checked.
+	inDefault bool
 }
 
 func (c *checker) run() {
@@ -41,7 +43,10 @@ func (c *checker) run() {
 	for _, s := range cfg.SAs {
 		effectiveSA(s, cfg.Default.SA)
 	}
-	c.cfg.reindex()
+	c.cfg.reindex(func(kind, name string, first, again Pos) {
+		// racoon2 silently uses the first section of a name.
+		c.rep.warnf(again, "%s %s is defined again; the first one (%s) is used, as in racoon2", kind, name, first)
+	})
 	c.inbound = map[string][]*Selector{}
 	for _, s := range cfg.Selectors {
 		if s.Direction == DirInbound {
@@ -67,7 +72,9 @@ func (c *checker) run() {
 		c.remote(r, false)
 	}
 	if cfg.DefaultRemote != nil {
+		c.inDefault = true
 		c.remote(cfg.DefaultRemote, true)
+		c.inDefault = false
 	}
 	c.iface()
 }
@@ -75,7 +82,10 @@ func (c *checker) run() {
 // report is an error when err is set, else a warning.
 func (c *checker) report(err bool, p Pos, format string, args ...any) {
 	msg := fmt.Sprintf(format, args...)
-	if !err {
+	switch {
+	case c.inDefault:
+		msg += " (in the default remote, a fallback for the values remotes leave unset)"
+	case !err:
 		msg += " (not used by any selector, so racoon2 does not check it)"
 	}
 	c.rep.add(p, !err, msg)
@@ -301,7 +311,7 @@ func (c *checker) algs(p Pos, l []Algorithm, class AlgClass, owner, dir string, 
 		}
 		aead = aead && info.AEAD
 		if info.Class != class {
-			c.rep.add(p, !err, fmt.Sprintf("%s: %s: %s is not a %s algorithm", owner, dir, a.Name, class))
+			c.rep.add(p, !err, fmt.Sprintf("%s: %s: %s is a %s algorithm; %s wants %s", owner, dir, a.Name, info.Class, dir, class))
 			continue
 		}
 		if ok != nil && !ok(info) {
@@ -339,6 +349,13 @@ func (c *checker) remote(r *Remote, isDefault bool) {
 	if !isDefault && !r.Used && (r.IKEv1 != nil || r.IKEv2 != nil) && !kinkOnly(r) {
 		c.rep.warnf(r.Pos, "remote %s is not named by an auto_ipsec policy of any selector; iked will negotiate no SA with it (only the values it gives are checked)", r.Name)
 	}
+	if !isDefault {
+		for _, k := range []*KMPConf{r.IKEv1, r.IKEv2, r.KINK} {
+			if k != nil && k.Pos.Line != 0 && !explicitlyAccepts(r, k.Proto) {
+				c.rep.warnf(k.Pos, "remote %s: the %s block is not used, acceptable_kmp does not include %s", r.Name, k.Proto, k.Proto)
+			}
+		}
+	}
 	if r.IKEv2 != nil && (isDefault || explicitlyAccepts(r, KMPIKEv2)) {
 		c.ikev2(r, r.IKEv2, name, err, isDefault)
 	}
@@ -374,6 +391,11 @@ func (c *checker) ikev2(r *Remote, k *KMPConf, name string, err, isDefault bool)
 		c.need(err, isDefault, p, "%s: ikev2 needs kmp_enc_alg", name)
 	}
 	aead := c.algs(p, k.EncAlg, ClassEncryption, name, "kmp_enc_alg", err, ikev2Encr)
+	for _, a := range k.EncAlg {
+		if a.Name == "rijndael_cbc" && a.KeyLen <= 0 {
+			c.report(err, p, "%s: kmp_enc_alg: IKEv2 needs a key length with rijndael_cbc (rijndael_cbc,128)", name)
+		}
+	}
 	if len(k.HashAlg) == 0 && !aead {
 		c.need(err, isDefault, p, "%s: ikev2 needs kmp_hash_alg (integrity)", name)
 	}

@@ -93,6 +93,12 @@ func (b *builder) kmpBody(block []*Node, k *KMPConf, what, name string) {
 	defer b.release(&d)
 	for _, n := range block {
 		kw := n.Keyword()
+		if kw == "" && len(n.Args) > 0 && n.Args[0].Text == "ike_frag" {
+			// The 2026 fork's directive, removed again upstream (PR #19):
+			// fragmentation is always on.
+			b.rep.warnf(n.Pos, "ike_frag is obsolete (racoon2 removed it; fragmentation is always enabled); ignored")
+			continue
+		}
 		where, known := kmpDirectives[kw]
 		if !known {
 			b.unknown(n, d.label())

@@ -188,8 +188,11 @@ func (l *lexer) quoted() Token {
 
 // describe is used in syntax errors.
 func describe(t Token) string {
-	if t.Kind == tokEOF {
+	switch t.Kind {
+	case tokEOF:
 		return "end of file"
+	case tokWord, tokKeyword, tokQuoted:
+		return fmt.Sprintf("%q", t.Text)
 	}
-	return fmt.Sprintf("%q", t.String())
+	return t.Kind.String()
 }

@@ -40,6 +40,9 @@ type parser struct {
 	stack   []string // absolute paths being read, for cycle detection
 	files   []string // every file read, in order
 	readSrc func(string) ([]byte, error)
+	globFn  func(string) ([]string, error)
+	// checkOwner, when set, looks at a configuration file's owner and mode.
+	checkOwner func(path string)
 	// emit receives each top-level statement and returns true when it
 	// keeps the node.
 	emit func(*Node) bool
@@ -73,6 +76,9 @@ func (p *parser) parseFile(path string, from *Node) {
 		return
 	}
 	p.files = append(p.files, path)
+	if p.checkOwner != nil {
+		p.checkOwner(path)
+	}
 	p.stack = append(p.stack, abs)
 	defer func() { p.stack = p.stack[:len(p.stack)-1] }()
 
@@ -141,14 +147,14 @@ func (p *parser) include(n *Node) {
 
 func (p *parser) glob(path, from string) []string {
 	if filepath.IsAbs(path) {
-		m, _ := filepath.Glob(path)
+		m, _ := p.globFn(path)
 		return m
 	}
 	rel := filepath.Join(filepath.Dir(from), path)
-	if m, _ := filepath.Glob(rel); len(m) > 0 {
+	if m, _ := p.globFn(rel); len(m) > 0 {
 		return m
 	}
-	m, _ := filepath.Glob(path)
+	m, _ := p.globFn(path)
 	return m
 }
 

@@ -546,7 +546,8 @@ type Config struct {
 	// Files lists every file read, the main one first.
 	Files []string
 
-	idx *index // name lookups, built by Load
+	idx     *index // name lookups, built by Load
+	peerIdx map[KMP]*peerIndex
 }
 
 // index maps names to the first section of that name (racoon2's lookups
@@ -560,32 +561,46 @@ type index struct {
 	pools     map[string]*AddressPool
 }
 
-func firstBy[T any](l []T, name func(T) string) map[string]T {
+// firstBy maps names to the first element of that name; dup (if not nil)
+// is told about every later one.
+func firstBy[T any](l []T, name func(T) (string, Pos), dup func(name string, first, again Pos)) map[string]T {
 	m := make(map[string]T, len(l))
 	for _, v := range l {
-		if _, dup := m[name(v)]; !dup {
-			m[name(v)] = v
+		n, p := name(v)
+		if f, seen := m[n]; seen {
+			if dup != nil {
+				_, fp := name(f)
+				dup(n, fp, p)
+			}
+			continue
 		}
+		m[n] = v
 	}
 	return m
 }
 
-// reindex rebuilds the name lookups; call it after changing the section
-// lists of a Config by hand.
-func (c *Config) reindex() {
+// reindex rebuilds the name lookups. dup, when not nil, is called for
+// each section whose name was used before.
+func (c *Config) reindex(dup func(kind, name string, first, again Pos)) {
+	d := func(kind string) func(string, Pos, Pos) {
+		if dup == nil {
+			return nil
+		}
+		return func(n string, f, a Pos) { dup(kind, n, f, a) }
+	}
 	c.idx = &index{
-		remotes:   firstBy(c.Remotes, func(r *Remote) string { return r.Name }),
-		selectors: firstBy(c.Selectors, func(s *Selector) string { return s.Name }),
-		policies:  firstBy(c.Policies, func(p *Policy) string { return p.Name }),
-		ipsecs:    firstBy(c.IPsecs, func(p *IPsec) string { return p.Name }),
-		sas:       firstBy(c.SAs, func(s *SA) string { return s.Name }),
-		pools:     firstBy(c.AddressPools, func(p *AddressPool) string { return p.Name }),
+		remotes:   firstBy(c.Remotes, func(r *Remote) (string, Pos) { return r.Name, r.Pos }, d("remote")),
+		selectors: firstBy(c.Selectors, func(s *Selector) (string, Pos) { return s.Name, s.Pos }, d("selector")),
+		policies:  firstBy(c.Policies, func(p *Policy) (string, Pos) { return p.Name, p.Pos }, d("policy")),
+		ipsecs:    firstBy(c.IPsecs, func(p *IPsec) (string, Pos) { return p.Name, p.Pos }, d("ipsec")),
+		sas:       firstBy(c.SAs, func(s *SA) (string, Pos) { return s.Name, s.Pos }, d("sa")),
+		pools:     firstBy(c.AddressPools, func(p *AddressPool) (string, Pos) { return p.Name, p.Pos }, d("addresspool")),
 	}
 }
 
 func (c *Config) index() *index {
 	if c.idx == nil {
-		c.reindex()
+		c.reindex(nil)
 	}
 	return c.idx
 }
