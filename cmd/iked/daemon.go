@@ -65,22 +65,23 @@ func (a *app) run(args []string) int {
 
 // iked is a running daemon.
 type iked struct {
-	o      *options
-	b      backends
-	logs   *daemon.Logs
-	log    *slog.Logger
-	cfg    *config
-	loop   *ike.Loop
-	cancel context.CancelFunc
-	loopWG chan struct{}
-	disp   *daemon.Dispatcher
-	tr     *transport.Transport
-	kernel ike.Kernel
-	policy ike.PolicyService
-	spmd   io.Closer   // the spmd client
-	closer []io.Closer // pcap
-	pid    *daemon.Pidfile
-	kernWG chan struct{}
+	o       *options
+	b       backends
+	logs    *daemon.Logs
+	log     *slog.Logger
+	cfg     *config
+	loop    *ike.Loop
+	cancel  context.CancelFunc
+	loopWG  chan struct{}
+	disp    *daemon.Dispatcher
+	tr      *transport.Transport
+	kernel  ike.Kernel
+	policy  ike.PolicyService
+	spmd    io.Closer   // the spmd client
+	closer  []io.Closer // pcap
+	capture ike.Capture
+	pid     *daemon.Pidfile
+	kernWG  chan struct{}
 }
 
 // start brings the daemon up in racoon2's order: logging, configuration,
@@ -138,10 +139,11 @@ func (a *app) start(o *options) (_ *iked, err error) {
 		if a.b.pcap == nil {
 			return nil, errors.New("-P: packet capture is not built into this iked")
 		}
-		c, err := a.b.pcap(o.pcapFile)
+		cp, c, err := a.b.pcap(o.pcapFile, d.log)
 		if err != nil {
 			return nil, fmt.Errorf("-P: %w", err)
 		}
+		d.capture = cp
 		d.closer = append(d.closer, c)
 	}
 
@@ -261,6 +263,7 @@ func (d *iked) makeEngines() error {
 		Conn:      d.tr,
 		Kernel:    d.kernel,
 		Policy:    d.policy,
+		Capture:   d.capture,
 		Post:      d.loop.Post,
 		DestPort:  orDefault(d.o.targetPort, ike.PortIKE),
 		LocalPort: orDefault(d.o.port, ike.PortIKE),

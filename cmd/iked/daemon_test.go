@@ -291,3 +291,46 @@ func TestInProcessStartFailures(t *testing.T) {
 func okConfig(string, io.Writer) (*config, string, error) {
 	return &config{Listen: []netip.AddrPort{netip.MustParseAddrPort("127.0.0.1:0")}}, "", nil
 }
+
+type fakeCapture struct {
+	mu     sync.Mutex
+	spec   string
+	closed bool
+}
+
+func (*fakeCapture) Write(time.Time, netip.AddrPort, netip.AddrPort, []byte) {}
+func (*fakeCapture) WriteDecrypted(time.Time, netip.AddrPort, netip.AddrPort, []byte, uint8, []byte) {
+}
+func (c *fakeCapture) Close() error { c.mu.Lock(); c.closed = true; c.mu.Unlock(); return nil }
+
+// -P opens the capture once, hands it to the engines and closes it at exit.
+func TestInProcessCapture(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	fc := &fakeCapture{}
+	var got ike.Capture
+	b := backends{
+		load: okConfig,
+		pcap: func(spec string, _ *slog.Logger) (ike.Capture, io.Closer, error) {
+			fc.spec = spec
+			return fc, fc, nil
+		},
+		engines: func(_ *config, env ike.Env) ([]ike.Engine, error) { got = env.Capture; return nil, nil },
+	}
+	sigs := make(chan os.Signal, 1)
+	log := &lockedBuffer{}
+	a := &app{b: b, stdout: io.Discard, stderr: log, sigs: sigs}
+	exit := make(chan int, 1)
+	go func() {
+		exit <- a.run([]string{"-F", "-D", "8", "-P", "+cap.pcap", "-p", strconv.Itoa(int(freeUDPPort(t)))})
+	}()
+	log.waitFor(t, "iked started")
+	sigs <- syscall.SIGTERM
+	if code := <-exit; code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	fc.mu.Lock()
+	defer fc.mu.Unlock()
+	if fc.spec != "+cap.pcap" || got != ike.Capture(fc) || !fc.closed {
+		t.Fatalf("spec %q, engines got %v, closed %v", fc.spec, got, fc.closed)
+	}
+}
