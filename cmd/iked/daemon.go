@@ -125,13 +125,15 @@ func (a *app) start(o *options) (_ *iked, err error) {
 		return nil, fmt.Errorf("failed reading configuration: %w", err)
 	}
 	d.cfg = cfg
+	d.disp = daemon.NewDispatcher(d.log)
+	d.loop = ike.NewLoop(d.disp.Timer, 0)
 	if o.debug&debugNoKernel != 0 {
 		d.log.Info("debug flag 0x8: PF_KEY and spmd are not used")
 	} else {
 		if d.kernel, err = a.b.kernel(o.kernel, d.log); err != nil {
 			return nil, err
 		}
-		if d.policy, d.spmd, err = a.b.policy(cfg, d.log); err != nil {
+		if d.policy, d.spmd, err = a.b.policy(cfg, d.loop.Post, d.log); err != nil {
 			return nil, fmt.Errorf("spmd: %w", err)
 		}
 	}
@@ -147,8 +149,6 @@ func (a *app) start(o *options) (_ *iked, err error) {
 		d.closer = append(d.closer, c)
 	}
 
-	d.disp = daemon.NewDispatcher(d.log)
-	d.loop = ike.NewLoop(d.disp.Timer, 0)
 	if d.tr, err = transport.Open(d.transportConfig(cfg)); err != nil {
 		return nil, err
 	}
@@ -387,7 +387,7 @@ func (d *iked) reconnectSpmd() {
 		d.spmd.Close()
 	}
 	var err error
-	if d.policy, d.spmd, err = d.b.policy(d.cfg, d.log); err != nil {
+	if d.policy, d.spmd, err = d.b.policy(d.cfg, d.loop.Post, d.log); err != nil {
 		d.policy, d.spmd = nil, nil
 		d.log.Error("cannot reconnect to spmd; selectors cannot be resolved until the next SIGHUP", "err", err)
 		return

@@ -116,7 +116,7 @@ func startHarness(t *testing.T, hang bool, extra ...string) *harness {
 			return &config{Listen: []netip.AddrPort{netip.MustParseAddrPort("127.0.0.1:0")}}, "test.conf:9:1: warning: w\n", nil
 		},
 		kernel: func(name string, _ *slog.Logger) (ike.Kernel, error) { return h.kernel, nil },
-		policy: func(*config, *slog.Logger) (ike.PolicyService, io.Closer, error) {
+		policy: func(*config, func(func()) bool, *slog.Logger) (ike.PolicyService, io.Closer, error) {
 			p := &fakePolicy{}
 			h.mu.Lock()
 			h.policies = append(h.policies, p)
