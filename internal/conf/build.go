@@ -10,69 +10,164 @@ type builder struct {
 	// once remembers the sections allowed once (setval, interface,
 	// resolver, default).
 	once map[string]Pos
+	free []seenList
+
+	deferring bool    // a missing ${VAR} may still be defined later
+	missed    bool    // the section being built used such a variable
+	main      *Report // the Load's report; rep points to scratch while building
+	scratch   Report  // diagnostics of the section being built
+	pending   []pendingSection
+	junk      KMPConf  // target of directives a duplicate rule drops
+	curs      []cursor // scratch for elements
 }
 
-func (b *builder) build(nodes []*Node) {
+// Sections are built as soon as the parser has read them, so the tree of
+// each one can be dropped and its memory reused. racoon2 builds its setval
+// table after the whole file is read, so a section may use a variable
+// defined further down: such a section is kept and built again at the end
+// (its diagnostics from the first attempt are discarded).
+
+// pendingSection is a section whose build waits for later setval entries.
+type pendingSection struct {
+	n   *Node
+	obj any // the object already placed in the Config, to be rebuilt
+}
+
+func (b *builder) start() {
 	b.cfg.Vars = map[string]string{}
 	b.vars = b.cfg.Vars
-	for _, n := range nodes {
-		if n.Keyword() == "setval" && b.onlyOnce(n, "setval") {
-			b.setval(n)
-		}
-	}
-	for _, n := range nodes {
-		switch kw := n.Keyword(); kw {
-		case "setval":
-		case "interface":
-			if b.onlyOnce(n, kw) && b.plainBlock(n) {
-				b.iface(n)
-			}
-		case "resolver":
-			if b.onlyOnce(n, kw) && b.plainBlock(n) {
-				b.resolver(n)
-			}
-		case "default":
-			if b.onlyOnce(n, kw) && b.plainBlock(n) {
-				b.defaults(n)
-			}
-		case "remote", "selector", "policy", "ipsec", "sa", "addresspool":
-			name, ok := b.index(n)
-			if !ok {
-				continue
-			}
-			b.section(kw, name, n)
-		default:
-			b.rep.errorf(n.Pos, "syntax error: unexpected %s at top level", describe(n.Args[0]))
-		}
-	}
+	b.deferring = true
+	b.main = b.rep
 }
 
-func (b *builder) section(kw, name string, n *Node) {
+// top builds one top-level statement. It returns true when it keeps the
+// node for later (the parser must then not reuse its memory).
+func (b *builder) top(n *Node) bool {
+	kw := n.Keyword()
+	if kw == "setval" {
+		if b.onlyOnce(n, kw) {
+			b.setval(n)
+		}
+		return false
+	}
+	switch kw {
+	case "interface", "resolver", "default":
+		if !b.onlyOnce(n, kw) || !b.plainBlock(n) {
+			return false
+		}
+	case "remote", "selector", "policy", "ipsec", "sa", "addresspool":
+	default:
+		if len(n.Args) == 0 {
+			b.rep.errorf(n.Pos, "syntax error: block without a directive")
+		} else {
+			b.rep.errorf(n.Pos, "syntax error: unexpected %s at top level", describe(n.Args[0]))
+		}
+		return false
+	}
+	// Build into a scratch report, so a deferred attempt leaves no trace.
+	b.scratch.Diags, b.scratch.errors, b.scratch.dropped = b.scratch.Diags[:0], 0, 0
+	b.rep, b.missed = &b.scratch, false
+	obj := b.buildSection(kw, n, nil)
+	b.rep = b.main
+	if b.missed {
+		b.pending = append(b.pending, pendingSection{n: n, obj: obj})
+		return true
+	}
+	for _, d := range b.scratch.Diags {
+		b.rep.add(Pos{File: d.File, Line: int32(d.Line), Col: int32(d.Col)}, d.Warning, d.Msg)
+	}
+	b.rep.dropped += b.scratch.dropped
+	return false
+}
+
+// finish builds the sections that waited for variables.
+func (b *builder) finish() {
+	b.deferring = false
+	for _, p := range b.pending {
+		b.buildSection(p.n.Keyword(), p.n, p.obj)
+	}
+	b.pending = nil
+}
+
+// buildSection builds a section into obj (a fresh object when nil) and
+// returns the object.
+func (b *builder) buildSection(kw string, n *Node, obj any) any {
+	switch kw {
+	case "interface":
+		b.cfg.Interface = Interface{}
+		b.iface(n)
+		return nil
+	case "resolver":
+		b.cfg.Resolver = Resolver{}
+		b.resolver(n)
+		return nil
+	case "default":
+		b.cfg.Default = Defaults{}
+		b.defaults(n)
+		return nil
+	}
+	name, ok := b.index(n)
+	if !ok && !b.missed {
+		if obj != nil {
+			b.rep.errorf(n.Pos, "%s section dropped", kw) // unreachable in practice: the name failed twice
+		}
+		return nil
+	}
 	switch kw {
 	case "remote":
-		r := &Remote{Name: name, Pos: n.Pos}
+		r, _ := obj.(*Remote)
+		if r == nil {
+			r = &Remote{}
+			b.cfg.Remotes = append(b.cfg.Remotes, r)
+		}
+		*r = Remote{Name: name, Pos: n.Pos}
 		b.remoteBody(n.Block, r)
-		b.cfg.Remotes = append(b.cfg.Remotes, r)
+		return r
 	case "selector":
-		s := &Selector{Name: name, Pos: n.Pos, ULP: ProtoAny, ULPArgs: [2]int{-1, -1}}
+		s, _ := obj.(*Selector)
+		if s == nil {
+			s = &Selector{}
+			b.cfg.Selectors = append(b.cfg.Selectors, s)
+		}
+		*s = Selector{Name: name, Pos: n.Pos, ULP: ProtoAny, ULPArgs: [2]int{-1, -1}}
 		b.selectorBody(n.Block, s)
-		b.cfg.Selectors = append(b.cfg.Selectors, s)
+		return s
 	case "policy":
-		p := &Policy{Name: name, Pos: n.Pos}
+		p, _ := obj.(*Policy)
+		if p == nil {
+			p = &Policy{}
+			b.cfg.Policies = append(b.cfg.Policies, p)
+		}
+		*p = Policy{Name: name, Pos: n.Pos}
 		b.policyBody(n.Block, p)
-		b.cfg.Policies = append(b.cfg.Policies, p)
+		return p
 	case "ipsec":
-		p := &IPsec{Name: name, Pos: n.Pos}
+		p, _ := obj.(*IPsec)
+		if p == nil {
+			p = &IPsec{}
+			b.cfg.IPsecs = append(b.cfg.IPsecs, p)
+		}
+		*p = IPsec{Name: name, Pos: n.Pos}
 		b.ipsecBody(n.Block, p)
-		b.cfg.IPsecs = append(b.cfg.IPsecs, p)
+		return p
 	case "sa":
-		s := &SA{Name: name, Pos: n.Pos}
+		s, _ := obj.(*SA)
+		if s == nil {
+			s = &SA{}
+			b.cfg.SAs = append(b.cfg.SAs, s)
+		}
+		*s = SA{Name: name, Pos: n.Pos}
 		b.saBody(n.Block, s)
-		b.cfg.SAs = append(b.cfg.SAs, s)
-	case "addresspool":
-		p := &AddressPool{Name: name, Pos: n.Pos}
+		return s
+	default:
+		p, _ := obj.(*AddressPool)
+		if p == nil {
+			p = &AddressPool{}
+			b.cfg.AddressPools = append(b.cfg.AddressPools, p)
+		}
+		*p = AddressPool{Name: name, Pos: n.Pos}
 		b.poolBody(n.Block, p)
-		b.cfg.AddressPools = append(b.cfg.AddressPools, p)
+		return p
 	}
 }
 
@@ -149,39 +244,78 @@ func firstHint(ts []Token) string {
 // dupTracker applies racoon2's rule for a repeated directive in a block:
 // the later one wins, except in ikev2{} where the first one does.
 type dupTracker struct {
-	b          *builder
-	seen       map[string]Pos
-	firstWins  bool
-	blockLabel string
+	b         *builder
+	seen      seenList
+	firstWins bool
+	// The block's label is built only when a warning needs it.
+	what, name, suffix string
 }
 
-func newDup(b *builder, label string, firstWins bool) *dupTracker {
-	return &dupTracker{b: b, seen: map[string]Pos{}, firstWins: firstWins, blockLabel: label}
+func (d *dupTracker) label() string { return d.what + d.name + d.suffix }
+
+// seenList is a tiny map: blocks hold a handful of directives, and a
+// slice costs far less than a map per block.
+type seenList []seenEntry
+
+type seenEntry struct {
+	key string
+	pos Pos
 }
+
+func (l seenList) get(key string) (Pos, bool) {
+	for _, e := range l {
+		if e.key == key {
+			return e.pos, true
+		}
+	}
+	return Pos{}, false
+}
+
+func (l *seenList) set(key string, p Pos) {
+	for i := range *l {
+		if (*l)[i].key == key {
+			(*l)[i].pos = p
+			return
+		}
+	}
+	*l = append(*l, seenEntry{key, p})
+}
+
+// newDup starts tracking a block; the seen list comes from a free list so
+// that blocks cost no allocation once the first few exist.
+func (b *builder) newDup(what, name, suffix string, firstWins bool) dupTracker {
+	var s seenList
+	if n := len(b.free); n > 0 {
+		s, b.free = b.free[n-1][:0], b.free[:n-1]
+	}
+	return dupTracker{b: b, seen: s, firstWins: firstWins, what: what, name: name, suffix: suffix}
+}
+
+func (b *builder) release(d *dupTracker) { b.free = append(b.free, d.seen) }
 
 // ok tells whether the directive should be applied.
 func (d *dupTracker) ok(key string, n *Node) bool {
-	prev, dup := d.seen[key]
+	prev, dup := d.seen.get(key)
 	if !dup {
-		d.seen[key] = n.Pos
+		d.seen.set(key, n.Pos)
 		return true
 	}
 	if d.firstWins {
-		d.b.rep.warnf(n.Pos, "%s repeated in %s: the first one (line %d) is used, as racoon2 does; this one is ignored", key, d.blockLabel, prev.Line)
+		d.b.rep.warnf(n.Pos, "%s repeated in %s: the first one (line %d) is used, as racoon2 does; this one is ignored", key, d.label(), prev.Line)
 		return false
 	}
-	d.b.rep.warnf(n.Pos, "%s repeated in %s: this one replaces the one at line %d", key, d.blockLabel, prev.Line)
-	d.seen[key] = n.Pos
+	d.b.rep.warnf(n.Pos, "%s repeated in %s: this one replaces the one at line %d", key, d.label(), prev.Line)
+	d.seen.set(key, n.Pos)
 	return true
 }
 
 // list reports a repeated algorithm list, an error in racoon2.
 func (d *dupTracker) list(key string, n *Node) bool {
-	if prev, dup := d.seen[key]; dup {
+	if prev, dup := d.seen.get(key); dup {
 		d.b.rep.errorf(n.Pos, "algorithm list already defined (%s at line %d)", key, prev.Line)
 		return false
 	}
-	d.seen[key] = n.Pos
+	d.seen.set(key, n.Pos)
 	return true
 }
 
@@ -196,16 +330,17 @@ func (b *builder) unknown(n *Node, where string) {
 
 func (b *builder) iface(n *Node) {
 	f := &b.cfg.Interface
-	d := newDup(b, "interface", false)
+	d := b.newDup("interface", "", "", false)
+	defer b.release(&d)
 	for _, c := range n.Block {
 		kw := c.Keyword()
 		switch kw {
 		case "ike", "kink", "spmd":
-			if _, dup := d.seen[kw]; dup {
-				b.rep.errorf(c.Pos, "duplicate %s in interface (the first is at line %d)", kw, d.seen[kw].Line)
+			if prev, dup := d.seen.get(kw); dup {
+				b.rep.errorf(c.Pos, "duplicate %s in interface (the first is at line %d)", kw, prev.Line)
 				continue
 			}
-			d.seen[kw] = c.Pos
+			d.seen.set(kw, c.Pos)
 			l, ok := b.addrList(c)
 			if !ok {
 				continue
@@ -219,11 +354,11 @@ func (b *builder) iface(n *Node) {
 				f.SpmdAddrs = l
 			}
 		case "spmd_password":
-			if _, dup := d.seen[kw]; dup {
+			if _, dup := d.seen.get(kw); dup {
 				b.rep.errorf(c.Pos, "duplicate spmd_password in interface")
 				continue
 			}
-			d.seen[kw] = c.Pos
+			d.seen.set(kw, c.Pos)
 			if s, ok := b.stringVal(c); ok {
 				f.SpmdPassword, f.SpmdPasswordPos = s, c.Pos
 			}
@@ -240,7 +375,8 @@ func (b *builder) iface(n *Node) {
 func (b *builder) resolver(n *Node) {
 	r := &b.cfg.Resolver
 	r.Present = true
-	d := newDup(b, "resolver", false)
+	d := b.newDup("resolver", "", "", false)
+	defer b.release(&d)
 	for _, c := range n.Block {
 		switch kw := c.Keyword(); kw {
 		case "resolver":
@@ -305,11 +441,12 @@ func (b *builder) defaults(n *Node) {
 var kmpWords = map[string]KMP{"ikev1": KMPIKEv1, "ikev2": KMPIKEv2, "kink": KMPKINK}
 
 func (b *builder) remoteBody(block []*Node, r *Remote) {
-	label := "remote " + r.Name
+	what := "remote "
 	if r.Name == "" {
-		label = "default remote"
+		what = "default remote"
 	}
-	d := newDup(b, label, false)
+	d := b.newDup(what, r.Name, "", false)
+	defer b.release(&d)
 	for _, c := range block {
 		kw := c.Keyword()
 		switch kw {
@@ -327,12 +464,12 @@ func (b *builder) remoteBody(block []*Node, r *Remote) {
 				b.rep.errorf(c.Pos, "syntax error: %s wants a block", kw)
 				continue
 			}
-			if prev, dup := d.seen[kw]; dup {
-				b.rep.warnf(c.Pos, "second %s block in %s replaces the one at line %d", kw, label, prev.Line)
+			if prev, dup := d.seen.get(kw); dup {
+				b.rep.warnf(c.Pos, "second %s block in %s replaces the one at line %d", kw, d.label(), prev.Line)
 			}
-			d.seen[kw] = c.Pos
+			d.seen.set(kw, c.Pos)
 			k := &KMPConf{Proto: kmpWords[kw], Pos: c.Pos}
-			b.kmpBody(c.Block, k, label)
+			b.kmpBody(c.Block, k, what, r.Name)
 			switch kw {
 			case "ikev1":
 				r.IKEv1 = k
@@ -342,7 +479,7 @@ func (b *builder) remoteBody(block []*Node, r *Remote) {
 				r.KINK = k
 			}
 		default:
-			b.unknown(c, label)
+			b.unknown(c, d.label())
 		}
 	}
 }
@@ -353,7 +490,8 @@ func (b *builder) kmpList(n *Node) ([]KMP, bool) {
 		return nil, false
 	}
 	var out []KMP
-	for _, c := range els {
+	for i := range els {
+		c := &els[i]
 		t := c.next()
 		k, ok := kmpWords[t.Text]
 		if t.Kind != tokKeyword || !ok {

@@ -23,6 +23,7 @@ type checker struct {
 	addrErr error
 	gotAddr bool
 	secrets map[string]error
+	inbound map[string][]*Selector // inbound selectors by policy_index
 }
 
 func (c *checker) run() {
@@ -39,6 +40,16 @@ func (c *checker) run() {
 	}
 	for _, s := range cfg.SAs {
 		effectiveSA(s, cfg.Default.SA)
+	}
+	c.cfg.reindex(func(kind, name string, first, again Pos) {
+		// racoon2 silently uses the first section of a name.
+		c.rep.warnf(again, "%s %s is defined again; the first one (%s) is used, as in racoon2", kind, name, first)
+	})
+	c.inbound = map[string][]*Selector{}
+	for _, s := range cfg.Selectors {
+		if s.Direction == DirInbound {
+			c.inbound[s.PolicyIndex] = append(c.inbound[s.PolicyIndex], s)
+		}
 	}
 	reachedP := map[*Policy]bool{}
 	for _, s := range cfg.Selectors {
@@ -113,9 +124,8 @@ func (c *checker) selector(s *Selector, reached map[*Policy]bool) {
 
 // reverse finds the inbound selector matching an outbound one.
 func (c *checker) reverse(s *Selector) *Selector {
-	for _, o := range c.cfg.Selectors {
-		if o.Direction == DirInbound && o.PolicyIndex == s.PolicyIndex &&
-			sameAddrs(o.Src, s.Dst) && sameAddrs(o.Dst, s.Src) && o.ULP == s.ULP {
+	for _, o := range c.inbound[s.PolicyIndex] {
+		if sameAddrs(o.Src, s.Dst) && sameAddrs(o.Dst, s.Src) && o.ULP == s.ULP {
 			return o
 		}
 	}
@@ -213,6 +223,7 @@ func (c *checker) sa(s *SA, reached bool) {
 	if !reached {
 		return // racoon2 never converts unreferenced sa sections (q14)
 	}
+	owner := "sa " + s.Name
 	switch s.Protocol {
 	case SAProtoUnset:
 		c.rep.errorf(s.Pos, "sa %s lacks sa_protocol", s.Name)
@@ -220,21 +231,21 @@ func (c *checker) sa(s *SA, reached bool) {
 		if len(s.EncAlg) == 0 {
 			c.rep.errorf(s.Pos, "sa %s: esp needs esp_enc_alg", s.Name)
 		}
-		aead := c.algs(s.Pos, s.EncAlg, ClassEncryption, "esp_enc_alg", true, espEncr)
+		aead := c.algs(s.Pos, s.EncAlg, ClassEncryption, owner, "esp_enc_alg", true, espEncr)
 		if len(s.ESPAuthAlg) == 0 && !aead {
 			c.rep.errorf(s.Pos, "sa %s: esp needs esp_auth_alg", s.Name)
 		}
 		if aead && len(s.ESPAuthAlg) > 0 {
 			c.rep.warnf(s.Pos, "sa %s: esp_auth_alg is not used with combined-mode (AEAD) ciphers", s.Name)
 		}
-		c.algs(s.Pos, s.ESPAuthAlg, ClassIntegrity, "esp_auth_alg", true, espAuth)
+		c.algs(s.Pos, s.ESPAuthAlg, ClassIntegrity, owner, "esp_auth_alg", true, espAuth)
 		c.extra(s, s.AHAuthAlg, "ah_auth_alg")
 		c.extra(s, s.IPCompAlg, "ipcomp_alg")
 	case SAProtoAH:
 		if len(s.AHAuthAlg) == 0 {
 			c.rep.errorf(s.Pos, "sa %s: ah needs ah_auth_alg", s.Name)
 		}
-		c.algs(s.Pos, s.AHAuthAlg, ClassIntegrity, "ah_auth_alg", true, espAuth)
+		c.algs(s.Pos, s.AHAuthAlg, ClassIntegrity, owner, "ah_auth_alg", true, espAuth)
 		c.extra(s, s.EncAlg, "esp_enc_alg")
 		c.extra(s, s.ESPAuthAlg, "esp_auth_alg")
 		c.extra(s, s.IPCompAlg, "ipcomp_alg")
@@ -242,7 +253,7 @@ func (c *checker) sa(s *SA, reached bool) {
 		if len(s.IPCompAlg) == 0 {
 			c.rep.errorf(s.Pos, "sa %s: ipcomp needs ipcomp_alg", s.Name)
 		}
-		c.algs(s.Pos, s.IPCompAlg, ClassCompression, "ipcomp_alg", true, nil)
+		c.algs(s.Pos, s.IPCompAlg, ClassCompression, owner, "ipcomp_alg", true, nil)
 		c.extra(s, s.EncAlg, "esp_enc_alg")
 		c.extra(s, s.ESPAuthAlg, "esp_auth_alg")
 		c.extra(s, s.AHAuthAlg, "ah_auth_alg")
@@ -284,7 +295,7 @@ func ikev1Hash(a *AlgInfo) bool { return a.V1 != 0 && a.Name != "tiger" }
 
 // algs checks an algorithm list: the class, support, and key lengths. It
 // reports whether every entry is an AEAD.
-func (c *checker) algs(p Pos, l []Algorithm, class AlgClass, what string, err bool, ok func(*AlgInfo) bool) bool {
+func (c *checker) algs(p Pos, l []Algorithm, class AlgClass, owner, dir string, err bool, ok func(*AlgInfo) bool) bool {
 	aead := len(l) > 0
 	for _, a := range l {
 		info := a.Info()
@@ -293,21 +304,22 @@ func (c *checker) algs(p Pos, l []Algorithm, class AlgClass, what string, err bo
 		}
 		aead = aead && info.AEAD
 		if info.Class != class {
-			c.rep.add(p, !err, fmt.Sprintf("%s: %s is not a %s algorithm", what, a.Name, class))
+			c.rep.add(p, !err, fmt.Sprintf("%s: %s: %s is not a %s algorithm", owner, dir, a.Name, class))
 			continue
 		}
 		if ok != nil && !ok(info) {
-			c.rep.add(p, !err, fmt.Sprintf("%s: %s is not supported here", what, a.Name))
+			c.rep.add(p, !err, fmt.Sprintf("%s: %s: %s is not supported here", owner, dir, a.Name))
 			continue
 		}
 		if class == ClassEncryption {
-			c.keyLen(p, a, info, what, err)
+			c.keyLen(p, a, info, owner, dir, err)
 		}
 	}
 	return aead
 }
 
-func (c *checker) keyLen(p Pos, a Algorithm, info *AlgInfo, what string, err bool) {
+func (c *checker) keyLen(p Pos, a Algorithm, info *AlgInfo, owner, dir string, err bool) {
+	what := owner + ": " + dir
 	bits := a.KeyLen
 	switch {
 	case bits <= 0 && info.NeedKeyLen:
@@ -329,6 +341,13 @@ func (c *checker) remote(r *Remote, isDefault bool) {
 	}
 	if !isDefault && !r.Used && (r.IKEv1 != nil || r.IKEv2 != nil) && !kinkOnly(r) {
 		c.rep.warnf(r.Pos, "remote %s is not named by an auto_ipsec policy of any selector; iked will negotiate no SA with it (only the values it gives are checked)", r.Name)
+	}
+	if !isDefault {
+		for _, k := range []*KMPConf{r.IKEv1, r.IKEv2, r.KINK} {
+			if k != nil && k.Pos.Line != 0 && !explicitlyAccepts(r, k.Proto) {
+				c.rep.warnf(k.Pos, "remote %s: the %s block is not used, acceptable_kmp does not include %s", r.Name, k.Proto, k.Proto)
+			}
+		}
 	}
 	if r.IKEv2 != nil && (isDefault || explicitlyAccepts(r, KMPIKEv2)) {
 		c.ikev2(r, r.IKEv2, name, err, isDefault)
@@ -364,24 +383,29 @@ func (c *checker) ikev2(r *Remote, k *KMPConf, name string, err, isDefault bool)
 	if len(k.EncAlg) == 0 {
 		c.need(err, isDefault, p, "%s: ikev2 needs kmp_enc_alg", name)
 	}
-	aead := c.algs(p, k.EncAlg, ClassEncryption, name+": kmp_enc_alg", err, ikev2Encr)
+	aead := c.algs(p, k.EncAlg, ClassEncryption, name, "kmp_enc_alg", err, ikev2Encr)
+	for _, a := range k.EncAlg {
+		if a.Name == "rijndael_cbc" && a.KeyLen <= 0 {
+			c.report(err, p, "%s: kmp_enc_alg: IKEv2 needs a key length with rijndael_cbc (rijndael_cbc,128)", name)
+		}
+	}
 	if len(k.HashAlg) == 0 && !aead {
 		c.need(err, isDefault, p, "%s: ikev2 needs kmp_hash_alg (integrity)", name)
 	}
-	c.algs(p, k.HashAlg, ClassIntegrity, name+": kmp_hash_alg", err, ikev2Integ)
+	c.algs(p, k.HashAlg, ClassIntegrity, name, "kmp_hash_alg", err, ikev2Integ)
 	if len(k.PRFAlg) == 0 {
 		c.need(err, isDefault, p, "%s: ikev2 needs kmp_prf_alg", name)
 	}
-	c.algs(p, k.PRFAlg, ClassIntegrity, name+": kmp_prf_alg", err, ikev2PRF)
+	c.algs(p, k.PRFAlg, ClassIntegrity, name, "kmp_prf_alg", err, ikev2PRF)
 	if len(k.DHGroup) == 0 {
 		c.need(err, isDefault, p, "%s: ikev2 needs kmp_dh_group", name)
 	}
-	c.algs(p, k.DHGroup, ClassDHGroup, name+": kmp_dh_group", err, dhSupported)
+	c.algs(p, k.DHGroup, ClassDHGroup, name, "kmp_dh_group", err, dhSupported)
 	if len(k.AuthMethod) == 0 {
 		c.need(err, isDefault, p, "%s: ikev2 needs kmp_auth_method", name)
 	}
-	c.algs(p, k.AuthMethod, ClassAuthMethod, name+": kmp_auth_method", err, func(a *AlgInfo) bool { return a.AuthMethod != 0 })
-	c.authKeys(k, name+": ikev2", p, err, isDefault, k.AuthMethod)
+	c.algs(p, k.AuthMethod, ClassAuthMethod, name, "kmp_auth_method", err, func(a *AlgInfo) bool { return a.AuthMethod != 0 })
+	c.authKeys(k, name, "ikev2", p, err, isDefault, k.AuthMethod)
 	if pr := k.Provide; pr != nil && pr.AddressPool != "" {
 		pr.Pool = c.cfg.AddressPool(pr.AddressPool)
 		if pr.Pool == nil {
@@ -423,10 +447,10 @@ func (c *checker) ikev1(r *Remote, k *KMPConf, name string, err, isDefault bool)
 		if len(l.algs) == 0 && l.what != "kmp_auth_method" {
 			c.need(err, isDefault, p, "%s: ikev1 needs %s", name, l.what)
 		}
-		c.algs(p, l.algs, l.class, name+": "+l.what, err, l.ok)
+		c.algs(p, l.algs, l.class, name, l.what, err, l.ok)
 	}
 	if len(k.AuthMethod) > 0 {
-		c.authKeys(k, name+": ikev1", p, err, isDefault, k.AuthMethod[:1])
+		c.authKeys(k, name, "ikev1", p, err, isDefault, k.AuthMethod[:1])
 		if k.AuthMethod[0].Name == "psk" {
 			for _, id := range k.PeersID {
 				if id.Type != IDIPAddr {
@@ -439,26 +463,26 @@ func (c *checker) ikev1(r *Remote, k *KMPConf, name string, err, isDefault bool)
 
 // authKeys checks that each authentication method has its keys, and that
 // secret files are private.
-func (c *checker) authKeys(k *KMPConf, name string, p Pos, err, isDefault bool, methods []Algorithm) {
+func (c *checker) authKeys(k *KMPConf, owner, proto string, p Pos, err, isDefault bool, methods []Algorithm) {
 	for _, m := range methods {
 		switch m.Name {
 		case "psk":
 			if k.PreSharedKey == "" {
-				c.need(err, isDefault, p, "%s: psk needs pre_shared_key", name)
+				c.need(err, isDefault, p, "%s: %s: psk needs pre_shared_key", owner, proto)
 				continue
 			}
 			c.secret(k.PreSharedKey, "pre_shared_key", p, err, isDefault)
 		case "rsasig", "dss":
 			if k.MyPublicKey == nil {
-				c.need(err, isDefault, p, "%s: %s needs my_public_key", name, m.Name)
+				c.need(err, isDefault, p, "%s: %s: %s needs my_public_key", owner, proto, m.Name)
 			} else {
 				if k.MyPublicKey.Type == KeyASCII {
-					c.rep.warnf(k.MyPublicKey.Pos, "%s: ascii keys are not supported by iked (as in racoon2)", name)
+					c.rep.warnf(k.MyPublicKey.Pos, "%s: %s: ascii keys are not supported by iked (as in racoon2)", owner, proto)
 				}
 				c.secret(k.MyPublicKey.PrivFile, "private key", k.MyPublicKey.Pos, err, isDefault)
 			}
 			if k.PeersPublicKey == nil {
-				c.need(err, isDefault, p, "%s: %s needs peers_public_key", name, m.Name)
+				c.need(err, isDefault, p, "%s: %s: %s needs peers_public_key", owner, proto, m.Name)
 			}
 		}
 	}

@@ -10,7 +10,7 @@ import (
 // counts bytes.
 type Pos struct {
 	File      string
-	Line, Col int
+	Line, Col int32 // int32 keeps tokens and tree nodes small
 }
 
 func (p Pos) String() string { return fmt.Sprintf("%s:%d:%d", p.File, p.Line, p.Col) }
@@ -73,7 +73,7 @@ func (r *Report) add(p Pos, warn bool, msg string) {
 		}
 		r.errors++
 	}
-	r.Diags = append(r.Diags, Diag{File: p.File, Line: p.Line, Col: p.Col, Warning: warn, Msg: msg})
+	r.Diags = append(r.Diags, Diag{File: p.File, Line: int(p.Line), Col: int(p.Col), Warning: warn, Msg: msg})
 }
 
 func (r *Report) errorf(p Pos, format string, args ...any) {

@@ -63,6 +63,25 @@ func init() {
 	for _, a := range algorithms {
 		reserved[a.Name] = true
 	}
+	for w := range reserved {
+		maxKeywordLen = max(maxKeywordLen, len(w))
+	}
 }
 
-func isKeyword(s string) bool { return reserved[s] }
+// isKeyword looks s up, skipping the map for the many words (addresses,
+// prefixes, numbers) that cannot be reserved.
+func isKeyword(s string) bool {
+	if len(s) > maxKeywordLen || s[0] >= '0' && s[0] <= '9' && s[0] != '3' {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9', c == '_':
+		default:
+			return false
+		}
+	}
+	return reserved[s]
+}
+
+var maxKeywordLen int

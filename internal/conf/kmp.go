@@ -1,7 +1,6 @@
 package conf
 
 import (
-	"fmt"
 	"time"
 )
 
@@ -89,14 +88,20 @@ func isAlgListDirective(kw string) bool {
 
 // kmpBody reads an ikev1{}, ikev2{} or kink{} block. In ikev2{} the first
 // of a repeated directive wins (cfparse.y's ikev2_list is right-recursive).
-func (b *builder) kmpBody(block []*Node, k *KMPConf, remote string) {
-	label := fmt.Sprintf("%s %s{}", remote, k.Proto)
-	d := newDup(b, label, k.Proto == KMPIKEv2)
+func (b *builder) kmpBody(block []*Node, k *KMPConf, what, name string) {
+	d := b.newDup(what, name, " "+k.Proto.String()+"{}", k.Proto == KMPIKEv2)
+	defer b.release(&d)
 	for _, n := range block {
 		kw := n.Keyword()
+		if kw == "" && len(n.Args) > 0 && n.Args[0].Text == "ike_frag" {
+			// The 2026 fork's directive, removed again upstream (PR #19):
+			// fragmentation is always on.
+			b.rep.warnf(n.Pos, "ike_frag is obsolete (racoon2 removed it; fragmentation is always enabled); ignored")
+			continue
+		}
 		where, known := kmpDirectives[kw]
 		if !known {
-			b.unknown(n, label)
+			b.unknown(n, d.label())
 			continue
 		}
 		if where&kmpBlockMask[k.Proto] == 0 {
@@ -104,7 +109,7 @@ func (b *builder) kmpBody(block []*Node, k *KMPConf, remote string) {
 			continue
 		}
 		if kw == "script" {
-			b.scripts(n, k, d)
+			b.scripts(n, k, &d)
 			continue
 		}
 		if isAlgListDirective(kw) {
@@ -112,10 +117,16 @@ func (b *builder) kmpBody(block []*Node, k *KMPConf, remote string) {
 				continue
 			}
 		}
-		// Parse first, so a bad value is reported even when a duplicate
-		// rule drops the directive.
-		apply, ok := b.kmpValue(n, kw, k)
-		if !ok {
+		// A directive that the duplicate rule drops is still parsed (into
+		// a scratch block) so that a bad value is reported.
+		target := k
+		if d.firstWins && !isAlgListDirective(kw) {
+			if _, dup := d.seen.get(kw); dup {
+				b.junk = KMPConf{Proto: k.Proto}
+				target = &b.junk
+			}
+		}
+		if !b.kmpValue(n, kw, target) {
 			continue
 		}
 		if !isAlgListDirective(kw) && !d.ok(kw, n) {
@@ -124,45 +135,35 @@ func (b *builder) kmpBody(block []*Node, k *KMPConf, remote string) {
 		if why, u := unimplemented[k.Proto][kw]; u {
 			b.rep.warnf(n.Pos, "%s in %s{} is not implemented by iked (as in racoon2); ignored%s", kw, k.Proto, why)
 		}
-		apply()
 	}
 }
 
-// kmpValue parses one directive and returns a function that stores it.
-func (b *builder) kmpValue(n *Node, kw string, k *KMPConf) (func(), bool) {
-	boolField := map[string]*Bool{
-		"passive": &k.Passive, "use_coa": &k.UseCoA, "verify_id": &k.VerifyID,
-		"verify_pubkey": &k.VerifyPubkey, "send_cert": &k.SendCert, "send_cert_req": &k.SendCertReq,
-		"initial_contact": &k.InitialContact, "support_proxy": &k.SupportProxy,
-		"nat_traversal": &k.NATTraversal, "random_pad_content": &k.RandomPadContent,
-		"random_padlen": &k.RandomPadlen, "need_pfs": &k.NeedPFS, "dpd": &k.DPD,
-		"cookie_required": &k.CookieRequired, "send_peers_id": &k.SendPeersID,
-	}
-	if p, ok := boolField[kw]; ok {
+// kmpValue parses one directive into k; k is left alone on an error.
+func (b *builder) kmpValue(n *Node, kw string, k *KMPConf) bool {
+	if p := kmpBool(k, kw); p != nil {
 		v, ok := b.boolVal(n)
-		return func() { *p = v }, ok
+		if ok {
+			*p = v
+		}
+		return ok
 	}
-	timeField := map[string]*time.Duration{
-		"interval_to_send": &k.IntervalToSend, "kmp_sa_lifetime_time": &k.KMPSALifetimeTime,
-		"kmp_sa_nego_time_limit": &k.KMPSANegoTimeLimit, "kmp_sa_grace_period": &k.KMPSAGracePeriod,
-		"ipsec_sa_nego_time_limit": &k.IPsecSANegoTimeLimit, "dpd_delay": &k.DPDDelay,
-		"dpd_retry": &k.DPDRetry,
-	}
-	if p, ok := timeField[kw]; ok {
+	if p := kmpDuration(k, kw); p != nil {
 		v, ok := b.timeVal(n)
-		return func() { *p = v }, ok
+		if ok {
+			*p = v
+		}
+		return ok
 	}
-	intField := map[string]*int{
-		"peers_kmp_port": &k.PeersKMPPort, "max_retry_to_send": &k.MaxRetryToSend,
-		"times_per_send": &k.TimesPerSend, "dpd_maxfail": &k.DPDMaxFail,
-	}
-	if p, ok := intField[kw]; ok {
+	if p := kmpInt(k, kw); p != nil {
 		v, ok := b.numberVal(n)
 		if ok && (v < 0 || v > 1<<31-1) {
 			b.rep.errorf(n.Pos, "%s %d out of range", kw, v)
 			ok = false
 		}
-		return func() { *p = int(v) }, ok
+		if ok {
+			*p = int(v)
+		}
+		return ok
 	}
 	switch kw {
 	case "nonce_size", "max_padlen":
@@ -175,45 +176,72 @@ func (b *builder) kmpValue(n *Node, kw string, k *KMPConf) (func(), bool) {
 		if kw == "max_padlen" {
 			p = &k.MaxPadlen
 		}
-		return func() { *p = int(v) }, ok
+		if ok {
+			*p = int(v)
+		}
+		return ok
 	case "kmp_sa_lifetime_byte":
 		v, ok := b.byteVal(n)
-		return func() { k.KMPSALifetimeByte = uint64(v) }, ok
+		if ok {
+			k.KMPSALifetimeByte = uint64(v)
+		}
+		return ok
 	case "logmode":
 		v, ok := keywordVal(b, n, logModes)
-		return func() { k.LogMode = v }, ok
+		if ok {
+			k.LogMode = v
+		}
+		return ok
 	case "logfile", "my_gssapi_id", "pre_shared_key", "my_principal", "peers_principal":
 		v, ok := b.stringVal(n)
-		p := map[string]*string{"logfile": &k.LogFile, "my_gssapi_id": &k.MyGSSAPIID,
-			"pre_shared_key": &k.PreSharedKey, "my_principal": &k.MyPrincipal,
-			"peers_principal": &k.PeersPrincipal}[kw]
-		return func() { *p = v }, ok
+		p := kmpString(k, kw)
+		if ok {
+			*p = v
+		}
+		return ok
 	case "peers_ipaddr":
 		v, ok := b.addrList(n)
-		return func() { k.PeersIPAddr = v }, ok
+		if ok {
+			k.PeersIPAddr = v
+		}
+		return ok
 	case "my_id", "peers_id":
 		v, ok := b.idList(n)
 		p := &k.MyID
 		if kw == "peers_id" {
 			p = &k.PeersID
 		}
-		return func() { *p = v }, ok
+		if ok {
+			*p = v
+		}
+		return ok
 	case "selector_check":
 		v, ok := keywordVal(b, n, selChecks)
-		return func() { k.SelectorCheck = v }, ok
+		if ok {
+			k.SelectorCheck = v
+		}
+		return ok
 	case "proposal_check":
 		v, ok := keywordVal(b, n, propChecks)
-		return func() { k.ProposalCheck = v }, ok
+		if ok {
+			k.ProposalCheck = v
+		}
+		return ok
 	case "exchange_mode":
 		v, ok := keywordVal(b, n, exchModes)
-		return func() { k.ExchangeMode = v }, ok
+		if ok {
+			k.ExchangeMode = v
+		}
+		return ok
 	case "mobility_role":
 		v, ok := keywordVal(b, n, mobilityRoles)
-		return func() { k.MobilityRole = v }, ok
+		if ok {
+			k.MobilityRole = v
+		}
+		return ok
 	case "kmp_enc_alg", "kmp_hash_alg", "kmp_prf_alg", "kmp_dh_group", "kmp_auth_method":
 		v, ok := b.algList(n, kw == "kmp_dh_group")
-		p := map[string]*[]Algorithm{"kmp_enc_alg": &k.EncAlg, "kmp_hash_alg": &k.HashAlg,
-			"kmp_prf_alg": &k.PRFAlg, "kmp_dh_group": &k.DHGroup, "kmp_auth_method": &k.AuthMethod}[kw]
+		p := kmpAlgs(k, kw)
 		if ok && kw == "kmp_enc_alg" {
 			for _, a := range v {
 				if a.HasKey {
@@ -221,29 +249,42 @@ func (b *builder) kmpValue(n *Node, kw string, k *KMPConf) (func(), bool) {
 				}
 			}
 		}
-		return func() { *p = v }, ok
+		if ok {
+			*p = v
+		}
+		return ok
 	case "my_public_key", "peers_public_key":
 		v, ok := b.keyFiles(n, kw == "my_public_key")
 		p := &k.MyPublicKey
 		if kw == "peers_public_key" {
 			p = &k.PeersPublicKey
 		}
-		return func() { *p = v }, ok
+		if ok {
+			*p = v
+		}
+		return ok
 	case "provide":
 		v, ok := b.provide(n)
-		return func() { k.Provide = v }, ok
+		if ok {
+			k.Provide = v
+		}
+		return ok
 	case "request":
 		v, ok := b.request(n)
-		return func() { k.Request = v }, ok
+		if ok {
+			k.Request = v
+		}
+		return ok
 	}
 	b.unknown(n, "this block")
-	return nil, false
+	return false
 }
 
 // keyFiles parses `my_public_key type pub priv` or
 // `peers_public_key type file [ignored]`.
 func (b *builder) keyFiles(n *Node, mine bool) (*KeyFiles, bool) {
-	c := valueCursor(n)
+	cv := valueCursor(n)
+	c := &cv
 	t := c.next()
 	typ, ok := pubKeyTypes[t.Text]
 	if t.Kind != tokKeyword || !ok {
@@ -269,22 +310,23 @@ func (b *builder) keyFiles(n *Node, mine bool) (*KeyFiles, bool) {
 }
 
 func (b *builder) scripts(n *Node, k *KMPConf, d *dupTracker) {
-	var items []*cursor
+	var items []cursor
 	if n.HasBlock {
 		if len(n.Args) != 1 {
 			b.rep.errorf(n.Pos, "syntax error: script wants { type \"path\"; ... }")
 			return
 		}
 		for _, e := range n.Block {
-			items = append(items, &cursor{toks: e.Args, end: e.Pos})
+			items = append(items, cursor{toks: e.Args, end: e.Pos})
 		}
 	} else {
 		if n.NoSemi {
 			b.rep.warnf(n.Pos, "racoon2 needs \";;\" after a single-form script (or the braced form); accepted")
 		}
-		items = []*cursor{valueCursor(n)}
+		items = []cursor{valueCursor(n)}
 	}
-	for _, c := range items {
+	for i := range items {
+		c := &items[i]
 		t := c.next()
 		st, ok := scriptWords[t.Text]
 		if t.Kind != tokKeyword || !ok {
@@ -336,7 +378,8 @@ func (b *builder) request(n *Node) (Request, bool) {
 		return 0, false
 	}
 	var r Request
-	for _, c := range els {
+	for i := range els {
+		c := &els[i]
 		t := c.next()
 		v, ok := requestWords[t.Text]
 		if t.Kind != tokKeyword || !ok {
@@ -349,4 +392,104 @@ func (b *builder) request(n *Node) (Request, bool) {
 		r |= v
 	}
 	return r, true
+}
+
+// Field selectors for kmpValue (switches: no map per directive).
+
+func kmpBool(k *KMPConf, kw string) *Bool {
+	switch kw {
+	case "passive":
+		return &k.Passive
+	case "use_coa":
+		return &k.UseCoA
+	case "verify_id":
+		return &k.VerifyID
+	case "verify_pubkey":
+		return &k.VerifyPubkey
+	case "send_cert":
+		return &k.SendCert
+	case "send_cert_req":
+		return &k.SendCertReq
+	case "initial_contact":
+		return &k.InitialContact
+	case "support_proxy":
+		return &k.SupportProxy
+	case "nat_traversal":
+		return &k.NATTraversal
+	case "random_pad_content":
+		return &k.RandomPadContent
+	case "random_padlen":
+		return &k.RandomPadlen
+	case "need_pfs":
+		return &k.NeedPFS
+	case "dpd":
+		return &k.DPD
+	case "cookie_required":
+		return &k.CookieRequired
+	case "send_peers_id":
+		return &k.SendPeersID
+	}
+	return nil
+}
+
+func kmpDuration(k *KMPConf, kw string) *time.Duration {
+	switch kw {
+	case "interval_to_send":
+		return &k.IntervalToSend
+	case "kmp_sa_lifetime_time":
+		return &k.KMPSALifetimeTime
+	case "kmp_sa_nego_time_limit":
+		return &k.KMPSANegoTimeLimit
+	case "kmp_sa_grace_period":
+		return &k.KMPSAGracePeriod
+	case "ipsec_sa_nego_time_limit":
+		return &k.IPsecSANegoTimeLimit
+	case "dpd_delay":
+		return &k.DPDDelay
+	case "dpd_retry":
+		return &k.DPDRetry
+	}
+	return nil
+}
+
+func kmpInt(k *KMPConf, kw string) *int {
+	switch kw {
+	case "peers_kmp_port":
+		return &k.PeersKMPPort
+	case "max_retry_to_send":
+		return &k.MaxRetryToSend
+	case "times_per_send":
+		return &k.TimesPerSend
+	case "dpd_maxfail":
+		return &k.DPDMaxFail
+	}
+	return nil
+}
+
+func kmpString(k *KMPConf, kw string) *string {
+	switch kw {
+	case "logfile":
+		return &k.LogFile
+	case "my_gssapi_id":
+		return &k.MyGSSAPIID
+	case "pre_shared_key":
+		return &k.PreSharedKey
+	case "my_principal":
+		return &k.MyPrincipal
+	}
+	return &k.PeersPrincipal
+}
+
+func kmpAlgs(k *KMPConf, kw string) *[]Algorithm {
+	switch kw {
+	case "kmp_enc_alg":
+		return &k.EncAlg
+	case "kmp_hash_alg":
+		return &k.HashAlg
+	case "kmp_prf_alg":
+		return &k.PRFAlg
+	case "kmp_dh_group":
+		return &k.DHGroup
+	}
+	return &k.AuthMethod
 }

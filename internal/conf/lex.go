@@ -78,7 +78,7 @@ func isBareChar(c byte) bool {
 // lexer splits one file into tokens. Unlike cftoken.l it counts newlines
 // inside quoted strings, so positions after them stay right.
 type lexer struct {
-	src  []byte
+	src  string // one conversion, so token texts are substrings, not copies
 	file string
 	off  int
 	line int
@@ -87,10 +87,12 @@ type lexer struct {
 }
 
 func newLexer(file string, src []byte, rep *Report) *lexer {
-	return &lexer{src: src, file: file, line: 1, rep: rep}
+	return &lexer{src: string(src), file: file, line: 1, rep: rep}
 }
 
-func (l *lexer) pos() Pos { return Pos{File: l.file, Line: l.line, Col: l.off - l.bol + 1} }
+func (l *lexer) pos() Pos {
+	return Pos{File: l.file, Line: int32(l.line), Col: int32(l.off - l.bol + 1)}
+}
 
 func (l *lexer) newline() {
 	l.line++
@@ -124,7 +126,7 @@ func (l *lexer) next() Token {
 		case c == '{', c == '}', c == ';', c == ',':
 			p := l.pos()
 			l.off++
-			return Token{Kind: punct(c), Text: string(c), Pos: p}
+			return Token{Kind: punct(c), Text: l.src[l.off-1 : l.off], Pos: p}
 		case isBareChar(c):
 			return l.bare()
 		default:
@@ -153,7 +155,7 @@ func (l *lexer) bare() Token {
 	for l.off < len(l.src) && isBareChar(l.src[l.off]) {
 		l.off++
 	}
-	s := string(l.src[start:l.off])
+	s := l.src[start:l.off]
 	switch {
 	case s == "-":
 		return Token{Kind: tokDash, Text: s, Pos: p}
@@ -177,17 +179,20 @@ func (l *lexer) quoted() Token {
 	}
 	if l.off >= len(l.src) {
 		l.rep.errorf(p, "syntax error: unterminated quoted string")
-		return Token{Kind: tokQuoted, Text: string(l.src[start:]), Pos: p}
+		return Token{Kind: tokQuoted, Text: l.src[start:], Pos: p}
 	}
-	s := string(l.src[start:l.off])
+	s := l.src[start:l.off]
 	l.off++
 	return Token{Kind: tokQuoted, Text: s, Pos: p}
 }
 
 // describe is used in syntax errors.
 func describe(t Token) string {
-	if t.Kind == tokEOF {
+	switch t.Kind {
+	case tokEOF:
 		return "end of file"
+	case tokWord, tokKeyword, tokQuoted:
+		return fmt.Sprintf("%q", t.Text)
 	}
-	return fmt.Sprintf("%q", t.String())
+	return t.Kind.String()
 }

@@ -51,14 +51,16 @@ func Load(path string, opts Options) (*Config, *Report) {
 	if opts.ReadFile == nil {
 		opts.ReadFile = readConfigFile
 	}
-	p := &parser{rep: rep, env: opts.LookupEnv, trace: opts.Trace, readSrc: opts.ReadFile}
-	nodes := p.parseFile(path, nil)
+	cfg := &Config{}
+	b := &builder{rep: rep, env: opts.LookupEnv, cfg: cfg, once: map[string]Pos{}}
+	b.start()
+	p := &parser{rep: rep, env: opts.LookupEnv, trace: opts.Trace, readSrc: opts.ReadFile, emit: b.top}
+	p.parseFile(path, nil)
 	if len(p.files) == 0 {
 		return nil, rep
 	}
-	cfg := &Config{Files: p.files}
-	b := &builder{rep: rep, env: opts.LookupEnv, cfg: cfg, once: map[string]Pos{}}
-	b.build(nodes)
+	cfg.Files = p.files
+	b.finish()
 	c := &checker{rep: rep, cfg: cfg, opts: &opts}
 	c.run()
 	return cfg, rep

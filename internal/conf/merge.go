@@ -8,26 +8,22 @@ import "time"
 // NATKeepaliveInterval is iked's NAT keepalive period (natk_interval).
 const NATKeepaliveInterval = 20 * time.Second
 
-func builtinIKEv1() *KMPConf {
-	return &KMPConf{
-		Proto: KMPIKEv1, Passive: Off, VerifyID: Off, VerifyPubkey: On, SendCert: On,
-		SendCertReq: On, NonceSize: 16, InitialContact: On, SupportProxy: Off,
-		ProposalCheck: CheckStrict, RandomPadContent: On, IntervalToSend: time.Second,
-		TimesPerSend: 1, KMPSALifetimeTime: 28800 * time.Second,
-		IPsecSANegoTimeLimit: 30 * time.Second, ExchangeMode: ModeMain, NeedPFS: Off,
-		NATTraversal: On, DPD: On, DPDRetry: 5 * time.Second, DPDMaxFail: 5,
-	}
+var builtinV1 = &KMPConf{
+	Proto: KMPIKEv1, Passive: Off, VerifyID: Off, VerifyPubkey: On, SendCert: On,
+	SendCertReq: On, NonceSize: 16, InitialContact: On, SupportProxy: Off,
+	ProposalCheck: CheckStrict, RandomPadContent: On, IntervalToSend: time.Second,
+	TimesPerSend: 1, KMPSALifetimeTime: 28800 * time.Second,
+	IPsecSANegoTimeLimit: 30 * time.Second, ExchangeMode: ModeMain, NeedPFS: Off,
+	NATTraversal: On, DPD: On, DPDRetry: 5 * time.Second, DPDMaxFail: 5,
 }
 
-func builtinIKEv2() *KMPConf {
-	return &KMPConf{
-		Proto: KMPIKEv2, Passive: Off, VerifyID: On, NonceSize: 32,
-		SelectorCheck: CheckExact, RandomPadContent: Off, RandomPadlen: Off,
-		MaxRetryToSend: 10, IntervalToSend: time.Second, TimesPerSend: 1,
-		KMPSALifetimeTime: 86400 * time.Second, KMPSANegoTimeLimit: 600 * time.Second,
-		NeedPFS: Off, NATTraversal: On, DPDDelay: 3600 * time.Second,
-		CookieRequired: Off, SendPeersID: Off,
-	}
+var builtinV2 = &KMPConf{
+	Proto: KMPIKEv2, Passive: Off, VerifyID: On, NonceSize: 32,
+	SelectorCheck: CheckExact, RandomPadContent: Off, RandomPadlen: Off,
+	MaxRetryToSend: 10, IntervalToSend: time.Second, TimesPerSend: 1,
+	KMPSALifetimeTime: 86400 * time.Second, KMPSANegoTimeLimit: 600 * time.Second,
+	NeedPFS: Off, NATTraversal: On, DPDDelay: 3600 * time.Second,
+	CookieRequired: Off, SendPeersID: Off,
 }
 
 func fillBool(d *Bool, s Bool) {
@@ -140,18 +136,20 @@ func effectiveKMP(own, def *KMPConf, proto KMP, accepted bool) *KMPConf {
 	if own == nil && (!accepted || proto == KMPKINK && def == nil) {
 		return nil
 	}
-	e := &KMPConf{Proto: proto}
-	if own != nil {
-		*e = *own
-	} else if def != nil {
-		e.Pos = def.Pos
+	// own belongs to this remote alone, so it is completed in place.
+	e := own
+	if e == nil {
+		e = &KMPConf{Proto: proto}
+		if def != nil {
+			e.Pos = def.Pos
+		}
 	}
 	fillKMP(e, def)
 	switch proto {
 	case KMPIKEv1:
-		fillKMP(e, builtinIKEv1())
+		fillKMP(e, builtinV1)
 	case KMPIKEv2:
-		fillKMP(e, builtinIKEv2())
+		fillKMP(e, builtinV2)
 	}
 	return e
 }
@@ -223,15 +221,11 @@ func builtinRemote(def *Remote) *Remote {
 		return nil
 	}
 	r := *def
-	if r.IKEv1 != nil {
-		r.IKEv1 = effectiveKMP(r.IKEv1, nil, KMPIKEv1, true)
-	}
-	if r.IKEv2 != nil {
-		r.IKEv2 = effectiveKMP(r.IKEv2, nil, KMPIKEv2, true)
-	}
-	if r.KINK != nil {
-		k := *r.KINK
-		r.KINK = &k
+	for _, k := range []**KMPConf{&r.IKEv1, &r.IKEv2, &r.KINK} {
+		if *k != nil {
+			c := **k // the written default stays as it is
+			*k = effectiveKMP(&c, nil, c.Proto, true)
+		}
 	}
 	return &r
 }

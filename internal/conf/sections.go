@@ -14,8 +14,8 @@ var (
 )
 
 func (b *builder) selectorBody(block []*Node, s *Selector) {
-	label := "selector " + s.Name
-	d := newDup(b, label, false)
+	d := b.newDup("selector ", s.Name, "", false)
+	defer b.release(&d)
 	var ulp *Node
 	for _, n := range block {
 		kw := n.Keyword()
@@ -61,7 +61,7 @@ func (b *builder) selectorBody(block []*Node, s *Selector) {
 				s.Reqid = uint32(v)
 			}
 		default:
-			b.unknown(n, label)
+			b.unknown(n, d.label())
 		}
 	}
 	if ulp != nil {
@@ -71,7 +71,8 @@ func (b *builder) selectorBody(block []*Node, s *Selector) {
 
 // upperLayer parses `upper_layer_protocol name [n [n]]`.
 func (b *builder) upperLayer(n *Node, s *Selector) {
-	c := valueCursor(n)
+	cv := valueCursor(n)
+	c := &cv
 	t := c.next()
 	name, ok := b.str(t)
 	if !ok {
@@ -138,11 +139,12 @@ func hasPort(l []Address) bool {
 }
 
 func (b *builder) policyBody(block []*Node, p *Policy) {
-	label := "policy " + p.Name
+	what := "policy "
 	if p.Name == "" {
-		label = "default policy"
+		what = "default policy"
 	}
-	d := newDup(b, label, false)
+	d := b.newDup(what, p.Name, "", false)
+	defer b.release(&d)
 	for _, n := range block {
 		kw := n.Keyword()
 		switch kw {
@@ -184,17 +186,18 @@ func (b *builder) policyBody(block []*Node, p *Policy) {
 				p.IPsecLevel = v
 			}
 		default:
-			b.unknown(n, label)
+			b.unknown(n, d.label())
 		}
 	}
 }
 
 func (b *builder) ipsecBody(block []*Node, p *IPsec) {
-	label := "ipsec " + p.Name
+	what := "ipsec "
 	if p.Name == "" {
-		label = "default ipsec"
+		what = "default ipsec"
 	}
-	d := newDup(b, label, false)
+	d := b.newDup(what, p.Name, "", false)
+	defer b.release(&d)
 	for _, n := range block {
 		kw := n.Keyword()
 		switch kw {
@@ -215,17 +218,18 @@ func (b *builder) ipsecBody(block []*Node, p *IPsec) {
 				p.SAIndex = v
 			}
 		default:
-			b.unknown(n, label)
+			b.unknown(n, d.label())
 		}
 	}
 }
 
 func (b *builder) saBody(block []*Node, s *SA) {
-	label := "sa " + s.Name
+	what := "sa "
 	if s.Name == "" {
-		label = "default sa"
+		what = "default sa"
 	}
-	d := newDup(b, label, false)
+	d := b.newDup(what, s.Name, "", false)
+	defer b.release(&d)
 	for _, n := range block {
 		kw := n.Keyword()
 		switch kw {
@@ -253,7 +257,7 @@ func (b *builder) saBody(block []*Node, s *SA) {
 				s.SPI = v
 			}
 		default:
-			b.unknown(n, label)
+			b.unknown(n, d.label())
 		}
 	}
 }

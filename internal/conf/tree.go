@@ -40,11 +40,15 @@ type parser struct {
 	stack   []string // absolute paths being read, for cycle detection
 	files   []string // every file read, in order
 	readSrc func(string) ([]byte, error)
+	// emit receives each top-level statement and returns true when it
+	// keeps the node.
+	emit func(*Node) bool
 }
 
-// parseFile reads path and returns its top-level statements with includes
-// spliced in. from is the including statement, nil for the main file.
-func (p *parser) parseFile(path string, from *Node) []*Node {
+// parseFile reads path and hands each top-level statement to p.emit, the
+// statements of included files in place of the include. from is the
+// including statement, nil for the main file.
+func (p *parser) parseFile(path string, from *Node) {
 	abs, err := filepath.Abs(path)
 	if err != nil {
 		abs = path
@@ -52,12 +56,12 @@ func (p *parser) parseFile(path string, from *Node) []*Node {
 	for _, s := range p.stack {
 		if s == abs {
 			p.rep.errorf(from.Pos, "include cycle: %s is already being read", path)
-			return nil
+			return
 		}
 	}
 	if len(p.stack) >= maxIncludeDepth {
 		p.rep.errorf(from.Pos, "includes nested too deeply (limit %d)", maxIncludeDepth)
-		return nil
+		return
 	}
 	src, err := p.readSrc(path)
 	if err != nil {
@@ -66,16 +70,15 @@ func (p *parser) parseFile(path string, from *Node) []*Node {
 			pos = from.Pos
 		}
 		p.rep.errorf(pos, "cannot read %s: %v", path, unwrapPathErr(err))
-		return nil
+		return
 	}
 	p.files = append(p.files, path)
 	p.stack = append(p.stack, abs)
 	defer func() { p.stack = p.stack[:len(p.stack)-1] }()
 
 	lx := newLexer(path, src, p.rep)
-	sp := &stmtParser{lx: lx, rep: p.rep, trace: p.trace}
+	sp := &stmtParser{lx: lx, rep: p.rep, trace: p.trace, toks: make([]Token, 0, 256)}
 	sp.advance()
-	var out []*Node
 	for sp.tok.Kind != tokEOF {
 		if sp.tok.Kind == tokRBrace {
 			p.rep.errorf(sp.tok.Pos, "syntax error: unexpected '}'")
@@ -83,16 +86,17 @@ func (p *parser) parseFile(path string, from *Node) []*Node {
 			continue
 		}
 		n := sp.statement(0)
-		if n == nil {
+		switch {
+		case n == nil:
+		case n.Keyword() == "include":
+			p.include(n)
+		case p.emit(n):
+			// Kept for later: leave its memory alone.
+			sp.toks, sp.nodes, sp.ptrs = make([]Token, 0, 256), nil, nil
 			continue
 		}
-		if n.Keyword() == "include" {
-			out = append(out, p.include(n)...)
-			continue
-		}
-		out = append(out, n)
+		sp.toks, sp.nodes, sp.ptrs = sp.toks[:0], sp.nodes[:0], sp.ptrs[:0]
 	}
-	return out
 }
 
 func unwrapPathErr(err error) error {
@@ -106,32 +110,33 @@ func unwrapPathErr(err error) error {
 // racoon2 reads includes before setval exists), then the pattern is
 // globbed. Relative paths are tried against the including file's
 // directory first, then, as racoon2 does, the working directory.
-func (p *parser) include(n *Node) []*Node {
+func (p *parser) include(n *Node) {
 	if len(n.Args) != 2 || !n.Args[1].isString() || n.HasBlock {
 		p.rep.errorf(n.Pos, "syntax error: include wants one path: include \"file\";")
-		return nil
+		return
 	}
 	raw := n.Args[1].Text
 	if strings.Contains(raw, "${") {
 		p.rep.errorf(n.Args[1].Pos, "${...} cannot be used in an include path: setval is not known while files are read (use $[ENV])")
-		return nil
+		return
 	}
 	path, err := expandEnv(raw, p.env)
 	if err != nil {
 		p.rep.errorf(n.Args[1].Pos, "include path %q: %v", raw, err)
-		return nil
+		return
 	}
 	path = expandTilde(path)
 	matches := p.glob(path, n.Pos.File)
 	if len(matches) == 0 {
 		p.rep.errorf(n.Args[1].Pos, "glob found no matches for path (%s)", path)
-		return nil
+		return
 	}
-	var out []*Node
+	// The include node lives in the including file's arena, which the
+	// included file does not touch; its Pos is copied anyway.
+	from := &Node{Pos: n.Pos}
 	for _, m := range matches {
-		out = append(out, p.parseFile(m, n)...)
+		p.parseFile(m, from)
 	}
-	return out
 }
 
 func (p *parser) glob(path, from string) []string {
@@ -162,6 +167,26 @@ type stmtParser struct {
 	tok   Token
 	rep   *Report
 	trace io.Writer
+	// toks and nodes are arenas: a statement's Args is a capped window of
+	// toks and nodes are carved from slabs, so the tree costs few
+	// allocations however large the file.
+	toks  []Token
+	nodes []Node
+	kids  []*Node // children of the open blocks, a stack
+	ptrs  []*Node // arena for Block slices
+}
+
+func (s *stmtParser) newNode(p Pos) *Node {
+	if len(s.nodes) == cap(s.nodes) {
+		s.nodes = make([]Node, 0, 512)
+	}
+	s.nodes = append(s.nodes, Node{Pos: p})
+	return &s.nodes[len(s.nodes)-1]
+}
+
+func (s *stmtParser) args(start int) []Token {
+	end := len(s.toks)
+	return s.toks[start:end:end]
 }
 
 func (s *stmtParser) advance() { s.tok = s.lx.next() }
@@ -169,7 +194,8 @@ func (s *stmtParser) advance() { s.tok = s.lx.next() }
 // statement parses `tokens* [ '{' statement* '}' ] ';'`. On a syntax error
 // it skips to the end of the statement and returns nil.
 func (s *stmtParser) statement(depth int) *Node {
-	n := &Node{Pos: s.tok.Pos}
+	n := s.newNode(s.tok.Pos)
+	start := len(s.toks)
 	if s.tok.Kind == tokSemi {
 		s.rep.errorf(s.tok.Pos, "syntax error: unexpected ';' (empty statement)")
 		s.advance()
@@ -178,10 +204,17 @@ func (s *stmtParser) statement(depth int) *Node {
 	for {
 		switch s.tok.Kind {
 		case tokWord, tokKeyword, tokQuoted, tokComma, tokDash:
-			n.Args = append(n.Args, s.tok)
+			if len(s.toks) == cap(s.toks) {
+				// Keep this statement's tokens contiguous in the new slab.
+				nt := make([]Token, len(s.toks)-start, max(1024, 2*(len(s.toks)-start)))
+				copy(nt, s.toks[start:])
+				s.toks, start = nt, 0
+			}
+			s.toks = append(s.toks, s.tok)
 			s.advance()
 			continue
 		case tokLBrace:
+			n.Args = s.args(start)
 			if len(n.Args) == 0 {
 				s.rep.errorf(s.tok.Pos, "syntax error: block without a directive")
 			}
@@ -202,6 +235,7 @@ func (s *stmtParser) statement(depth int) *Node {
 			}
 			s.advance()
 		case tokSemi:
+			n.Args = s.args(start)
 			s.advance()
 			if isSingleScript(n) {
 				if s.tok.Kind == tokSemi {
@@ -227,19 +261,35 @@ func isSingleScript(n *Node) bool {
 
 // block reads statements up to the closing '}'.
 func (s *stmtParser) block(n *Node, depth int) bool {
+	mark := len(s.kids)
+	defer func() { s.kids = s.kids[:mark] }()
 	for {
 		switch s.tok.Kind {
 		case tokRBrace:
 			s.advance()
+			n.Block = s.blockSlice(s.kids[mark:])
 			return true
 		case tokEOF:
 			s.rep.errorf(s.tok.Pos, "syntax error: missing '}' for the block at %d:%d", n.Pos.Line, n.Pos.Col)
 			return false
 		}
 		if c := s.statement(depth); c != nil {
-			n.Block = append(n.Block, c)
+			s.kids = append(s.kids, c)
 		}
 	}
+}
+
+// blockSlice copies a block's children into the pointer arena.
+func (s *stmtParser) blockSlice(kids []*Node) []*Node {
+	if len(kids) == 0 {
+		return nil
+	}
+	if cap(s.ptrs)-len(s.ptrs) < len(kids) {
+		s.ptrs = make([]*Node, 0, max(512, len(kids)))
+	}
+	start := len(s.ptrs)
+	s.ptrs = append(s.ptrs, kids...)
+	return s.ptrs[start:len(s.ptrs):len(s.ptrs)]
 }
 
 // skip resynchronises after a syntax error: it drops tokens up to and

@@ -545,6 +545,64 @@ type Config struct {
 	AddressPools  []*AddressPool
 	// Files lists every file read, the main one first.
 	Files []string
+
+	idx     *index // name lookups, built by Load
+	peerIdx map[KMP]*peerIndex
+}
+
+// index maps names to the first section of that name (racoon2's lookups
+// return the first match).
+type index struct {
+	remotes   map[string]*Remote
+	selectors map[string]*Selector
+	policies  map[string]*Policy
+	ipsecs    map[string]*IPsec
+	sas       map[string]*SA
+	pools     map[string]*AddressPool
+}
+
+// firstBy maps names to the first element of that name; dup (if not nil)
+// is told about every later one.
+func firstBy[T any](l []T, name func(T) (string, Pos), dup func(name string, first, again Pos)) map[string]T {
+	m := make(map[string]T, len(l))
+	for _, v := range l {
+		n, p := name(v)
+		if f, seen := m[n]; seen {
+			if dup != nil {
+				_, fp := name(f)
+				dup(n, fp, p)
+			}
+			continue
+		}
+		m[n] = v
+	}
+	return m
+}
+
+// reindex rebuilds the name lookups. dup, when not nil, is called for
+// each section whose name was used before.
+func (c *Config) reindex(dup func(kind, name string, first, again Pos)) {
+	d := func(kind string) func(string, Pos, Pos) {
+		if dup == nil {
+			return nil
+		}
+		return func(n string, f, a Pos) { dup(kind, n, f, a) }
+	}
+	c.idx = &index{
+		remotes:   firstBy(c.Remotes, func(r *Remote) (string, Pos) { return r.Name, r.Pos }, d("remote")),
+		selectors: firstBy(c.Selectors, func(s *Selector) (string, Pos) { return s.Name, s.Pos }, d("selector")),
+		policies:  firstBy(c.Policies, func(p *Policy) (string, Pos) { return p.Name, p.Pos }, d("policy")),
+		ipsecs:    firstBy(c.IPsecs, func(p *IPsec) (string, Pos) { return p.Name, p.Pos }, d("ipsec")),
+		sas:       firstBy(c.SAs, func(s *SA) (string, Pos) { return s.Name, s.Pos }, d("sa")),
+		pools:     firstBy(c.AddressPools, func(p *AddressPool) (string, Pos) { return p.Name, p.Pos }, d("addresspool")),
+	}
+}
+
+func (c *Config) index() *index {
+	if c.idx == nil {
+		c.reindex(nil)
+	}
+	return c.idx
 }
 
 // NATTraversal reports whether any remote (or the default remote) enables
@@ -574,60 +632,30 @@ func (c *Config) NATTraversal() bool {
 
 // Remote returns the first remote with this name (racoon2's lookup).
 func (c *Config) Remote(name string) *Remote {
-	for _, r := range c.Remotes {
-		if r.Name == name {
-			return r
-		}
-	}
-	return nil
+	return c.index().remotes[name]
 }
 
 // Selector returns the first selector with this name.
 func (c *Config) Selector(name string) *Selector {
-	for _, s := range c.Selectors {
-		if s.Name == name {
-			return s
-		}
-	}
-	return nil
+	return c.index().selectors[name]
 }
 
 // Policy returns the first policy with this name.
 func (c *Config) Policy(name string) *Policy {
-	for _, p := range c.Policies {
-		if p.Name == name {
-			return p
-		}
-	}
-	return nil
+	return c.index().policies[name]
 }
 
 // IPsec returns the first ipsec section with this name.
 func (c *Config) IPsec(name string) *IPsec {
-	for _, p := range c.IPsecs {
-		if p.Name == name {
-			return p
-		}
-	}
-	return nil
+	return c.index().ipsecs[name]
 }
 
 // SA returns the first sa section with this name.
 func (c *Config) SA(name string) *SA {
-	for _, s := range c.SAs {
-		if s.Name == name {
-			return s
-		}
-	}
-	return nil
+	return c.index().sas[name]
 }
 
 // AddressPool returns the first address pool with this name.
 func (c *Config) AddressPool(name string) *AddressPool {
-	for _, p := range c.AddressPools {
-		if p.Name == name {
-			return p
-		}
-	}
-	return nil
+	return c.index().pools[name]
 }

@@ -24,6 +24,10 @@ func (b *builder) str(t Token) (string, bool) {
 	}
 	s, err := expand(t.Text, b.vars, b.env)
 	if err != nil {
+		if u, ok := err.(*undefinedError); ok && !u.env && b.deferring {
+			b.missed = true // a later setval may define it
+			return "", false
+		}
 		if _, ok := err.(*undefinedError); ok {
 			b.rep.errorf(t.Pos, "the string was not defined: %v", err)
 		} else {
@@ -113,19 +117,19 @@ func (b *builder) done(c *cursor) bool {
 	return true
 }
 
-func valueCursor(n *Node) *cursor {
+func valueCursor(n *Node) cursor {
 	end := n.Pos
 	if len(n.Args) > 0 {
 		last := n.Args[len(n.Args)-1]
 		end = last.Pos
-		end.Col += len(last.Text)
+		end.Col += int32(len(last.Text))
 	}
-	return &cursor{toks: n.Args[1:], end: end}
+	return cursor{toks: n.Args[1:], end: end}
 }
 
 // elements returns the value token lists of a list_spec: the braced
 // elements, or the single bare value.
-func (b *builder) elements(n *Node) ([]*cursor, bool) {
+func (b *builder) elements(n *Node) ([]cursor, bool) {
 	if n.HasBlock {
 		if len(n.Args) != 1 {
 			b.rep.errorf(n.Args[1].Pos, "syntax error: unexpected %s before '{'", describe(n.Args[1]))
@@ -135,27 +139,32 @@ func (b *builder) elements(n *Node) ([]*cursor, bool) {
 			b.rep.errorf(n.Pos, "syntax error: empty list for %s", n.Args[0].Text)
 			return nil, false
 		}
-		out := make([]*cursor, 0, len(n.Block))
+		// One scratch slice serves every list: no caller parses a list
+		// while iterating over another.
+		out := b.curs[:0]
 		for _, e := range n.Block {
 			if e.HasBlock {
 				b.rep.errorf(e.Pos, "syntax error: unexpected '{' in a list")
 				return nil, false
 			}
-			out = append(out, &cursor{toks: e.Args, end: e.Pos})
+			out = append(out, cursor{toks: e.Args, end: e.Pos})
 		}
+		b.curs = out
 		return out, true
 	}
 	if len(n.Args) < 2 {
 		b.rep.errorf(n.Pos, "syntax error: %s needs a value", n.Args[0].Text)
 		return nil, false
 	}
-	return []*cursor{valueCursor(n)}, true
+	b.curs = append(b.curs[:0], valueCursor(n))
+	return b.curs, true
 }
 
 var boolWords = map[string]Bool{"on": On, "enable": On, "yes": On, "off": Off, "disable": Off, "no": Off}
 
 func (b *builder) boolVal(n *Node) (Bool, bool) {
-	c := valueCursor(n)
+	cv := valueCursor(n)
+	c := &cv
 	t := c.next()
 	v, ok := boolWords[t.Text]
 	if t.Kind != tokKeyword || !ok {
@@ -168,7 +177,8 @@ func (b *builder) boolVal(n *Node) (Bool, bool) {
 // keywordVal parses a directive whose value is one keyword from table.
 func keywordVal[T any](b *builder, n *Node, table map[string]T) (T, bool) {
 	var zero T
-	c := valueCursor(n)
+	cv := valueCursor(n)
+	c := &cv
 	t := c.next()
 	v, ok := table[t.Text]
 	if t.Kind != tokKeyword || !ok {
@@ -184,13 +194,15 @@ func keywordVal[T any](b *builder, n *Node, table map[string]T) (T, bool) {
 }
 
 func (b *builder) numberVal(n *Node) (int64, bool) {
-	c := valueCursor(n)
+	cv := valueCursor(n)
+	c := &cv
 	v, ok := b.number(c.next())
 	return v, ok && b.done(c)
 }
 
 func (b *builder) stringVal(n *Node) (string, bool) {
-	c := valueCursor(n)
+	cv := valueCursor(n)
+	c := &cv
 	s, ok := b.str(c.next())
 	return s, ok && b.done(c)
 }
@@ -234,7 +246,8 @@ func (b *builder) unitVal(c *cursor, units map[string]int64, what string) (int64
 }
 
 func (b *builder) timeVal(n *Node) (time.Duration, bool) {
-	c := valueCursor(n)
+	cv := valueCursor(n)
+	c := &cv
 	v, ok := b.unitVal(c, timeUnits, "time")
 	if !ok || !b.done(c) {
 		return 0, false
@@ -247,7 +260,8 @@ func (b *builder) timeVal(n *Node) (time.Duration, bool) {
 }
 
 func (b *builder) byteVal(n *Node) (int64, bool) {
-	c := valueCursor(n)
+	cv := valueCursor(n)
+	c := &cv
 	v, ok := b.unitVal(c, byteUnits, "byte")
 	return v, ok && b.done(c)
 }
@@ -259,7 +273,8 @@ func (b *builder) stringList(n *Node) ([]string, bool) {
 		return nil, false
 	}
 	out := make([]string, 0, len(els))
-	for _, c := range els {
+	for i := range els {
+		c := &els[i]
 		s, ok := b.str(c.next())
 		if !ok || !b.done(c) {
 			return nil, false
@@ -409,7 +424,8 @@ func (b *builder) addrList(n *Node) ([]Address, bool) {
 		return nil, false
 	}
 	out := make([]Address, 0, len(els))
-	for _, c := range els {
+	for i := range els {
+		c := &els[i]
 		a, ok := b.addrSpec(c)
 		if !ok {
 			return nil, false
@@ -428,7 +444,8 @@ func (b *builder) idList(n *Node) ([]ID, bool) {
 		return nil, false
 	}
 	out := make([]ID, 0, len(els))
-	for _, c := range els {
+	for i := range els {
+		c := &els[i]
 		t := c.next()
 		typ, ok := idTypes[t.Text]
 		if t.Kind != tokKeyword || !ok {
@@ -471,7 +488,8 @@ func (b *builder) algList(n *Node, groups bool) ([]Algorithm, bool) {
 		return nil, false
 	}
 	out := make([]Algorithm, 0, len(els))
-	for _, c := range els {
+	for i := range els {
+		c := &els[i]
 		a, ok := b.algSpec(c, groups)
 		if !ok {
 			return nil, false
