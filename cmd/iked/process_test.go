@@ -412,6 +412,18 @@ func TestProcessDaemonPidfileAndLogFile(t *testing.T) {
 	if !regexp.MustCompile(`(?m)^` + stampRE + `\[INFO\]: iked started pid=` + strconv.Itoa(pid)).Match(log) {
 		t.Fatalf("log file:\n%s", log)
 	}
+	// Log rotation: after SIGHUP the daemon writes to a new file.
+	if err := os.Rename(logfile, logfile+".0"); err != nil {
+		t.Fatal(err)
+	}
+	syscall.Kill(pid, syscall.SIGHUP)
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(readFileOr(logfile), "configuration reloaded") {
+		if time.Now().After(deadline) {
+			t.Fatalf("no new log file after SIGHUP; old one:\n%s", readFileOr(logfile+".0"))
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 	syscall.Kill(pid, syscall.SIGTERM)
 	waitGone(t, pid)
 	if _, err := os.Stat(pidfile); !os.IsNotExist(err) {
@@ -544,5 +556,10 @@ func readFile(t *testing.T, path string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return string(b)
+}
+
+func readFileOr(path string) string {
+	b, _ := os.ReadFile(path)
 	return string(b)
 }
