@@ -17,8 +17,8 @@ import (
 type backends struct {
 	load    func(path string, trace io.Writer) (*config, string, error)
 	kernel  func(name string, log *slog.Logger) (ike.Kernel, error)
-	policy  func(cfg *config, log *slog.Logger) (ike.PolicyService, io.Closer, error)
-	pcap    func(path string) (io.Closer, error)
+	policy  func(cfg *config, post func(func()) bool, log *slog.Logger) (ike.PolicyService, io.Closer, error)
+	pcap    func(spec string, log *slog.Logger) (ike.Capture, io.Closer, error)
 	engines func(cfg *config, env ike.Env) ([]ike.Engine, error)
 }
 
@@ -28,8 +28,13 @@ func defaultBackends() backends {
 		kernel:  openKernel,
 		policy:  dialSpmd,
 		engines: newEngines,
+		pcap:    pcapOpener,
 	}
 }
+
+// pcapOpener opens the -P file; internal/pcap's wiring file sets it.
+// While it is nil, -P is refused.
+var pcapOpener func(spec string, log *slog.Logger) (ike.Capture, io.Closer, error)
 
 // kernelBackends maps --kernel names to constructors. The pfkey and xfrm
 // packages register here (one file each, kernel_pfkey.go, kernel_xfrm.go).
@@ -62,11 +67,12 @@ func openKernel(name string, log *slog.Logger) (ike.Kernel, error) {
 }
 
 // spmdDialer is set by the spmd client's wiring file (spmd_client.go).
-var spmdDialer func(cfg *config, log *slog.Logger) (ike.PolicyService, io.Closer, error)
+// post queues callbacks on the event loop.
+var spmdDialer func(cfg *config, post func(func()) bool, log *slog.Logger) (ike.PolicyService, io.Closer, error)
 
-func dialSpmd(cfg *config, log *slog.Logger) (ike.PolicyService, io.Closer, error) {
+func dialSpmd(cfg *config, post func(func()) bool, log *slog.Logger) (ike.PolicyService, io.Closer, error) {
 	if spmdDialer == nil {
 		return nil, nil, errors.New("spmd client is not built into this iked (use -D 8 to run without spmd)")
 	}
-	return spmdDialer(cfg, log)
+	return spmdDialer(cfg, post, log)
 }

@@ -65,22 +65,23 @@ func (a *app) run(args []string) int {
 
 // iked is a running daemon.
 type iked struct {
-	o      *options
-	b      backends
-	logs   *daemon.Logs
-	log    *slog.Logger
-	cfg    *config
-	loop   *ike.Loop
-	cancel context.CancelFunc
-	loopWG chan struct{}
-	disp   *daemon.Dispatcher
-	tr     *transport.Transport
-	kernel ike.Kernel
-	policy ike.PolicyService
-	spmd   io.Closer   // the spmd client
-	closer []io.Closer // pcap
-	pid    *daemon.Pidfile
-	kernWG chan struct{}
+	o       *options
+	b       backends
+	logs    *daemon.Logs
+	log     *slog.Logger
+	cfg     *config
+	loop    *ike.Loop
+	cancel  context.CancelFunc
+	loopWG  chan struct{}
+	disp    *daemon.Dispatcher
+	tr      *transport.Transport
+	kernel  ike.Kernel
+	policy  ike.PolicyService
+	spmd    io.Closer   // the spmd client
+	closer  []io.Closer // pcap
+	capture ike.Capture
+	pid     *daemon.Pidfile
+	kernWG  chan struct{}
 }
 
 // start brings the daemon up in racoon2's order: logging, configuration,
@@ -124,13 +125,15 @@ func (a *app) start(o *options) (_ *iked, err error) {
 		return nil, fmt.Errorf("failed reading configuration: %w", err)
 	}
 	d.cfg = cfg
+	d.disp = daemon.NewDispatcher(d.log)
+	d.loop = ike.NewLoop(d.disp.Timer, 0)
 	if o.debug&debugNoKernel != 0 {
 		d.log.Info("debug flag 0x8: PF_KEY and spmd are not used")
 	} else {
 		if d.kernel, err = a.b.kernel(o.kernel, d.log); err != nil {
 			return nil, err
 		}
-		if d.policy, d.spmd, err = a.b.policy(cfg, d.log); err != nil {
+		if d.policy, d.spmd, err = a.b.policy(cfg, d.loop.Post, d.log); err != nil {
 			return nil, fmt.Errorf("spmd: %w", err)
 		}
 	}
@@ -138,15 +141,14 @@ func (a *app) start(o *options) (_ *iked, err error) {
 		if a.b.pcap == nil {
 			return nil, errors.New("-P: packet capture is not built into this iked")
 		}
-		c, err := a.b.pcap(o.pcapFile)
+		cp, c, err := a.b.pcap(o.pcapFile, d.log)
 		if err != nil {
 			return nil, fmt.Errorf("-P: %w", err)
 		}
+		d.capture = cp
 		d.closer = append(d.closer, c)
 	}
 
-	d.disp = daemon.NewDispatcher(d.log)
-	d.loop = ike.NewLoop(d.disp.Timer, 0)
 	if d.tr, err = transport.Open(d.transportConfig(cfg)); err != nil {
 		return nil, err
 	}
@@ -261,6 +263,7 @@ func (d *iked) makeEngines() error {
 		Conn:      d.tr,
 		Kernel:    d.kernel,
 		Policy:    d.policy,
+		Capture:   d.capture,
 		Post:      d.loop.Post,
 		DestPort:  orDefault(d.o.targetPort, ike.PortIKE),
 		LocalPort: orDefault(d.o.port, ike.PortIKE),
@@ -384,7 +387,7 @@ func (d *iked) reconnectSpmd() {
 		d.spmd.Close()
 	}
 	var err error
-	if d.policy, d.spmd, err = d.b.policy(d.cfg, d.log); err != nil {
+	if d.policy, d.spmd, err = d.b.policy(d.cfg, d.loop.Post, d.log); err != nil {
 		d.policy, d.spmd = nil, nil
 		d.log.Error("cannot reconnect to spmd; selectors cannot be resolved until the next SIGHUP", "err", err)
 		return

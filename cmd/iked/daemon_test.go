@@ -116,7 +116,7 @@ func startHarness(t *testing.T, hang bool, extra ...string) *harness {
 			return &config{Listen: []netip.AddrPort{netip.MustParseAddrPort("127.0.0.1:0")}}, "test.conf:9:1: warning: w\n", nil
 		},
 		kernel: func(name string, _ *slog.Logger) (ike.Kernel, error) { return h.kernel, nil },
-		policy: func(*config, *slog.Logger) (ike.PolicyService, io.Closer, error) {
+		policy: func(*config, func(func()) bool, *slog.Logger) (ike.PolicyService, io.Closer, error) {
 			p := &fakePolicy{}
 			h.mu.Lock()
 			h.policies = append(h.policies, p)
@@ -257,6 +257,10 @@ func TestInProcessShutdownGrace(t *testing.T) {
 
 func TestInProcessStartFailures(t *testing.T) {
 	defer goleak.VerifyNone(t)
+	// As if no backend were built in, whatever wiring files exist.
+	savedK, savedS := kernelBackends, spmdDialer
+	kernelBackends, spmdDialer = map[string]func(*slog.Logger) (ike.Kernel, error){}, nil
+	defer func() { kernelBackends, spmdDialer = savedK, savedS }()
 	for _, c := range []struct {
 		name string
 		b    backends
@@ -266,7 +270,7 @@ func TestInProcessStartFailures(t *testing.T) {
 		{"bad config", backends{load: func(string, io.Writer) (*config, string, error) {
 			return nil, "x.conf:1:1: error: bad\n", errors.New("1 error")
 		}}, nil, "iked: failed reading configuration: 1 error"},
-		{"no kernel", backends{load: okConfig, kernel: openKernel}, nil, "use -D 8"},
+		{"no kernel", backends{load: okConfig, kernel: openKernel, policy: dialSpmd}, nil, "use -D 8"},
 		{"no spmd", backends{load: okConfig, kernel: func(string, *slog.Logger) (ike.Kernel, error) {
 			return iketest.NewKernel(0), nil
 		}, policy: dialSpmd}, nil, "spmd client is not built into this iked"},
@@ -290,4 +294,47 @@ func TestInProcessStartFailures(t *testing.T) {
 
 func okConfig(string, io.Writer) (*config, string, error) {
 	return &config{Listen: []netip.AddrPort{netip.MustParseAddrPort("127.0.0.1:0")}}, "", nil
+}
+
+type fakeCapture struct {
+	mu     sync.Mutex
+	spec   string
+	closed bool
+}
+
+func (*fakeCapture) Write(time.Time, netip.AddrPort, netip.AddrPort, []byte) {}
+func (*fakeCapture) WriteDecrypted(time.Time, netip.AddrPort, netip.AddrPort, []byte, uint8, []byte) {
+}
+func (c *fakeCapture) Close() error { c.mu.Lock(); c.closed = true; c.mu.Unlock(); return nil }
+
+// -P opens the capture once, hands it to the engines and closes it at exit.
+func TestInProcessCapture(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	fc := &fakeCapture{}
+	var got ike.Capture
+	b := backends{
+		load: okConfig,
+		pcap: func(spec string, _ *slog.Logger) (ike.Capture, io.Closer, error) {
+			fc.spec = spec
+			return fc, fc, nil
+		},
+		engines: func(_ *config, env ike.Env) ([]ike.Engine, error) { got = env.Capture; return nil, nil },
+	}
+	sigs := make(chan os.Signal, 1)
+	log := &lockedBuffer{}
+	a := &app{b: b, stdout: io.Discard, stderr: log, sigs: sigs}
+	exit := make(chan int, 1)
+	go func() {
+		exit <- a.run([]string{"-F", "-D", "8", "-P", "+cap.pcap", "-p", strconv.Itoa(int(freeUDPPort(t)))})
+	}()
+	log.waitFor(t, "iked started")
+	sigs <- syscall.SIGTERM
+	if code := <-exit; code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	fc.mu.Lock()
+	defer fc.mu.Unlock()
+	if fc.spec != "+cap.pcap" || got != ike.Capture(fc) || !fc.closed {
+		t.Fatalf("spec %q, engines got %v, closed %v", fc.spec, got, fc.closed)
+	}
 }

@@ -7,8 +7,19 @@ import (
 )
 
 // engineMaker builds one IKE engine from the configuration. The IKEv2 and
-// IKEv1 engines each add theirs to engineMakers (ikev2.go, ikev1.go), in
-// that order. With none, iked listens and drops every datagram (counted).
+// IKEv1 engines each add theirs to engineMakers from a file of their own
+// in this directory, for example cmd/iked/ikev2.go:
+//
+//	func init() {
+//		engineMakers = append(engineMakers, func(cfg *config, env ike.Env) (ike.Engine, error) {
+//			return ikev2.NewEngine(cfg.Conf, env)
+//		})
+//	}
+//
+// The daemon calls every maker at start-up (before the loop runs) and again
+// after each SIGHUP, once the previous engines have finished Shutdown: an
+// engine never has to reload itself. With no engine, iked listens and
+// drops every datagram (counted in the SIGUSR1 dump).
 type engineMaker func(cfg *config, env ike.Env) (ike.Engine, error)
 
 var engineMakers []engineMaker

@@ -22,29 +22,51 @@ import (
 	"github.com/racoon2go/iked/internal/daemon"
 )
 
-var ikedBin string
+var (
+	buildOnce sync.Once
+	buildDir  string
+	ikedBin   string
+	buildErr  error
+)
 
+// TestMain removes the binary built by the first process test; building
+// lazily keeps `go test -run '^TestKernel'` (in the test bed) from
+// compiling it for nothing.
 func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "iked-test")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	ikedBin = filepath.Join(dir, "iked")
-	out, err := exec.Command("go", "build", "-o", ikedBin, ".").CombinedOutput()
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "building iked: %v\n%s", err, out)
-		os.RemoveAll(dir)
-		os.Exit(1)
-	}
 	code := m.Run()
-	os.RemoveAll(dir)
+	if buildDir != "" {
+		os.RemoveAll(buildDir)
+	}
 	os.Exit(code)
 }
 
-func ikedCmd(args ...string) *exec.Cmd {
-	c := exec.Command(ikedBin, args...)
-	c.Env = append(os.Environ(), daemon.DetachEnv+"=") // never inherit it
+func buildIked(t *testing.T) string {
+	t.Helper()
+	buildOnce.Do(func() {
+		if buildDir, buildErr = os.MkdirTemp("", "iked-test"); buildErr != nil {
+			return
+		}
+		goBin, err := exec.LookPath("go")
+		if err != nil {
+			goBin = "/usr/local/go/bin/go"
+		}
+		ikedBin = filepath.Join(buildDir, "iked")
+		out, err := exec.Command(goBin, "build", "-o", ikedBin, ".").CombinedOutput()
+		if err != nil {
+			buildErr = fmt.Errorf("building iked: %v\n%s", err, out)
+		}
+	})
+	if buildErr != nil {
+		t.Fatal(buildErr)
+	}
+	return ikedBin
+}
+
+// ikedCmd runs the built binary; DetachEnv is cleared so that a test run
+// inside a detached iked (never) could not confuse it.
+func ikedCmd(t *testing.T, args ...string) *exec.Cmd {
+	c := exec.Command(buildIked(t), args...)
+	c.Env = append(os.Environ(), daemon.DetachEnv+"=")
 	return c
 }
 
@@ -74,7 +96,7 @@ func TestProcessFlags(t *testing.T) {
 		{[]string{"-F", "extra"}, 1, ``, `^iked: unexpected argument "extra"$`},
 	} {
 		var stdout, stderr bytes.Buffer
-		cmd := ikedCmd(c.args...)
+		cmd := ikedCmd(t, c.args...)
 		cmd.Stdout, cmd.Stderr = &stdout, &stderr
 		err := cmd.Run()
 		code := 0
@@ -177,7 +199,7 @@ func startForeground(t *testing.T, conf string, extra ...string) *fgDaemon {
 	t.Helper()
 	d := &fgDaemon{stdout: newStream(), stderr: newStream(), port: freeUDPPort(t), done: make(chan error, 1)}
 	args := append([]string{"-F", "-D", "8", "-f", conf, "-p", strconv.Itoa(int(d.port))}, extra...)
-	d.cmd = ikedCmd(args...)
+	d.cmd = ikedCmd(t, args...)
 	d.cmd.Stdout, d.cmd.Stderr = d.stdout, d.stderr
 	if err := d.cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -195,6 +217,21 @@ func (d *fgDaemon) signal(t *testing.T, s syscall.Signal) {
 	t.Helper()
 	if err := d.cmd.Process.Signal(s); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// status sends SIGUSR1 until the dump matches re: datagrams reach the
+// loop asynchronously, so one dump may come before them.
+func (d *fgDaemon) status(t *testing.T, re string) {
+	t.Helper()
+	r := regexp.MustCompile(re)
+	deadline := time.Now().Add(10 * time.Second)
+	for !r.MatchString(d.stderr.String()) {
+		if time.Now().After(deadline) {
+			t.Fatalf("status never matched %s:\n%s", re, d.stderr.String())
+		}
+		d.signal(t, syscall.SIGUSR1)
+		time.Sleep(100 * time.Millisecond)
 	}
 }
 
@@ -235,15 +272,8 @@ func TestProcessForegroundSignals(t *testing.T) {
 	}
 	defer c.Close()
 	c.Write(ikev2Header(1))
-	deadline := time.Now().Add(10 * time.Second)
-	for !strings.Contains(d.stderr.String(), "datagrams without engine: 1") {
-		if time.Now().After(deadline) {
-			t.Fatalf("datagram not counted:\n%s", d.stderr.String())
-		}
-		d.signal(t, syscall.SIGUSR1)
-		time.Sleep(100 * time.Millisecond)
-	}
-	d.stderr.waitFor(t, `\[INFO\]: status: datagrams: received 1,`)
+	d.status(t, `\[INFO\]: status: engines: 0; datagrams without engine: 1;`)
+	d.status(t, `\[INFO\]: status: datagrams: received 1,`)
 
 	// SIGHUP with a broken file: every error logged, still running.
 	writeFile(t, conf, "interface { ike { 127.0.0.1 port }; };\nremote {\n")
@@ -252,8 +282,7 @@ func TestProcessForegroundSignals(t *testing.T) {
 	d.stderr.waitFor(t, `\[ERROR\]: new configuration rejected; keeping the old one`)
 	d.stderr.waitFor(t, `configuration reloaded`)
 	c.Write(ikev2Header(2))
-	d.signal(t, syscall.SIGUSR1)
-	d.stderr.waitFor(t, `status: datagrams: received 2,`)
+	d.status(t, `status: datagrams: received 2,`)
 
 	// SIGHUP with a good file again.
 	testConfig(t, dir)
@@ -292,7 +321,7 @@ func TestProcessDebugLevel(t *testing.T) {
 // daemonRun starts iked in the background and returns the child's pid.
 func daemonRun(t *testing.T, env []string, args ...string) (int, string) {
 	t.Helper()
-	cmd := ikedCmd(args...)
+	cmd := ikedCmd(t, args...)
 	cmd.Env = append(cmd.Env, env...)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
@@ -382,6 +411,18 @@ func TestProcessDaemonPidfileAndLogFile(t *testing.T) {
 	log, _ := os.ReadFile(logfile)
 	if !regexp.MustCompile(`(?m)^` + stampRE + `\[INFO\]: iked started pid=` + strconv.Itoa(pid)).Match(log) {
 		t.Fatalf("log file:\n%s", log)
+	}
+	// Log rotation: after SIGHUP the daemon writes to a new file.
+	if err := os.Rename(logfile, logfile+".0"); err != nil {
+		t.Fatal(err)
+	}
+	syscall.Kill(pid, syscall.SIGHUP)
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(readFileOr(logfile), "configuration reloaded") {
+		if time.Now().After(deadline) {
+			t.Fatalf("no new log file after SIGHUP; old one:\n%s", readFileOr(logfile+".0"))
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 	syscall.Kill(pid, syscall.SIGTERM)
 	waitGone(t, pid)
@@ -498,12 +539,12 @@ func TestProcessFamiliesAndInitiate(t *testing.T) {
 func TestProcessCheckConfig(t *testing.T) {
 	dir := t.TempDir()
 	conf := testConfig(t, dir)
-	if out, err := ikedCmd("--check-config", "-f", conf).CombinedOutput(); err != nil {
+	if out, err := ikedCmd(t, "--check-config", "-f", conf).CombinedOutput(); err != nil {
 		t.Fatalf("valid configuration: %v\n%s", err, out)
 	}
 	bad := filepath.Join(dir, "bad.conf")
 	writeFile(t, bad, "interface { ike { 127.0.0.1 port }; };\n")
-	out, err := ikedCmd("--check-config", "-f", bad).CombinedOutput()
+	out, err := ikedCmd(t, "--check-config", "-f", bad).CombinedOutput()
 	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 1 || !strings.Contains(string(out), "bad.conf:1:") {
 		t.Fatalf("invalid configuration: %v\n%s", err, out)
 	}
@@ -515,5 +556,10 @@ func readFile(t *testing.T, path string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return string(b)
+}
+
+func readFileOr(path string) string {
+	b, _ := os.ReadFile(path)
 	return string(b)
 }

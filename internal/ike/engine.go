@@ -59,6 +59,8 @@ type Env struct {
 	Policy PolicyService
 	// Post queues f on the loop from another goroutine.
 	Post func(f func()) bool
+	// Capture records messages in the clear for -P; nil without -P.
+	Capture Capture
 	// DestPort is the destination port of initiations (-t, default 500).
 	DestPort uint16
 	// LocalPort is the source port of initiations (-p, default 500).
@@ -67,3 +69,14 @@ type Env struct {
 
 // ShutdownGrace bounds how long the daemon waits for Engine.Shutdown.
 const ShutdownGrace = 2 * time.Second
+
+// Capture records IKE messages in the clear (iked -P); internal/pcap's
+// *Writer implements it. Both calls copy what they need and return at once.
+type Capture interface {
+	// Write records a message that is not encrypted on the wire (or that
+	// failed to decrypt), without the non-ESP marker.
+	Write(ts time.Time, src, dst netip.AddrPort, msg []byte)
+	// WriteDecrypted records an encrypted message in the clear: received
+	// ones after decryption and verification, sent ones before encryption.
+	WriteDecrypted(ts time.Time, src, dst netip.AddrPort, hdr []byte, first uint8, payloads []byte)
+}
