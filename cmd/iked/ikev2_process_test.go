@@ -82,7 +82,7 @@ func startPeer(t *testing.T, conf string, port uint16, extra ...string) *fgDaemo
 	t.Helper()
 	d := &fgDaemon{stdout: newStream(), stderr: newStream(), port: port, done: make(chan error, 1)}
 	p := strconv.Itoa(int(port))
-	d.cmd = ikedCmd(append([]string{"-F", "-D", "8", "-f", conf, "-p", p, "-t", p}, extra...)...)
+	d.cmd = ikedCmd(t, append([]string{"-F", "-D", "8", "-f", conf, "-p", p, "-t", p}, extra...)...)
 	d.cmd.Stdout, d.cmd.Stderr = d.stdout, d.stderr
 	if err := d.cmd.Start(); err != nil {
 		t.Fatal(err)

@@ -17,7 +17,7 @@ import (
 
 // ourSigHashes are the hashes we announce in SIGNATURE_HASH_ALGORITHMS and
 // accept in Digital Signature AUTH payloads (RFC 7427 4, RFC 8420).
-var ourSigHashes = []crypto.HashAlgorithm{crypto.HashSHA2256, crypto.HashSHA2384, crypto.HashSHA2512, crypto.HashIdentity}
+var ourSigHashes = []crypto.HashAlgorithm{crypto.HashSHA2_256, crypto.HashSHA2_384, crypto.HashSHA2_512, crypto.HashIdentity}
 
 var sigHashData = crypto.AppendSignatureHashAlgorithms(nil, ourSigHashes)
 

@@ -146,8 +146,12 @@ func (e *Engine) reassemble(sa *IKESA, m *Message, p ike.Packet, h *Header, in S
 	if !done {
 		return nil
 	}
-	ps, err := sa.reasm.Payloads(m.Payloads[:0])
+	first, inner, err := sa.reasm.Inner()
 	sa.reasm = nil
+	var ps []Payload
+	if err == nil {
+		ps, err = DecodePayloads(m.Payloads[:0], first, inner)
+	}
 	if err != nil {
 		e.stats.DropMalformed++
 		return nil
