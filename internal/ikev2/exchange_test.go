@@ -551,3 +551,34 @@ func TestSetWindowSize_RFC7296_2_3(t *testing.T) {
 		t.Fatalf("in flight %d, queued %d", len(sa.mgr.out), len(sa.queue))
 	}
 }
+
+// RFC 7296 2.5: a request with a higher major version gets
+// INVALID_MAJOR_VERSION with ours; a response of that version is dropped.
+func TestInvalidMajorVersion_RFC7296_2_5(t *testing.T) {
+	p := newPair(t, nil)
+	req := make([]byte, 28)
+	binary.BigEndian.PutUint64(req, 0x1122)
+	req[17], req[18], req[19] = 0x30, byte(ExchangeIKESAInit), FlagInitiator
+	binary.BigEndian.PutUint32(req[24:], 28)
+	p.w.Inject(ike.Packet{Local: netipAP(addrA), Remote: netipAP(addrB), Data: req})
+	p.w.Step()
+	out := p.w.TakeInFlight()
+	if len(out) != 1 {
+		t.Fatalf("%d answers", len(out))
+	}
+	m, err := ParseMessage(out[0].Data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := m.Notify(NotifyInvalidMajorVersion)
+	if n == nil || len(n.Data) != 1 || n.Data[0] != 0x20 || m.SPIi != 0x1122 || !m.IsResponse() {
+		t.Fatalf("answer %+v", m)
+	}
+	resp := bytes.Clone(req)
+	resp[19] = FlagResponse
+	p.w.Inject(ike.Packet{Local: netipAP(addrA), Remote: netipAP(addrB), Data: resp})
+	p.w.Step()
+	if len(p.w.TakeInFlight()) != 0 {
+		t.Fatal("answered a response")
+	}
+}

@@ -19,6 +19,9 @@ func (e *Engine) HandlePacket(p ike.Packet) {
 	if err != nil {
 		e.stats.DropMalformed++
 		e.log.Debug("malformed packet dropped", "peer", p.Remote, "err", err)
+		if ne := AsNotify(err); ne != nil && ne.Type == NotifyInvalidMajorVersion {
+			e.invalidMajorVersion(p)
+		}
 		return
 	}
 	if h.Exchange == ExchangeIKESAInit && !h.IsResponse() {
@@ -341,4 +344,25 @@ func (e *Engine) sendRequest(sa *IKESA, t task, id uint32, pl []Payload) {
 func (e *Engine) queue(sa *IKESA, t task) {
 	sa.queue = append(sa.queue, t)
 	e.kick(sa)
+}
+
+// invalidMajorVersion answers a request of a higher major version with
+// INVALID_MAJOR_VERSION naming ours (RFC 7296 2.5); responses are only
+// dropped.
+func (e *Engine) invalidMajorVersion(p ike.Packet) {
+	rh, ok := HeaderView(p.Data)
+	if !ok || rh.Flags()&FlagResponse != 0 || rh.Version()>>4 <= 2 {
+		return
+	}
+	flags := FlagResponse
+	if rh.Flags()&FlagInitiator == 0 {
+		flags |= FlagInitiator
+	}
+	m := Message{Header: Header{SPIi: rh.SPIi(), SPIr: rh.SPIr(), Exchange: rh.Exchange(), Flags: flags,
+		MessageID: rh.MessageID()}, Payloads: []Payload{notify(NotifyInvalidMajorVersion, []byte{Version})}}
+	b, err := m.Append(nil)
+	if err != nil {
+		return
+	}
+	e.sendTo(p.Local, p.Remote, [][]byte{b}, 1)
 }
