@@ -1,6 +1,7 @@
 package ikev2
 
 import (
+	"net/netip"
 	"time"
 
 	"github.com/racoon2go/iked/internal/ike"
@@ -20,6 +21,9 @@ type manager struct {
 
 	peerNext   uint32   // message ID we expect in the peer's next request
 	busy       bool     // processing request peerNext (async work pending)
+	// reqFrom and reqTo are the addresses of the request being answered:
+	// a response goes back the way the request came (RFC 7296 2.11).
+	reqFrom, reqTo netip.AddrPort
 	respID     uint32   // message ID of the cached response
 	resp       [][]byte // cached response packets (fragments)
 	lastResend time.Time
@@ -121,9 +125,11 @@ func (m *manager) judgeRequest(id uint32) reqVerdict {
 	return reqDrop
 }
 
-// accepted marks request id as being processed.
-func (m *manager) accepted(id uint32) {
+// accepted marks request id, received on local from remote, as being
+// processed.
+func (m *manager) accepted(id uint32, local, remote netip.AddrPort) {
 	m.busy = true
+	m.reqTo, m.reqFrom = local, remote
 }
 
 // responded caches the response to request id and opens the window for the

@@ -125,3 +125,25 @@ func TestAcquireFailedReported(t *testing.T) {
 		t.Fatalf("AcquireFailed calls %v, pending %v", p.ka.Failed, p.a.acquires)
 	}
 }
+
+// RFC 7296 2.11: a response goes back to where its request came from; a
+// peer that moves to port 4500 without a NAT (strongSwan with MOBIKE) is
+// followed.
+func TestRespondToRequestSourcePort_RFC7296_2_11(t *testing.T) {
+	p := newPair(t, nil)
+	p.w.AddFilter(func(q ike.Packet) []ike.Packet {
+		if q.Local.Addr() == addrA && msgIs(ExchangeIKEAuth, false)(q) {
+			q.Local = netip.AddrPortFrom(addrA, 4500)
+			q.Remote = netip.AddrPortFrom(addrB, 4500)
+		}
+		return []ike.Packet{q}
+	})
+	p.establish(t)
+	last := p.w.Log[len(p.w.Log)-1]
+	if last.Remote != netip.AddrPortFrom(addrA, 4500) || last.Local != netip.AddrPortFrom(addrB, 4500) {
+		t.Fatalf("IKE_AUTH response went %v -> %v", last.Local, last.Remote)
+	}
+	if only(t, p.b).remote.Port() != 4500 {
+		t.Fatalf("responder still talks to %v", only(t, p.b).remote)
+	}
+}

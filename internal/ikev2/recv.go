@@ -165,9 +165,10 @@ func (e *Engine) reassemble(sa *IKESA, m *Message, p ike.Packet, h *Header, in S
 }
 
 // afterAuthenticated follows the peer's address when a NAT is between us
-// (RFC 7296 2.23): only authenticated messages may move it.
+// (RFC 7296 2.23), or when the peer moved to the NAT-T port on its own (as
+// strongSwan does for IKE_AUTH): only authenticated messages may move it.
 func (e *Engine) afterAuthenticated(sa *IKESA, p ike.Packet) {
-	if (sa.natRemote || sa.natLocal) && p.Remote != sa.remote {
+	if p.Remote != sa.remote && (sa.natRemote || sa.natLocal || p.Local.Port() == ike.PortNATT) {
 		sa.log.Info("peer address changed", "from", sa.remote, "to", p.Remote)
 		sa.remote = p.Remote
 		sa.local = p.Local
@@ -212,7 +213,7 @@ func (e *Engine) handleRequest(sa *IKESA, p ike.Packet, h *Header) {
 	case reqResend:
 		if sa.mgr.resendOK(e.now()) {
 			e.stats.ResponsesResent++
-			e.sendTo(sa.local, sa.remote, sa.mgr.resp, 1)
+			e.sendTo(p.Local, p.Remote, sa.mgr.resp, 1)
 		} else {
 			e.stats.DropMessageID++
 		}
@@ -226,7 +227,7 @@ func (e *Engine) handleRequest(sa *IKESA, p ike.Packet, h *Header) {
 		return
 	}
 	if t, bad := criticalUnknown(m); bad {
-		sa.mgr.accepted(h.MessageID)
+		sa.mgr.accepted(h.MessageID, p.Local, p.Remote)
 		e.respond(sa, h, []Payload{notify(NotifyUnsupportedCriticalPayload, []byte{byte(t)})})
 		return
 	}
@@ -234,14 +235,14 @@ func (e *Engine) handleRequest(sa *IKESA, p ike.Packet, h *Header) {
 	st := ike.StatusDone
 	switch {
 	case h.Exchange == ExchangeIKEAuth && sa.role == ike.Responder && sa.state == stateAuth:
-		sa.mgr.accepted(h.MessageID)
+		sa.mgr.accepted(h.MessageID, p.Local, p.Remote)
 		out, st = e.respondAuth(sa, m)
 	case h.Exchange == ExchangeInformational && sa.state >= stateEstablished:
-		sa.mgr.accepted(h.MessageID)
+		sa.mgr.accepted(h.MessageID, p.Local, p.Remote)
 		out, st = e.respondInfo(sa, m)
 	case h.Exchange == ExchangeCreateChildSA && sa.state >= stateEstablished:
 		// Part 1 of the engine does not create or rekey SAs on request.
-		sa.mgr.accepted(h.MessageID)
+		sa.mgr.accepted(h.MessageID, p.Local, p.Remote)
 		out = []Payload{notify(NotifyNoAdditionalSAs, nil)}
 	default:
 		e.stats.DropUnexpected++
@@ -278,7 +279,7 @@ func (e *Engine) respond(sa *IKESA, h *Header, out []Payload) {
 		return
 	}
 	sa.mgr.responded(h.MessageID, pkts, e.now())
-	e.sendTo(sa.local, sa.remote, pkts, 1)
+	e.sendTo(sa.mgr.reqTo, sa.mgr.reqFrom, pkts, 1)
 }
 
 // encode builds the datagrams of a message of sa: plain for IKE_SA_INIT,

@@ -265,7 +265,7 @@ func (e *Engine) respondInit(p ike.Packet, h *Header) {
 		// A retransmission: answer from the cache, or drop while busy.
 		if sa.mgr.judgeRequest(0) == reqResend && sa.mgr.resendOK(e.now()) {
 			e.stats.ResponsesResent++
-			e.sendTo(sa.local, sa.remote, sa.mgr.resp, 1)
+			e.sendTo(p.Local, p.Remote, sa.mgr.resp, 1)
 		} else {
 			e.stats.DropMessageID++
 		}
@@ -318,7 +318,7 @@ func (e *Engine) respondInit(p ike.Packet, h *Header) {
 	sa := &IKESA{spiI: h.SPIi, spiR: spi, role: ike.Responder, state: stateInit,
 		local: p.Local, remote: p.Remote, peer: peer, suite: s, created: e.now()}
 	sa.mgr.init()
-	sa.mgr.accepted(0)
+	sa.mgr.accepted(0, p.Local, p.Remote)
 	sa.log = saLog{l: e.log, spi: spi, peer: p.Remote}
 	sa.hs = &handshake{group: s.dh, nonceI: bytes.Clone(nonce.Data), nonceR: nr, initI: bytes.Clone(p.Data)}
 	sa.fragOK = m.Notify(NotifyIKEv2FragmentationSupported) != nil
@@ -348,7 +348,7 @@ func (e *Engine) respondInit(p ike.Packet, h *Header) {
 			sa.hs.initR = pkts[0]
 			sa.state = stateAuth
 			sa.mgr.responded(0, pkts, e.now())
-			e.sendTo(sa.local, sa.remote, pkts, 1)
+			e.sendTo(sa.mgr.reqTo, sa.mgr.reqFrom, pkts, 1)
 		})
 	})
 }
