@@ -19,14 +19,14 @@ type manager struct {
 	seq    uint32 // transmission generation, the timer's Arg
 	out    []outReq
 
-	peerNext   uint32   // message ID we expect in the peer's next request
-	busy       bool     // processing request peerNext (async work pending)
+	peerNext uint32 // message ID we expect in the peer's next request
+	busy     bool   // processing request peerNext (async work pending)
 	// reqFrom and reqTo are the addresses of the request being answered:
 	// a response goes back the way the request came (RFC 7296 2.11).
 	reqFrom, reqTo netip.AddrPort
-	respID     uint32   // message ID of the cached response
-	resp       [][]byte // cached response packets (fragments)
-	lastResend time.Time
+	respID         uint32   // message ID of the cached response
+	resp           [][]byte // cached response packets (fragments)
+	lastResend     time.Time
 }
 
 // outReq is one request in flight.
