@@ -221,12 +221,12 @@ func (e *Engine) destroy(sa *IKESA, why string) {
 	sa.children = nil
 	sa.log.Info("IKE SA removed", "reason", why, "state", sa.state)
 	sa.state = stateDead
+	e.sas.remove(sa)
 	if sa.hs != nil {
 		sa.hs.zero()
 		sa.hs = nil
 	}
 	sa.keys.zero()
-	e.sas.remove(sa)
 	if e.closing && e.sas.len() == 0 && e.shutdownDone != nil {
 		done := e.shutdownDone
 		e.shutdownDone = nil

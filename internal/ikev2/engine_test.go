@@ -41,6 +41,9 @@ func TestEstablishPSKTunnel_RFC7296_1_2(t *testing.T) {
 	if s := status(p.b); !hasLine(s, "ESTABLISHED") || !hasLine(s, "selector b-out") {
 		t.Errorf("status dump:\n%s", s)
 	}
+	if len(p.b.sas.byInit) != 0 || p.b.sas.halfOpen != 0 {
+		t.Error("responder kept its IKE_SA_INIT index or half-open count")
+	}
 	if only(t, p.a).hs != nil || only(t, p.b).hs != nil {
 		t.Error("handshake material kept after IKE_AUTH")
 	}

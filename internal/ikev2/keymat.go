@@ -94,6 +94,7 @@ type handshake struct {
 	childProps     []prop    // what we proposed for it
 	childSPIs      [2]uint32 // our inbound SPIs: ESP, AH
 	peerHashes     []crypto.HashAlgorithm
+	initFrom       netip.AddrPort // responder: where IKE_SA_INIT came from
 }
 
 func (h *handshake) zero() {

@@ -33,8 +33,8 @@ func (t *saTable) get(spi uint64) *IKESA { return t.bySPI[spi] }
 
 func (t *saTable) add(sa *IKESA) {
 	t.bySPI[sa.ourSPI()] = sa
-	if sa.role == ike.Responder {
-		t.byInit[initKey{sa.remote, sa.spiI}] = sa.spiR
+	if sa.role == ike.Responder && sa.hs != nil {
+		t.byInit[initKey{sa.hs.initFrom, sa.spiI}] = sa.spiR
 	}
 }
 
@@ -76,12 +76,20 @@ func (t *saTable) remove(sa *IKESA) {
 	if t.bySPI[sa.ourSPI()] == sa {
 		delete(t.bySPI, sa.ourSPI())
 	}
-	if sa.role == ike.Responder {
-		k := initKey{sa.remote, sa.spiI}
-		if t.byInit[k] == sa.spiR {
-			delete(t.byInit, k)
-		}
-	}
+	t.forgetInit(sa)
 }
 
 func (t *saTable) len() int { return len(t.bySPI) }
+
+// forgetInit drops the responder's IKE_SA_INIT index entry once IKE_AUTH
+// is done: no retransmission of IKE_SA_INIT can follow it, and 100k
+// established SAs should not pay for the index.
+func (t *saTable) forgetInit(sa *IKESA) {
+	if sa.role != ike.Responder || sa.hs == nil {
+		return
+	}
+	k := initKey{sa.hs.initFrom, sa.spiI}
+	if t.byInit[k] == sa.spiR {
+		delete(t.byInit, k)
+	}
+}

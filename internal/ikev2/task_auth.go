@@ -169,6 +169,7 @@ func (e *Engine) respondAuth(sa *IKESA, m *Message) ([]Payload, ike.Status) {
 func (e *Engine) established(sa *IKESA) {
 	sa.state = stateEstablished
 	e.sas.doneHalfOpen(sa)
+	e.sas.forgetInit(sa)
 	e.stats.Established++
 	e.acquireDone(sa, false)
 	sa.log.Info("IKE SA established", "role", sa.role, "remote", sa.peer.Name,

@@ -320,7 +320,7 @@ func (e *Engine) respondInit(p ike.Packet, h *Header) {
 	sa.mgr.init()
 	sa.mgr.accepted(0, p.Local, p.Remote)
 	sa.log = saLog{l: e.log, spi: spi, peer: p.Remote}
-	sa.hs = &handshake{group: s.dh, nonceI: bytes.Clone(nonce.Data), nonceR: nr, initI: bytes.Clone(p.Data)}
+	sa.hs = &handshake{group: s.dh, nonceI: bytes.Clone(nonce.Data), nonceR: nr, initI: bytes.Clone(p.Data), initFrom: p.Remote}
 	sa.fragOK = m.Notify(NotifyIKEv2FragmentationSupported) != nil
 	sa.hs.peerHashes = peerHashes(m)
 	e.checkNAT(sa, m, p.Local, p.Remote)
