@@ -7,6 +7,8 @@ import (
 
 	"github.com/google/gopacket"
 	"github.com/google/gopacket/layers"
+
+	"github.com/racoon2go/iked/internal/ike"
 )
 
 var (
@@ -42,10 +44,32 @@ func newFramer() *framer {
 	return f
 }
 
-// frame returns the frame for one IKE message sent from src to dst. The
-// result is valid until the next call. IPv4-mapped IPv6 addresses (from a
-// dual-stack socket) are written as IPv4.
-func (f *framer) frame(src, dst netip.AddrPort, ike []byte) ([]byte, error) {
+// marker is the non-ESP marker (RFC 3948 section 2.2) that precedes IKE
+// messages on port 4500.
+var marker [4]byte
+
+// hasMarker tells whether an IKE message between these ports carries the
+// non-ESP marker on the wire: it does when it is sent from or to the NAT-T
+// port (RFC 7296 section 2.23, RFC 3947 section 4), unless one side is
+// port 500 (a NAT that happened to map a port-500 socket to 4500).
+//
+// The marker is written although the transport strips it on receive:
+// Wireshark decodes UDP port 4500 as UDP encapsulation, where a payload
+// without the marker is ESP, and the capture would show no IKE at all.
+func hasMarker(src, dst uint16) bool {
+	return (src == ike.PortNATT || dst == ike.PortNATT) && src != ike.PortIKE && dst != ike.PortIKE
+}
+
+// frame returns the frame for one IKE message sent from src to dst; data
+// is the message preceded by a zeroed non-ESP marker, which the frame keeps
+// or leaves out (hasMarker). The result is valid until the next call.
+// IPv4-mapped IPv6 addresses (from a dual-stack socket) are written as
+// IPv4.
+func (f *framer) frame(src, dst netip.AddrPort, data []byte) ([]byte, error) {
+	payload := data[len(marker):]
+	if hasMarker(src.Port(), dst.Port()) {
+		payload = data
+	}
 	sa, da := src.Addr().Unmap(), dst.Addr().Unmap()
 	if !sa.IsValid() || !da.IsValid() {
 		return nil, errAddr
@@ -57,7 +81,7 @@ func (f *framer) frame(src, dst netip.AddrPort, ike []byte) ([]byte, error) {
 	f.udp.DstPort = layers.UDPPort(dst.Port())
 	var ip gopacket.SerializableLayer
 	if sa.Is4() {
-		if len(ike) > 65535-20-8 {
+		if len(payload) > 65535-20-8 {
 			return nil, errTooLong
 		}
 		s, d := sa.As4(), da.As4()
@@ -68,7 +92,7 @@ func (f *framer) frame(src, dst netip.AddrPort, ike []byte) ([]byte, error) {
 		_ = f.udp.SetNetworkLayerForChecksum(&f.ip4)
 		ip = &f.ip4
 	} else {
-		if len(ike) > maxIKE {
+		if len(payload) > 65535-8 {
 			return nil, errTooLong
 		}
 		f.src, f.dst = sa.As16(), da.As16()
@@ -77,7 +101,7 @@ func (f *framer) frame(src, dst netip.AddrPort, ike []byte) ([]byte, error) {
 		_ = f.udp.SetNetworkLayerForChecksum(&f.ip6)
 		ip = &f.ip6
 	}
-	if err := gopacket.SerializeLayers(f.buf, f.opts, &f.eth, ip, &f.udp, gopacket.Payload(ike)); err != nil {
+	if err := gopacket.SerializeLayers(f.buf, f.opts, &f.eth, ip, &f.udp, gopacket.Payload(payload)); err != nil {
 		return nil, err
 	}
 	return f.buf.Bytes(), nil

@@ -57,7 +57,7 @@ type Writer struct {
 type record struct {
 	ts       time.Time
 	src, dst netip.AddrPort
-	data     []byte
+	data     []byte // the non-ESP marker, then the IKE message
 }
 
 // Stats counts what happened to the messages given to a Writer.
@@ -117,7 +117,7 @@ func (w *Writer) setOutput(out io.Writer, nanos bool) {
 }
 
 // Write records an IKE message as it travels on the wire from src to dst,
-// without the non-ESP marker of port 4500: the messages that are not
+// given without the non-ESP marker of port 4500: the messages that are not
 // encrypted (IKE_SA_INIT, IKEv1 Main Mode 1 to 4, ...), or encrypted ones
 // that could not be decrypted. ts comes from the caller's clock.
 func (w *Writer) Write(ts time.Time, src, dst netip.AddrPort, msg []byte) {
@@ -132,7 +132,7 @@ func (w *Writer) Write(ts time.Time, src, dst netip.AddrPort, msg []byte) {
 	if r == nil {
 		return
 	}
-	r.data = append(r.data[:0], msg...)
+	r.data = append(append(r.data[:0], marker[:]...), msg...)
 	w.enqueue(r, ts, src, dst)
 }
 
@@ -152,7 +152,7 @@ func (w *Writer) WriteDecrypted(ts time.Time, src, dst netip.AddrPort, hdr []byt
 		return
 	}
 	var err error
-	r.data, err = AppendClear(r.data[:0], hdr, first, payloads)
+	r.data, err = AppendClear(append(r.data[:0], marker[:]...), hdr, first, payloads)
 	if err != nil {
 		w.invalid.Add(1)
 		w.free <- r
