@@ -41,17 +41,18 @@ type Writer struct {
 	warnedFull                atomic.Bool
 
 	// Owned by the writer goroutine until done is closed.
-	path      string   // "" when not writing to a named file
-	file      *os.File // nil when writing to a plain io.Writer
-	out       *bufio.Writer
-	pw        *pcapgo.Writer
-	fr        *framer
-	good      int64 // file offset after the last flushed record
-	pending   int64 // bytes buffered since then
-	pendingN  uint64
-	broken    bool
-	err       error
-	checkedAt time.Time
+	path       string   // "" when not writing to a named file
+	file       *os.File // nil when writing to a plain io.Writer
+	out        *bufio.Writer
+	pw         *pcapgo.Writer
+	fr         *framer
+	good       int64 // file offset after the last flushed record
+	pending    int64 // bytes buffered since then
+	pendingN   uint64
+	broken     bool
+	err        error
+	checkEvery time.Duration
+	checkedAt  time.Time
 }
 
 type record struct {
@@ -99,6 +100,8 @@ func newWriter(out io.Writer, nanos bool, log *slog.Logger, queueLen int) *Write
 		free: make(chan *record, queueLen),
 		done: make(chan struct{}),
 		fr:   newFramer(),
+
+		checkEvery: replacedCheck,
 	}
 	for range queueLen {
 		w.free <- new(record)
@@ -286,7 +289,7 @@ func (w *Writer) fail(err error) {
 	}
 }
 
-// checkReplaced notices, at most once per replacedCheck, that the capture
+// checkReplaced notices, at most once per checkEvery, that the capture
 // file was removed or renamed (writes to it would then succeed and be
 // lost) and opens a new file at the path, as racoon2's per-packet reopen
 // did.
@@ -295,7 +298,7 @@ func (w *Writer) checkReplaced() {
 		return
 	}
 	now := time.Now()
-	if now.Sub(w.checkedAt) < replacedCheck {
+	if now.Sub(w.checkedAt) < w.checkEvery {
 		return
 	}
 	w.checkedAt = now
