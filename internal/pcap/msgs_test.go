@@ -248,7 +248,6 @@ func v1MainMode(i, r netip.AddrPort) []captured {
 	}
 	wire("Main Mode 1", []string{"Security Association", "Vendor ID"},
 		pl{v1SA, v1SABody()}, pl{v1VID, fill(16, 0x56)})
-	out[0].inner = []string{"Security Association", "Proposal", "Transform", "Vendor ID"}
 	wire("Main Mode 3", []string{"Key Exchange", "Nonce", "NAT-D (RFC 3947)", "NAT-D (RFC 3947)"},
 		pl{v1KE, fill(128, 0x4b)}, pl{v1Nonce, fill(16, 0x4e)}, pl{v1NATD, fill(20, 0x01)}, pl{v1NATD, fill(20, 0x02)})
 	first, body := chain(pl{v1ID, []byte{1, 17, 0x01, 0xf4, 192, 0, 2, 1}}, pl{v1Hash, fill(20, 0x48)})
