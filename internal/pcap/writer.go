@@ -269,9 +269,12 @@ func (w *Writer) flush() {
 		return
 	}
 	w.good += w.pending
-	w.written.Add(w.pendingN)
+	n := w.pendingN
 	w.pending, w.pendingN = 0, 0
 	w.checkReplaced()
+	// Counted last, so that a test that sees the count knows the check
+	// after it is done too.
+	w.written.Add(n)
 }
 
 // fail stops the capture after a write error (a full disk, an I/O error):
