@@ -25,6 +25,7 @@ type framer struct {
 	ip4  layers.IPv4
 	ip6  layers.IPv6
 	udp  layers.UDP
+	pl   gopacket.Payload
 	src  [16]byte
 	dst  [16]byte
 	opts gopacket.SerializeOptions
@@ -101,7 +102,8 @@ func (f *framer) frame(src, dst netip.AddrPort, data []byte) ([]byte, error) {
 		_ = f.udp.SetNetworkLayerForChecksum(&f.ip6)
 		ip = &f.ip6
 	}
-	if err := gopacket.SerializeLayers(f.buf, f.opts, &f.eth, ip, &f.udp, gopacket.Payload(payload)); err != nil {
+	f.pl = payload // through a pointer: boxing a slice would allocate
+	if err := gopacket.SerializeLayers(f.buf, f.opts, &f.eth, ip, &f.udp, &f.pl); err != nil {
 		return nil, err
 	}
 	return f.buf.Bytes(), nil

@@ -1,7 +1,9 @@
 package pcap
 
 import (
+	"encoding/binary"
 	"net/netip"
+	"os"
 	"os/exec"
 	"regexp"
 	"slices"
@@ -107,5 +109,41 @@ func TestTshark(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestTsharkRacoon2File: a file started by racoon2 (little-endian, snaplen
+// 0, Ethernet; racoon2-reference 6.4) is appended to, and tshark reads both
+// its old records and ours.
+func TestTsharkRacoon2File(t *testing.T) {
+	old := v2Negotiation(v4i, v4r)[:1]
+	path := capture(t, old)
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	binary.LittleEndian.PutUint32(b[16:20], 0) // racoon2's snaplen
+	if err := os.WriteFile(path, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	w, err := Open("+"+path, quietLog())
+	if err != nil {
+		t.Fatal(err)
+	}
+	msgs := v2Negotiation(v4i, v4r)
+	for _, c := range msgs[1:] {
+		c.write(w, t0)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	frames := tshark(t, path)
+	if len(frames) != len(msgs) {
+		t.Fatalf("tshark shows %d frames, want %d", len(frames), len(msgs))
+	}
+	for k, c := range msgs {
+		if frames[k].exchange != c.exchange || !slices.Equal(frames[k].payloads, c.inner) {
+			t.Errorf("%s: tshark shows %s %q", c.name, frames[k].exchange, frames[k].payloads)
+		}
 	}
 }
