@@ -14,4 +14,26 @@
 // records both IKE versions in both directions, and never blocks the event
 // loop: Write copies the message into a bounded queue served by one
 // goroutine, and drops (and counts) what does not fit.
+//
+// # How the daemon and the engines use it
+//
+// cmd/iked opens the file once with Open(arg of -P, logger) and closes it
+// at shutdown; the engines get the *Writer (through an interface of
+// internal/ike, since they may not import this package) and call, with the
+// time from their ike.Clock:
+//
+//   - for a message that is not encrypted (IKE_SA_INIT, IKEv1 Main Mode 1
+//     to 4, an unprotected INFORMATIONAL), or one that fails to decrypt, as
+//     received or as sent:
+//     Write(now, src, dst, msg)
+//   - for an encrypted message received: after decryption and integrity
+//     check, before processing,
+//     WriteDecrypted(now, remote, local, hdr, firstInner, plaintextChain)
+//   - for an encrypted message sent: after building the plaintext chain,
+//     before encryption (once per message, not per retransmission),
+//     WriteDecrypted(now, local, remote, hdr, firstInner, plaintextChain)
+//
+// hdr may be the header as built before encryption: Next Payload, Length
+// and the IKEv1 Encryption bit are rewritten (see AppendClear). A nil
+// *Writer does nothing, so an engine without -P calls it all the same.
 package pcap

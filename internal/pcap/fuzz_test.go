@@ -51,6 +51,7 @@ func FuzzOpenAppend(f *testing.F) {
 	f.Add(fileHeader(magicNano, binary.LittleEndian, 2, 1))
 	f.Add(fileHeader(magicMicro, binary.BigEndian, 2, 1))
 	f.Add([]byte("not a capture"))
+	f.Add([]byte{}) // an empty file gets a header (found by the fuzzer: a test bug)
 	dir := f.TempDir()
 	f.Fuzz(func(t *testing.T, content []byte) {
 		path := filepath.Join(dir, "f")
@@ -74,9 +75,6 @@ func FuzzOpenAppend(f *testing.F) {
 		}
 		defer fh.Close()
 		fi, _ := fh.Stat()
-		if len(content) == 0 {
-			content = valid // Open wrote a header
-		}
 		if _, err := checkFileHeader(fh, path, fi.Size()); err != nil {
 			t.Fatal(err)
 		}
@@ -84,7 +82,7 @@ func FuzzOpenAppend(f *testing.F) {
 		if err != nil || end != fi.Size() {
 			t.Fatalf("record chain ends at %d of %d: %v", end, fi.Size(), err)
 		}
-		if !bytes.Equal(content[:fileHeaderLen], mustRead(t, path)[:fileHeaderLen]) {
+		if len(content) > 0 && !bytes.Equal(content[:fileHeaderLen], mustRead(t, path)[:fileHeaderLen]) {
 			t.Fatal("file header changed")
 		}
 	})

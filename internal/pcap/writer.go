@@ -2,6 +2,7 @@ package pcap
 
 import (
 	"bufio"
+	"context"
 	"errors"
 	"io"
 	"log/slog"
@@ -129,6 +130,7 @@ func (w *Writer) Write(ts time.Time, src, dst netip.AddrPort, msg []byte) {
 	}
 	if len(msg) > maxIKE {
 		w.invalid.Add(1)
+		w.log.Debug("pcap: message not captured", "err", errTooLong, "len", len(msg))
 		return
 	}
 	r := w.take()
@@ -159,6 +161,7 @@ func (w *Writer) WriteDecrypted(ts time.Time, src, dst netip.AddrPort, hdr []byt
 	if err != nil {
 		w.invalid.Add(1)
 		w.free <- r
+		w.log.Debug("pcap: message not captured", "err", err)
 		return
 	}
 	w.enqueue(r, ts, src, dst)
@@ -237,7 +240,12 @@ func (w *Writer) run() {
 		}
 	}
 	st := w.Stats()
-	w.log.Debug("pcap: capture closed", "file", w.path, "written", st.Written, "dropped", st.Dropped, "invalid", st.Invalid)
+	level := slog.LevelDebug
+	if st.Dropped+st.Invalid > 0 {
+		level = slog.LevelWarn
+	}
+	w.log.Log(context.Background(), level, "pcap: capture closed",
+		"file", w.path, "written", st.Written, "dropped", st.Dropped, "invalid", st.Invalid)
 }
 
 func (w *Writer) writeRecord(r *record) {
@@ -248,6 +256,7 @@ func (w *Writer) writeRecord(r *record) {
 	frame, err := w.fr.frame(r.src, r.dst, r.data)
 	if err != nil {
 		w.invalid.Add(1)
+		w.log.Debug("pcap: message not captured", "err", err, "src", r.src, "dst", r.dst)
 		return
 	}
 	ci := gopacket.CaptureInfo{Timestamp: r.ts, CaptureLength: len(frame), Length: len(frame)}
