@@ -246,8 +246,8 @@ func TestRemovedFile(t *testing.T) {
 	if n := len(readAll(t, path)); n != 1 {
 		t.Errorf("new file: %d records, want 1", n)
 	}
-	if logs.count(slog.LevelWarn) != 1 {
-		t.Errorf("%d warnings, want 1", logs.count(slog.LevelWarn))
+	if n := logs.matching("WARN pcap: capture file was removed"); n != 1 {
+		t.Errorf("%d warnings, want 1: %q", n, logs.msgs)
 	}
 }
 
@@ -278,8 +278,9 @@ func waitHandled(t *testing.T, w *Writer, n uint64) {
 
 // logCounter is a slog.Handler that counts records by level.
 type logCounter struct {
-	mu sync.Mutex
-	n  map[slog.Level]int
+	mu   sync.Mutex
+	n    map[slog.Level]int
+	msgs []string
 }
 
 func (h *logCounter) Enabled(context.Context, slog.Level) bool { return true }
@@ -290,6 +291,7 @@ func (h *logCounter) Handle(_ context.Context, r slog.Record) error {
 		h.n = map[slog.Level]int{}
 	}
 	h.n[r.Level]++
+	h.msgs = append(h.msgs, r.Level.String()+" "+r.Message)
 	return nil
 }
 func (h *logCounter) WithAttrs([]slog.Attr) slog.Handler { return h }
@@ -298,6 +300,19 @@ func (h *logCounter) count(l slog.Level) int {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	return h.n[l]
+}
+
+// matching counts the records whose level and message contain s.
+func (h *logCounter) matching(s string) int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	n := 0
+	for _, m := range h.msgs {
+		if strings.Contains(m, s) {
+			n++
+		}
+	}
+	return n
 }
 
 // blockingWriter blocks every Write until release is closed.
@@ -341,8 +356,11 @@ func TestQueueFull(t *testing.T) {
 	if st := w.Stats(); st != (Stats{Written: 1 + queue, Dropped: 10}) {
 		t.Errorf("stats %+v", st)
 	}
-	if logs.count(slog.LevelWarn) != 1 {
-		t.Errorf("%d warnings, want 1", logs.count(slog.LevelWarn))
+	if n := logs.matching("WARN pcap: capture queue full"); n != 1 {
+		t.Errorf("%d queue-full warnings, want 1: %q", n, logs.msgs)
+	}
+	if n := logs.matching("WARN pcap: capture closed"); n != 1 {
+		t.Errorf("%d summaries with drops, want 1: %q", n, logs.msgs)
 	}
 }
 
