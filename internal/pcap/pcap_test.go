@@ -360,3 +360,20 @@ func TestWriteAfterClose(t *testing.T) {
 		t.Fatalf("stats %+v", st)
 	}
 }
+
+// TestBigMessageBuffer: a big message (certificate chains) does not leave
+// a 64 KiB buffer in the queue for ever.
+func TestBigMessageBuffer(t *testing.T) {
+	w := newWriter(io.Discard, false, quietLog(), 1)
+	go w.run()
+	w.Write(t0, v6i, v6r, make([]byte, 60000))
+	waitHandled(t, w, 1)
+	r := <-w.free
+	if cap(r.data) > keepBuffer {
+		t.Errorf("free record keeps %d bytes", cap(r.data))
+	}
+	w.free <- r
+	if err := w.Close(); err != nil || w.Stats().Written != 1 {
+		t.Fatal(err, w.Stats())
+	}
+}

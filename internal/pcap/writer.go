@@ -22,6 +22,11 @@ import (
 // absorbs a reconnect storm of a few hundred peers.
 const QueueLen = 1024
 
+// keepBuffer is the largest buffer a free record keeps: the queue holds
+// at most QueueLen*keepBuffer bytes between bursts of big messages
+// (certificates); a bigger one is allocated for each message.
+const keepBuffer = 16 << 10
+
 // replacedCheck is how often the writer goroutine checks that its file is
 // still the one at its path.
 const replacedCheck = time.Second
@@ -228,6 +233,9 @@ func (w *Writer) run() {
 	defer close(w.done)
 	for r := range w.q {
 		w.writeRecord(r)
+		if cap(r.data) > keepBuffer {
+			r.data = nil // do not hold on to the rare big message
+		}
 		w.free <- r
 		if len(w.q) == 0 {
 			w.flush()
