@@ -11,7 +11,7 @@ import (
 // FuzzAppendClear: never panics; on success the layout is the header, with
 // a consistent Length, then the payloads.
 func FuzzAppendClear(f *testing.F) {
-	for _, c := range append(v2Negotiation(v4i, v4r), v1MainMode(v4i, v4r)...) {
+	for _, c := range append(v2Negotiation(v4i, v4r), v1Negotiation(v4i, v4r)...) {
 		if c.hdr != nil {
 			f.Add(c.hdr, c.first, c.payloads)
 		}

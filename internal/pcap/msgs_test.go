@@ -236,24 +236,58 @@ func v1SABody() []byte {
 	return append([]byte{0, 0, 0, 1, 0, 0, 0, 1}, p...)
 }
 
-// v1MainMode is an IKEv1 Main Mode (RFC 2409 section 5): messages 1 and 3
-// as on the wire, message 5 in the clear.
-func v1MainMode(i, r netip.AddrPort) []captured {
-	const cky = 0x3333333333333333
+// v1ESPSABody is an SA payload body for Quick Mode (RFC 2407 sections
+// 4.4.4, 4.5): one ESP proposal, ESP_AES-128 with HMAC-SHA, tunnel mode.
+func v1ESPSABody(spi uint32) []byte {
+	attrs := []byte{0x80, 1, 0, 1, 0x80, 2, 0x0e, 0x10, 0x80, 4, 0, 1, 0x80, 5, 0, 2, 0x80, 6, 0, 128}
+	_, t := chain(pl{v1T, append([]byte{1, 12, 0, 0}, attrs...)})
+	p := binary.BigEndian.AppendUint32([]byte{1, 3, 4, 1}, spi)
+	_, p = chain(pl{v1P, append(p, t...)})
+	return append([]byte{0, 0, 0, 1, 0, 0, 0, 1}, p...)
+}
+
+// v1IDBody is an Identification payload body (RFC 2407 section 4.6.2) for
+// the address a, protocol and port as given.
+func v1IDBody(a netip.Addr, proto uint8, port uint16) []byte {
+	typ := uint8(1) // ID_IPV4_ADDR
+	if a.Is6() {
+		typ = 5 // ID_IPV6_ADDR
+	}
+	b := binary.BigEndian.AppendUint16([]byte{typ, proto}, port)
+	return append(b, a.AsSlice()...)
+}
+
+// v1Negotiation is an IKEv1 Main Mode (RFC 2409 section 5) with messages 1
+// and 3 as on the wire and 5 and 6 in the clear, then a Quick Mode (RFC
+// 2409 section 5.5) and an Informational Delete (RFC 2408 section 3.15),
+// in the clear.
+func v1Negotiation(i, r netip.AddrPort) []captured {
+	const ckyI, ckyR = 0x3333333333333333, 0x4444444444444444
 	var out []captured
+	const mm = "Identity Protection (Main Mode)"
 	wire := func(name string, names []string, ps ...pl) {
 		first, body := chain(ps...)
-		msg := append(ikeHeader(cky, 0, first, 0x10, 2, 0, 0, len(body)), body...)
-		out = append(out, captured{name: name, src: i, dst: r, wire: msg, exchange: "Identity Protection (Main Mode)", inner: names})
+		msg := append(ikeHeader(ckyI, 0, first, 0x10, 2, 0, 0, len(body)), body...)
+		out = append(out, captured{name: name, src: i, dst: r, wire: msg, exchange: mm, inner: names})
+	}
+	clear := func(name string, src, dst netip.AddrPort, exch uint8, msgID uint32, exname string, names []string, ps ...pl) {
+		first, body := chain(ps...)
+		// On the wire: E bit set, body padded to the cipher block.
+		hdr := ikeHeader(ckyI, ckyR, first, 0x10, exch, 0x01, msgID, (len(body)+15)/16*16)
+		out = append(out, captured{name: name, src: src, dst: dst, hdr: hdr, first: first, payloads: body, exchange: exname, inner: names})
 	}
 	wire("Main Mode 1", []string{"Security Association", "Vendor ID"},
 		pl{v1SA, v1SABody()}, pl{v1VID, fill(16, 0x56)})
 	wire("Main Mode 3", []string{"Key Exchange", "Nonce", "NAT-D (RFC 3947)", "NAT-D (RFC 3947)"},
 		pl{v1KE, fill(128, 0x4b)}, pl{v1Nonce, fill(16, 0x4e)}, pl{v1NATD, fill(20, 0x01)}, pl{v1NATD, fill(20, 0x02)})
-	first, body := chain(pl{v1ID, []byte{1, 17, 0x01, 0xf4, 192, 0, 2, 1}}, pl{v1Hash, fill(20, 0x48)})
-	// On the wire: E bit set, body padded to the cipher block.
-	hdr := ikeHeader(cky, 0x4444444444444444, first, 0x10, 2, 0x01, 0, (len(body)+15)/16*16)
-	out = append(out, captured{name: "Main Mode 5", src: i, dst: r, hdr: hdr, first: first, payloads: body,
-		exchange: "Identity Protection (Main Mode)", inner: []string{"Identification", "Hash"}})
+	clear("Main Mode 5", i, r, 2, 0, mm, []string{"Identification", "Hash"},
+		pl{v1ID, v1IDBody(i.Addr(), 17, 500)}, pl{v1Hash, fill(20, 0x48)})
+	clear("Main Mode 6", r, i, 2, 0, mm, []string{"Identification", "Hash"},
+		pl{v1ID, v1IDBody(r.Addr(), 17, 500)}, pl{v1Hash, fill(20, 0x49)})
+	clear("Quick Mode 1", i, r, 32, 0x01020304, "Quick Mode", []string{"Hash", "Security Association", "Nonce", "Identification", "Identification"},
+		pl{v1Hash, fill(20, 0x50)}, pl{v1SA, v1ESPSABody(0xc0030001)}, pl{v1Nonce, fill(16, 0x51)},
+		pl{v1ID, v1IDBody(i.Addr(), 0, 0)}, pl{v1ID, v1IDBody(r.Addr(), 0, 0)})
+	clear("Informational Delete", r, i, 5, 0x05060708, "Informational", []string{"Hash", "Delete"},
+		pl{v1Hash, fill(20, 0x52)}, pl{12, append([]byte{0, 0, 0, 1, 3, 4, 0, 1}, 0xc0, 0x03, 0x00, 0x01)})
 	return out
 }

@@ -185,7 +185,7 @@ func TestReadBack(t *testing.T) {
 			netip.AddrPortFrom(v6i.Addr(), 4500), netip.AddrPortFrom(v6r.Addr(), 4500), true},
 		// A dual-stack socket reports IPv4 peers as ::ffff:a.b.c.d.
 		{"IPv4-mapped", v2Negotiation(mapped, v4r), v4i, v4r, false},
-		{"IKEv1 Main Mode", v1MainMode(v4i, v4r), v4i, v4r, false},
+		{"IKEv1 Main Mode", v1Negotiation(v4i, v4r), v4i, v4r, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			frames := readAll(t, capture(t, tc.msgs))
@@ -217,7 +217,7 @@ func TestReadBack(t *testing.T) {
 
 func TestAppendClear(t *testing.T) {
 	v2 := v2Negotiation(v4i, v4r)[2] // IKE_AUTH request
-	v1 := v1MainMode(v4i, v4r)[2]    // Main Mode 5
+	v1 := v1Negotiation(v4i, v4r)[2] // Main Mode 5
 	for _, tc := range []struct {
 		name     string
 		hdr      []byte

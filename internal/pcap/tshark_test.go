@@ -75,8 +75,8 @@ func TestTshark(t *testing.T) {
 		sums  int // checksums per frame: IPv4 header and UDP, or UDP
 		proto string
 	}{
-		{"IPv4", append(v2Negotiation(v4i, v4r), v1MainMode(v4i, v4r)...), 2, "Internet Protocol Version 4"},
-		{"IPv6", append(v2Negotiation(v6i, v6r), v1MainMode(v6i, v6r)...), 1, "Internet Protocol Version 6"},
+		{"IPv4", append(v2Negotiation(v4i, v4r), v1Negotiation(v4i, v4r)...), 2, "Internet Protocol Version 4"},
+		{"IPv6", append(v2Negotiation(v6i, v6r), v1Negotiation(v6i, v6r)...), 1, "Internet Protocol Version 6"},
 		{"IPv4 NAT-T", v2Negotiation(natI, natR), 2, "UDP Encapsulation of IPsec Packets"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
