@@ -77,7 +77,8 @@ func TestTshark(t *testing.T) {
 	}{
 		{"IPv4", append(v2Negotiation(v4i, v4r), v1Negotiation(v4i, v4r)...), 2, "Internet Protocol Version 4"},
 		{"IPv6", append(v2Negotiation(v6i, v6r), v1Negotiation(v6i, v6r)...), 1, "Internet Protocol Version 6"},
-		{"IPv4 NAT-T", v2Negotiation(natI, natR), 2, "UDP Encapsulation of IPsec Packets"},
+		{"IPv4 NAT-T", append(v2Negotiation(natI, natR), v1Negotiation(natI, natR)...), 2, "UDP Encapsulation of IPsec Packets"},
+		{"IPv6 NAT-T", v2Negotiation(netip.AddrPortFrom(v6i.Addr(), 4500), netip.AddrPortFrom(v6r.Addr(), 4500)), 1, "UDP Encapsulation of IPsec Packets"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			frames := tshark(t, capture(t, tc.msgs))
