@@ -467,7 +467,7 @@ func SAMsg(t MsgType, sa *ike.SA) (*Msg, error) {
 			}
 			s.Encrypt = e
 			if len(sa.EncrKey) > 0 {
-				m.EncryptKey = &Key{Data: sa.EncrKey}
+				m.EncryptKey = &Key{Bits: uint16(len(sa.EncrKey) * 8), Data: sa.EncrKey}
 			}
 		} else if sa.EncrID != 0 {
 			return nil, fmt.Errorf("AH with an ENCR transform: %w", syscall.EINVAL)
@@ -478,7 +478,7 @@ func SAMsg(t MsgType, sa *ike.SA) (*Msg, error) {
 				return nil, fmt.Errorf("INTEG transform %d has no PF_KEY number: %w", sa.IntegID, syscall.EINVAL)
 			}
 			s.Auth = a
-			m.AuthKey = &Key{Data: sa.IntegKey}
+			m.AuthKey = &Key{Bits: uint16(len(sa.IntegKey) * 8), Data: sa.IntegKey}
 		} else if sa.Proto == ike.ProtoAH {
 			return nil, fmt.Errorf("AH without INTEG transform: %w", syscall.EINVAL)
 		}

@@ -32,14 +32,6 @@ func openTest(t *testing.T) *Kernel {
 	return k
 }
 
-func key(n int, seed byte) []byte {
-	b := make([]byte, n)
-	for i := range b {
-		b[i] = seed + byte(i)
-	}
-	return b
-}
-
 // TestKernelRegister checks what Linux PF_KEY lists (RFC 2367 section
 // 3.1.7), keyed by IKEv2 ID, and the notes for what it cannot install.
 func TestKernelRegister(t *testing.T) {
