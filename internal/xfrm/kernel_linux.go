@@ -515,28 +515,68 @@ func policyOf(p *ike.Policy) (*netlink.XfrmPolicy, error) {
 }
 
 // AddPolicy installs or replaces p (XFRM_MSG_UPDPOLICY, as racoon2's spmd
-// uses SPDUPDATE) and reads back its kernel index. Policy lifetimes are
-// not supported by the netlink library's policy calls: they are refused.
+// uses SPDUPDATE) and reads back its kernel index. The request is built
+// here because the library's policy calls cannot set a lifetime (spmd's
+// POLICY ADD needs one).
 func (k *Kernel) AddPolicy(p *ike.Policy) (uint32, error) {
-	if p.Lifetime != (ike.Lifetime{}) {
-		return 0, fmt.Errorf("xfrm: policy lifetimes: %w", syscall.EOPNOTSUPP)
-	}
 	xp, err := policyOf(p)
-	if err != nil {
-		return 0, fmt.Errorf("xfrm: UPDPOLICY: %w", err)
+	var data []nl.NetlinkRequestData
+	if err == nil {
+		data, err = policyData(p, xp)
 	}
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	if err := k.h.XfrmPolicyUpdate(xp); err != nil {
+	if err == nil {
+		_, err = k.request(nl.XFRM_MSG_UPDPOLICY, unix.NLM_F_CREATE, data...)
+	}
+	if err != nil {
 		return 0, fmt.Errorf("xfrm: UPDPOLICY %v %v->%v: %w", p.Dir, p.Selector.Src, p.Selector.Dst, err)
 	}
 	xp.Index = 0
+	k.mu.Lock()
 	got, err := k.h.XfrmPolicyGet(xp)
+	k.mu.Unlock()
 	if err != nil {
 		return 0, fmt.Errorf("xfrm: GETPOLICY %v %v->%v: %w", p.Dir, p.Selector.Src, p.Selector.Dst, err)
 	}
 	p.ID = uint32(got.Index)
 	return p.ID, nil
+}
+
+// policyData is struct xfrm_userpolicy_info and its XFRMA_TMPL.
+func policyData(p *ike.Policy, xp *netlink.XfrmPolicy) ([]nl.NetlinkRequestData, error) {
+	sel, err := selectorData(&p.Selector)
+	if err != nil {
+		return nil, err
+	}
+	info := &nl.XfrmUserpolicyInfo{Sel: *sel, Priority: p.Priority, Dir: uint8(xp.Dir), Action: uint8(xp.Action)}
+	infinite(&info.Lft)
+	l := p.Lifetime
+	info.Lft.HardAddExpiresSeconds = uint64(l.HardTime / time.Second)
+	info.Lft.SoftAddExpiresSeconds = uint64(l.SoftTime / time.Second)
+	if l.HardBytes > 0 {
+		info.Lft.HardByteLimit = l.HardBytes
+	}
+	if l.SoftBytes > 0 {
+		info.Lft.SoftByteLimit = l.SoftBytes
+	}
+	out := []nl.NetlinkRequestData{info}
+	if len(xp.Tmpls) > 0 {
+		b := make([]byte, nl.SizeofXfrmUserTmpl*len(xp.Tmpls))
+		for i, t := range xp.Tmpls {
+			u := nl.DeserializeXfrmUserTmpl(b[i*nl.SizeofXfrmUserTmpl:])
+			u.XfrmId.Daddr.FromIP(t.Dst)
+			u.XfrmId.Proto = uint8(t.Proto)
+			u.Saddr.FromIP(t.Src)
+			if t.Dst.To4() == nil {
+				u.Family = nl.FAMILY_V6
+			} else {
+				u.Family = nl.FAMILY_V4
+			}
+			u.Mode, u.Reqid, u.Optional = uint8(t.Mode), uint32(t.Reqid), uint8(t.Optional)
+			u.Aalgos, u.Ealgos, u.Calgos = ^uint32(0), ^uint32(0), ^uint32(0)
+		}
+		out = append(out, rawAttr{nl.XFRMA_TMPL, b})
+	}
+	return out, nil
 }
 
 // DeletePolicy removes p by index when it has one, else by selector.
