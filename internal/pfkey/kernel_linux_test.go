@@ -58,7 +58,7 @@ func TestKernelRegister(t *testing.T) {
 	t.Logf("comp: %v", a.Comp)
 }
 
-// rawRegister shows that REGISTER(ESP) really lists no AEAD: the Linux fact
+// TestKernelRegisterNoAEAD shows that REGISTER(ESP) really lists no AEAD: the Linux fact
 // the notes rest on.
 func TestKernelRegisterNoAEAD(t *testing.T) {
 	iketest.RequireKernel(t)
@@ -224,5 +224,44 @@ func TestKernelFlushDump(t *testing.T) {
 	}
 	if d, err = k.Dump(SATypeUnspec); err != nil || len(d) != 0 {
 		t.Fatalf("DUMP after FLUSH: %d messages, %v", len(d), err)
+	}
+}
+
+// TestKernelConcurrent: requests from many goroutines each get their own
+// reply (sequence matching, reference section 4.1).
+func TestKernelConcurrent(t *testing.T) {
+	iketest.RequireKernel(t)
+	k := openTest(t)
+	const workers, each = 8, 25
+	spis := make(chan uint32, workers*each)
+	errs := make(chan error, workers)
+	for w := range workers {
+		go func() {
+			for range each {
+				spi, err := k.GetSPI(addrB, addrA, ike.ProtoESP, ike.ModeTunnel, uint32(w))
+				if err != nil {
+					errs <- err
+					return
+				}
+				spis <- spi
+			}
+			errs <- nil
+		}()
+	}
+	for range workers {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	close(spis)
+	seen := map[uint32]bool{}
+	for s := range spis {
+		if seen[s] {
+			t.Fatalf("SPI %#x handed out twice", s)
+		}
+		seen[s] = true
+	}
+	if len(seen) != workers*each {
+		t.Fatalf("%d SPIs", len(seen))
 	}
 }
