@@ -195,3 +195,23 @@ func levelOf(l ike.Level) uint8 {
 	}
 	return LevelRequire
 }
+
+// MigrateMsg builds an SADB_X_MIGRATE: the selector as addresses, then the
+// policy with one (old, new) pair of ipsecrequests.
+func MigrateMsg(ev *ike.Migrate, proto ike.Proto, mode ike.Mode) (*Msg, error) {
+	src, err := selAddress(ev.Selector.Src, ev.Selector.SrcPort, ev.Selector.Proto)
+	if err != nil {
+		return nil, err
+	}
+	dst, err := selAddress(ev.Selector.Dst, ev.Selector.DstPort, ev.Selector.Proto)
+	if err != nil {
+		return nil, err
+	}
+	ap := func(a netip.Addr) netip.AddrPort { return netip.AddrPortFrom(a, 0) }
+	r := Request{Proto: uint16(proto), Mode: modeOf(mode), Level: LevelRequire, ReqID: ev.ReqID}
+	old, nw := r, r
+	old.Src, old.Dst = ap(ev.OldSrc), ap(ev.OldDst)
+	nw.Src, nw.Dst = ap(ev.NewSrc), ap(ev.NewDst)
+	return &Msg{Type: XMigrate, Src: src, Dst: dst,
+		Policy: &Policy{Type: PolicyIPsec, Dir: dirOf(ev.Dir), Requests: []Request{old, nw}}}, nil
+}

@@ -641,3 +641,21 @@ func (k *Kernel) Close() error {
 }
 
 var _ ike.Kernel = (*Kernel)(nil)
+
+// Migrate asks the kernel to move the SAs and the policy template of
+// ev.Selector/ev.Dir with reqid ev.ReqID from the old to the new endpoints
+// (SADB_X_MIGRATE, as racoon2's rcpfk_send_migrate; neither iked nor spmd
+// sends it today). Success shows as the kernel's MIGRATE broadcast on
+// Events; Linux answers only failures, asynchronously, so only a refused
+// send is returned here.
+func (k *Kernel) Migrate(ev *ike.Migrate, proto ike.Proto, mode ike.Mode) error {
+	m, err := MigrateMsg(ev, proto, mode)
+	if err == nil {
+		m.Seq, m.PID = k.nextSeq(), k.pid
+		err = k.send(m)
+	}
+	if err != nil {
+		return fmt.Errorf("pfkey: MIGRATE %v->%v: %w", ev.OldSrc, ev.NewSrc, err)
+	}
+	return nil
+}

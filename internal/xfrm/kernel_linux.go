@@ -633,3 +633,40 @@ func (k *Kernel) Close() error {
 }
 
 var _ ike.Kernel = (*Kernel)(nil)
+
+// Migrate asks the kernel to move the SAs and policy template of
+// ev.Selector/ev.Dir with reqid ev.ReqID to new endpoints
+// (XFRM_MSG_MIGRATE); the kernel then reports it on the MIGRATE group,
+// which Events delivers.
+func (k *Kernel) Migrate(ev *ike.Migrate, proto ike.Proto, mode ike.Mode) error {
+	sel, err := selectorData(&ev.Selector)
+	if err == nil && (!ev.OldSrc.IsValid() || !ev.OldDst.IsValid() || !ev.NewSrc.IsValid() || !ev.NewDst.IsValid()) {
+		err = fmt.Errorf("endpoints: %w", syscall.EINVAL)
+	}
+	dir := map[ike.Dir]uint8{ike.DirIn: 0, ike.DirOut: 1, ike.DirFwd: 2}
+	d, ok := dir[ev.Dir]
+	if err == nil && !ok {
+		err = fmt.Errorf("direction %d: %w", ev.Dir, syscall.EINVAL)
+	}
+	if err == nil {
+		id := &nl.XfrmUserpolicyId{Sel: *sel, Dir: d}
+		_, err = k.request(nl.XFRM_MSG_MIGRATE, 0, id, rawAttr{nl.XFRMA_MIGRATE, migrateEntry(ev, proto, mode)})
+	}
+	if err != nil {
+		return fmt.Errorf("xfrm: MIGRATE %v->%v: %w", ev.OldSrc, ev.NewSrc, err)
+	}
+	return nil
+}
+
+// migrateEntry is struct xfrm_user_migrate.
+func migrateEntry(ev *ike.Migrate, proto ike.Proto, mode ike.Mode) []byte {
+	b := make([]byte, sizeUserMigrate)
+	for i, a := range []netip.Addr{ev.OldDst, ev.OldSrc, ev.NewDst, ev.NewSrc} {
+		copy(b[16*i:16*i+16], a.AsSlice())
+	}
+	b[64], b[65] = uint8(proto), xmode(mode)
+	ne.PutUint32(b[68:], ev.ReqID)
+	ne.PutUint16(b[72:], family(ev.OldDst))
+	ne.PutUint16(b[74:], family(ev.NewDst))
+	return b
+}
