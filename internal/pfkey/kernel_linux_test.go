@@ -97,6 +97,17 @@ type saCase struct {
 }
 
 var saCases = []saCase{
+	{"esp-cbc-sha1-natt-transport", ike.ProtoESP, ike.ModeTransport, func(sa *ike.SA) {
+		sa.EncrID, sa.EncrKey, sa.IntegID, sa.IntegKey = encrAESCBC, key(16, 1), integSHA1, key(20, 2)
+		sa.Encap = &ike.Encap{SrcPort: 4500, DstPort: 4501, OrigAddr: netip.MustParseAddr("198.51.100.7")}
+	}, // Linux af_key reads the NAT-T type and ports but drops NAT_T_OA on input.
+		[]string{"encap type espinudp sport 4500 dport 4501 addr 0.0.0.0"}},
+	{"esp6-cbc-sha1-tunnel", ike.ProtoESP, ike.ModeTunnel, func(sa *ike.SA) {
+		sa.EncrID, sa.EncrKey, sa.IntegID, sa.IntegKey = encrAESCBC, key(16, 1), integSHA1, key(20, 2)
+	}, []string{"src 2001:db8::", "mode tunnel", "cbc(aes)"}},
+	{"ah6-sha1-transport", ike.ProtoAH, ike.ModeTransport, func(sa *ike.SA) {
+		sa.IntegID, sa.IntegKey = integSHA1, key(20, 3)
+	}, []string{"src 2001:db8::", "proto ah"}},
 	{"esp-cbc-sha1-tunnel", ike.ProtoESP, ike.ModeTunnel, func(sa *ike.SA) {
 		sa.EncrID, sa.EncrKey, sa.IntegID, sa.IntegKey = encrAESCBC, key(16, 1), integSHA1, key(20, 2)
 	}, []string{"mode tunnel", "cbc(aes)", "hmac(sha1)", "reqid 42"}},
@@ -127,6 +138,10 @@ func TestKernelSA(t *testing.T) {
 	k := openTest(t)
 	for _, c := range saCases {
 		t.Run(c.name, func(t *testing.T) {
+			addrA, addrB := addrA, addrB
+			if strings.Contains(c.name, "6-") {
+				addrA, addrB = netip.MustParseAddr("2001:db8::1"), netip.MustParseAddr("2001:db8::2")
+			}
 			spi, err := k.GetSPI(addrB, addrA, c.proto, c.mode, 42)
 			if err != nil {
 				t.Fatal(err)

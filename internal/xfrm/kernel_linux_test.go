@@ -61,6 +61,11 @@ type saCase struct {
 }
 
 var saCases = []saCase{
+	{"esp6-gcm16-tunnel", ike.ProtoESP, ike.ModeTunnel, func(sa *ike.SA) {
+		sa.EncrID, sa.EncrKey = 20, key(20, 1)
+	}, []string{"src 2001:db8::", "aead rfc4106(gcm(aes))"}},
+	{"ipcomp6-transport", ike.ProtoIPComp, ike.ModeTransport, func(sa *ike.SA) { sa.CompID = 2 },
+		[]string{"src 2001:db8::", "proto comp"}},
 	{"esp-cbc-sha256-tunnel", ike.ProtoESP, ike.ModeTunnel, func(sa *ike.SA) {
 		sa.EncrID, sa.EncrKey, sa.IntegID, sa.IntegKey = 12, key(16, 1), 12, key(32, 2)
 	}, []string{"mode tunnel", "cbc(aes)", "auth-trunc hmac(sha256)", " 128", "reqid 42"}},
@@ -82,9 +87,9 @@ var saCases = []saCase{
 	{"esp-esn-replay-encap-mark", ike.ProtoESP, ike.ModeTunnel, func(sa *ike.SA) {
 		sa.EncrID, sa.EncrKey = 20, key(20, 1)
 		sa.ESN, sa.ReplayWindow = true, 1024
-		sa.Encap = &ike.Encap{SrcPort: 4500, DstPort: 4501}
+		sa.Encap = &ike.Encap{SrcPort: 4500, DstPort: 4501, OrigAddr: netip.MustParseAddr("198.51.100.7")}
 		sa.Mark, sa.MarkMask = 7, 0xff
-	}, []string{"flag esn", "replay_window 1024", "encap type espinudp sport 4500 dport 4501", "mark 0x7/0xff"}},
+	}, []string{"flag esn", "replay_window 1024", "encap type espinudp sport 4500 dport 4501 addr 198.51.100.7", "mark 0x7/0xff"}},
 	{"ah-sha512-transport", ike.ProtoAH, ike.ModeTransport, func(sa *ike.SA) {
 		sa.IntegID, sa.IntegKey = 14, key(64, 3)
 	}, []string{"proto ah", "hmac(sha512)", " 256"}},
@@ -104,6 +109,10 @@ func TestKernelSA(t *testing.T) {
 	k := openTest(t)
 	for _, c := range saCases {
 		t.Run(c.name, func(t *testing.T) {
+			addrA, addrB := addrA, addrB
+			if strings.Contains(c.name, "6-") {
+				addrA, addrB = netip.MustParseAddr("2001:db8::1"), netip.MustParseAddr("2001:db8::2")
+			}
 			spi, err := k.GetSPI(addrB, addrA, c.proto, c.mode, 42)
 			if err != nil {
 				t.Fatal(err)
