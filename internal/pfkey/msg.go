@@ -54,6 +54,15 @@ type Ident struct {
 	Data []byte
 }
 
+// Sens is struct sadb_sens with its bitmaps (RFC 2367 section 2.3.6).
+type Sens struct {
+	DPD         uint32
+	SensLevel   uint8
+	IntegLevel  uint8
+	SensBitmap  []uint64
+	IntegBitmap []uint64
+}
+
 // Comb is struct sadb_comb (section 2.3.7).
 type Comb struct {
 	Auth, Encrypt                    uint8
@@ -137,6 +146,7 @@ type Msg struct {
 	Src, Dst, Proxy     *Address
 	AuthKey, EncryptKey *Key
 	SrcIdent, DstIdent  *Ident
+	Sensitivity         *Sens
 	Proposal            *Proposal
 	SupportedAuth       []Alg
 	SupportedEncrypt    []Alg
@@ -296,6 +306,12 @@ func (m *Msg) parseExt(t ExtType, e []byte) error {
 		} else {
 			m.DstIdent = id
 		}
+	case ExtSensitivity:
+		sn, err := parseSens(e)
+		if err != nil {
+			return err
+		}
+		m.Sensitivity = sn
 	case ExtProposal:
 		p, err := parseProposal(e)
 		if err != nil {
@@ -353,7 +369,7 @@ func (m *Msg) parseExt(t ExtType, e []byte) error {
 		}
 		m.Raw = append(m.Raw, RawExt{Type: t, Data: e[extHdr:]})
 	default:
-		// Sensitivity, KM private, security context, filter and types
+		// KM private, security context, filter and types
 		// this codec does not know are carried, not interpreted.
 		m.Raw = append(m.Raw, RawExt{Type: t, Data: e[extHdr:]})
 	}
@@ -378,6 +394,26 @@ func parseAddress(e []byte) (*Address, error) {
 		return nil, err
 	}
 	return &Address{Proto: e[4], PrefixLen: e[5], Addr: ap}, nil
+}
+
+func parseSens(e []byte) (*Sens, error) {
+	if len(e) < 16 {
+		return nil, errExtShort
+	}
+	sl, il := int(e[9]), int(e[11])
+	if 16+8*(sl+il) > len(e) {
+		return nil, fmt.Errorf("bitmaps of %d+%d words in %d bytes", sl, il, len(e))
+	}
+	s := &Sens{DPD: ne.Uint32(e[4:]), SensLevel: e[8], IntegLevel: e[10]}
+	words := func(o, n int) []uint64 {
+		w := make([]uint64, n)
+		for i := range w {
+			w[i] = ne.Uint64(e[o+8*i:])
+		}
+		return w
+	}
+	s.SensBitmap, s.IntegBitmap = words(16, sl), words(16+8*sl, il)
+	return s, nil
 }
 
 func parseProposal(e []byte) (*Proposal, error) {
@@ -479,6 +515,18 @@ func (m *Msg) Marshal(b []byte) ([]byte, error) {
 	b = appendKey(b, ExtKeyEncrypt, m.EncryptKey)
 	b = appendIdent(b, ExtIdentitySrc, m.SrcIdent)
 	b = appendIdent(b, ExtIdentityDst, m.DstIdent)
+	if sn := m.Sensitivity; sn != nil {
+		if len(sn.SensBitmap) > 255 || len(sn.IntegBitmap) > 255 {
+			return nil, errors.New("pfkey: sensitivity bitmap too long")
+		}
+		b = extStart(b, 2+len(sn.SensBitmap)+len(sn.IntegBitmap), ExtSensitivity)
+		b = ne.AppendUint32(b, sn.DPD)
+		b = append(b, sn.SensLevel, byte(len(sn.SensBitmap)), sn.IntegLevel, byte(len(sn.IntegBitmap)))
+		b = ne.AppendUint32(b, 0)
+		for _, w := range append(append([]uint64(nil), sn.SensBitmap...), sn.IntegBitmap...) {
+			b = ne.AppendUint64(b, w)
+		}
+	}
 	if p := m.Proposal; p != nil {
 		b = extStart(b, 1+len(p.Combs)*9, ExtProposal)
 		b = append(b, p.Replay, 0, 0, 0)

@@ -199,6 +199,18 @@ func TestParseErrors(t *testing.T) {
 	}
 }
 
+// The sensitivity extension (RFC 2367 section 2.3.6) round-trips with
+// both bitmaps.
+func TestSensitivity(t *testing.T) {
+	littleEndian(t)
+	m := &Msg{Type: Add, SAType: SATypeESP, Sensitivity: &Sens{DPD: 1, SensLevel: 3, IntegLevel: 4,
+		SensBitmap: []uint64{0x0102}, IntegBitmap: []uint64{5, 6}}}
+	want := unhex(t, `02 03 00 03 07 00 00 00 00 00 00 00 00 00 00 00
+		05 00 0c 00 01 00 00 00 03 01 04 02 00 00 00 00
+		02 01 00 00 00 00 00 00 05 00 00 00 00 00 00 00 06 00 00 00 00 00 00 00`)
+	golden(t, m, want)
+}
+
 // A security context (Linux SADB_X_EXT_SEC_CTX) is skipped cleanly: kept
 // raw, the rest of the message decoded.
 func TestParseSecCtxSkipped(t *testing.T) {
@@ -303,7 +315,7 @@ func FuzzParse(f *testing.F) {
 		Proposal:         &Proposal{Combs: []Comb{{Auth: 2, Encrypt: 12}}},
 		SupportedEncrypt: []Alg{{ID: 12}}, SrcIdent: &Ident{Type: 2, Data: []byte("host")},
 		AuthKey: &Key{Bits: 13, Data: []byte{1, 2}}, KMAddress: &KMAddress{Local: netip.AddrPortFrom(v4a, 1), Remote: netip.AddrPortFrom(v4b, 2)},
-		Current: &Lifetime{Bytes: 5}}
+		Current: &Lifetime{Bytes: 5}, Sensitivity: &Sens{DPD: 1, SensLevel: 2, SensBitmap: []uint64{7}, IntegBitmap: []uint64{8, 9}}}
 	if b, err := m.Marshal(nil); err == nil {
 		f.Add(b)
 	}
@@ -325,4 +337,83 @@ func FuzzParse(f *testing.F) {
 			t.Fatalf("unstable encoding: %v\n%x\n%x", err, b1, b2)
 		}
 	})
+}
+
+// An SPDUPDATE on FreeBSD: the ipsecrequest's tunnel endpoints carry
+// sa_len, and the policy direction is outbound (KAME numbering).
+func TestGoldenSPDUpdateFreeBSD(t *testing.T) {
+	littleEndian(t)
+	withLayout(t, freebsdLayout)
+	p := &ike.Policy{
+		Selector: ike.Selector{Src: netip.MustParsePrefix("10.1.0.0/16"), Dst: netip.MustParsePrefix("10.2.0.0/16")},
+		Dir:      ike.DirOut, Action: ike.ActionIPsec,
+		Templates: []ike.Template{{Proto: ike.ProtoESP, Mode: ike.ModeTunnel, Level: ike.LevelRequire, Src: v4a, Dst: v4b}},
+	}
+	m, err := PolicyMsg(XSPDUpdate, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.Seq, m.PID = 1, 2
+	want := unhex(t, `
+		02 0d 00 00 12 00 00 00 01 00 00 00 02 00 00 00
+		03 00 05 00 ff 10 00 00 10 02 00 00 0a 01 00 00 00 00 00 00 00 00 00 00
+		03 00 06 00 ff 10 00 00 10 02 00 00 0a 02 00 00 00 00 00 00 00 00 00 00
+		08 00 12 00 02 00 02 00 00 00 00 00 00 00 00 00
+		30 00 32 00 02 02 00 00 00 00 00 00 00 00 00 00
+		10 02 00 00 c0 00 02 01 00 00 00 00 00 00 00 00
+		10 02 00 00 c0 00 02 02 00 00 00 00 00 00 00 00
+		02 00 13 00 02 00 00 00 00 00 00 00 00 00 00 00`)
+	golden(t, m, want)
+	p.Dir = ike.DirFwd
+	if _, err := PolicyMsg(XSPDUpdate, p); err == nil {
+		t.Error("fwd policy accepted on FreeBSD")
+	}
+}
+
+// The REGISTER reply's supported lists (RFC 2367 section 2.3.8) map to
+// IKEv2 IDs; PF_KEY-only algorithms (serpent, twofish) are left out and
+// Camellia moves from PF_KEY 22 to IKEv2 23.
+func TestAddSupported(t *testing.T) {
+	a := &ike.Algorithms{Encr: map[uint16]bool{}, Integ: map[uint16]bool{}, Comp: map[uint16]bool{}}
+	addSupported(a, SATypeESP, &Msg{SupportedAuth: []Alg{{ID: AAlgSHA1HMAC}, {ID: AAlgRIPEMD160}},
+		SupportedEncrypt: []Alg{{ID: EAlgAESCBC}, {ID: EAlgCamellia}, {ID: EAlgSerpentCBC}}})
+	addSupported(a, SATypeIPComp, &Msg{SupportedEncrypt: []Alg{{ID: CAlgDeflate}}})
+	want := &ike.Algorithms{Encr: map[uint16]bool{encrAESCBC: true, encrCamelliaCBC: true},
+		Integ: map[uint16]bool{integSHA1: true}, Comp: map[uint16]bool{2: true}}
+	if !reflect.DeepEqual(a, want) {
+		t.Errorf("got %+v, want %+v", a, want)
+	}
+}
+
+func BenchmarkSAMsgMarshal(b *testing.B) {
+	sa := &ike.SA{Src: v4b, Dst: v4a, Proto: ike.ProtoESP, SPI: 0xc0ffee01, Mode: ike.ModeTunnel, ReqID: 5,
+		EncrID: encrAESCBC, EncrKey: key(16, 0x10), IntegID: integSHA1, IntegKey: key(20, 0x20), ReplayWindow: 32,
+		Lifetime: ike.Lifetime{SoftTime: 90 * time.Second, HardTime: 100 * time.Second}}
+	buf := make([]byte, 0, 512)
+	b.ReportAllocs()
+	for b.Loop() {
+		m, err := SAMsg(Update, sa)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := m.Marshal(buf[:0]); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkParseExpire(b *testing.B) {
+	m := &Msg{Type: Expire, SAType: SATypeESP, SA: &SA{SPI: 9}, Soft: &Lifetime{AddTime: 5}, Current: &Lifetime{Bytes: 10},
+		Src: hostAddr(v4a), Dst: hostAddr(v4b)}
+	raw, _ := m.Marshal(nil)
+	b.ReportAllocs()
+	for b.Loop() {
+		pm, err := Parse(raw)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := ExpireEvent(pm); err != nil {
+			b.Fatal(err)
+		}
+	}
 }
