@@ -99,11 +99,10 @@ func SAMsg(t MsgType, sa *ike.SA) (*Msg, error) {
 			return nil, fmt.Errorf("AH without INTEG transform: %w", syscall.EINVAL)
 		}
 	}
-	l := sa.Lifetime
-	if l.HardTime > 0 || l.HardBytes > 0 {
+	// Linux af_key refuses one lifetime without the other (EINVAL, seen in
+	// TestKernelTraffic); zero fields mean unlimited.
+	if l := sa.Lifetime; l != (ike.Lifetime{}) {
 		m.Hard = &Lifetime{Bytes: l.HardBytes, AddTime: uint64(l.HardTime / time.Second)}
-	}
-	if l.SoftTime > 0 || l.SoftBytes > 0 {
 		m.Soft = &Lifetime{Bytes: l.SoftBytes, AddTime: uint64(l.SoftTime / time.Second)}
 	}
 	if e := sa.Encap; e != nil {

@@ -29,6 +29,9 @@ func openTest(t *testing.T) *Kernel {
 	if err := k.Flush(0); err != nil {
 		t.Fatal(err)
 	}
+	if err := k.SPDFlush(); err != nil {
+		t.Fatal(err)
+	}
 	return k
 }
 

@@ -417,3 +417,17 @@ func BenchmarkParseExpire(b *testing.B) {
 		}
 	}
 }
+
+// Linux af_key wants both lifetimes or neither: one alone is EINVAL.
+func TestSAMsgLifetimePair(t *testing.T) {
+	sa := &ike.SA{Src: v4a, Dst: v4b, Proto: ike.ProtoESP, SPI: 1, EncrID: encrAESCBC, EncrKey: key(16, 0),
+		Lifetime: ike.Lifetime{SoftBytes: 100}}
+	m, err := SAMsg(Add, sa)
+	if err != nil || m.Hard == nil || m.Soft == nil || m.Soft.Bytes != 100 || m.Hard.Bytes != 0 {
+		t.Errorf("soft only: %+v %+v %v", m.Hard, m.Soft, err)
+	}
+	sa.Lifetime = ike.Lifetime{}
+	if m, _ = SAMsg(Add, sa); m.Hard != nil || m.Soft != nil {
+		t.Errorf("no lifetime: %+v %+v", m.Hard, m.Soft)
+	}
+}

@@ -670,3 +670,14 @@ func migrateEntry(ev *ike.Migrate, proto ike.Proto, mode ike.Mode) []byte {
 	ne.PutUint16(b[74:], family(ev.NewDst))
 	return b
 }
+
+// FlushPolicies removes every security policy (XFRM_MSG_FLUSHPOLICY).
+func (k *Kernel) FlushPolicies() error {
+	k.mu.Lock()
+	err := k.h.XfrmPolicyFlush()
+	k.mu.Unlock()
+	if err != nil {
+		return fmt.Errorf("xfrm: FLUSHPOLICY: %w", err)
+	}
+	return nil
+}

@@ -2,6 +2,7 @@ package xfrm
 
 import (
 	"testing"
+	"time"
 
 	"github.com/racoon2go/iked/internal/ike"
 	"github.com/racoon2go/iked/internal/ike/iketest"
@@ -18,6 +19,9 @@ func TestKernelTraffic(t *testing.T) {
 	kl, kr := kerneltest.OpenIn(t, l, openXFRM), kerneltest.OpenIn(t, r, openXFRM)
 	outL, outR := kerneltest.ESPTunnel(t, kl, kr, func(sa *ike.SA) {
 		sa.EncrID, sa.EncrKey = 20, key(36, 1)
+		// A used SA: its soft expire must carry allocations. The kernel checks
+		// the limit before counting a packet, so the third ping crosses 100.
+		sa.Lifetime.SoftBytes = 100
 	})
 	if out, ok := kerneltest.Ping(l, kerneltest.Right.String(), 3); !ok {
 		t.Fatalf("ping over XFRM SAs failed:\n%s", out)
@@ -33,6 +37,12 @@ func TestKernelTraffic(t *testing.T) {
 		if s.Packets < 3 || s.Bytes == 0 {
 			t.Errorf("SA %08x: %d packets, %d bytes after 3 pings", c.id.SPI, s.Packets, s.Bytes)
 		}
+	}
+	// The soft byte limit was crossed by traffic: unlike the soft expire of
+	// an unused SA (TestKernelExpire), racoon2's rule keeps this one.
+	e := waitEvent(t, kl, 3*time.Second, func(e *ike.Expire) bool { return e.SAID == outL })
+	if e.Hard || e.Allocations == 0 || e.Bytes < 100 {
+		t.Errorf("soft byte EXPIRE %+v, want allocations and >= 100 bytes", e)
 	}
 }
 
