@@ -47,7 +47,6 @@ type Kernel struct {
 type call struct {
 	typ  MsgType
 	ch   chan *Msg
-	many bool
 }
 
 // Option changes how Open sets up the socket.
@@ -276,7 +275,7 @@ func (k *Kernel) dumpAll(m *Msg) ([]*Msg, error) {
 	k.dumpMu.Lock()
 	defer k.dumpMu.Unlock()
 	m.Seq, m.PID = k.nextSeq(), k.pid
-	c := &call{typ: m.Type, ch: make(chan *Msg, 4096), many: true}
+	c := &call{typ: m.Type, ch: make(chan *Msg, 4096)}
 	k.mu.Lock()
 	k.dump = c
 	k.mu.Unlock()
