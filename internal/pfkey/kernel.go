@@ -45,8 +45,8 @@ type Kernel struct {
 }
 
 type call struct {
-	typ  MsgType
-	ch   chan *Msg
+	typ MsgType
+	ch  chan *Msg
 }
 
 // Option changes how Open sets up the socket.
