@@ -1,0 +1,79 @@
+package conf
+
+import (
+	"strings"
+	"testing"
+)
+
+func lexAll(src string) ([]Token, *Report) {
+	r := &Report{}
+	l := newLexer("f", []byte(src), r)
+	var out []Token
+	for {
+		t := l.next()
+		if t.Kind == tokEOF {
+			return out, r
+		}
+		out = append(out, t)
+	}
+}
+
+// cftoken.l: reserved words, the bare-string class, quoted strings, '#'
+// comments, CR LF, and the lone '-' of address ranges.
+func TestLexer(t *testing.T) {
+	toks, r := lexAll("ipsec ipsec_esp \"a # b\" # comment\r\n10.0.0.1 - 10.0.0.9 -5 x,y;{}\n\"\"")
+	if r.HasErrors() {
+		t.Fatal(reportText(r))
+	}
+	want := []struct {
+		k    tokKind
+		text string
+		line int32
+		col  int32
+	}{
+		{tokKeyword, "ipsec", 1, 1}, {tokWord, "ipsec_esp", 1, 7}, {tokQuoted, "a # b", 1, 17},
+		{tokWord, "10.0.0.1", 2, 1}, {tokDash, "-", 2, 10}, {tokWord, "10.0.0.9", 2, 12},
+		{tokWord, "-5", 2, 21}, {tokWord, "x", 2, 24}, {tokComma, ",", 2, 25}, {tokWord, "y", 2, 26},
+		{tokSemi, ";", 2, 27}, {tokLBrace, "{", 2, 28}, {tokRBrace, "}", 2, 29}, {tokQuoted, "", 3, 1},
+	}
+	if len(toks) != len(want) {
+		t.Fatalf("got %d tokens %v", len(toks), toks)
+	}
+	for i, w := range want {
+		g := toks[i]
+		if g.Kind != w.k || g.Text != w.text || g.Pos.Line != w.line || g.Pos.Col != w.col {
+			t.Errorf("token %d = %v %q %d:%d, want %v %q %d:%d", i, g.Kind, g.Text, g.Pos.Line, g.Pos.Col, w.k, w.text, w.line, w.col)
+		}
+	}
+}
+
+func TestLexerErrors(t *testing.T) {
+	for _, tc := range []struct{ src, want string }{
+		{"a\rb", "carriage return"},    // q11
+		{"a $b", "illegal character"},  // '$' is not in the bare class
+		{"\"open", "unterminated"},     //
+		{"a = b", "illegal character"}, //
+	} {
+		_, r := lexAll(tc.src)
+		if !strings.Contains(reportText(r), tc.want) {
+			t.Errorf("%q: %q lacks %q", tc.src, reportText(r), tc.want)
+		}
+	}
+}
+
+// Quoted strings may span lines; unlike racoon2 we keep counting lines.
+func TestLexerMultilineQuote(t *testing.T) {
+	toks, _ := lexAll("\"a\nb\" c")
+	if toks[1].Pos.Line != 2 {
+		t.Errorf("line after a multi-line string = %d, want 2", toks[1].Pos.Line)
+	}
+}
+
+func TestEveryReservedWordIsAKeyword(t *testing.T) {
+	for w := range reserved {
+		toks, _ := lexAll(w)
+		if len(toks) != 1 || toks[0].Kind != tokKeyword {
+			t.Errorf("%s lexes as %v", w, toks)
+		}
+	}
+}

@@ -1,0 +1,60 @@
+package conf
+
+import (
+	"net/netip"
+	"testing"
+)
+
+func TestRemoteLookups(t *testing.T) {
+	c, _ := mustLoad(t, `
+remote noid { ikev2 { peers_ipaddr 192.0.2.0/24; }; };
+remote host { ikev2 { peers_ipaddr 192.0.2.7; peers_id fqdn "h.example"; }; };
+remote any { ikev2 { peers_ipaddr IP_ANY; peers_id fqdn "any.example"; }; };
+remote v1 { acceptable_kmp ikev1; ikev1 { peers_ipaddr 198.51.100.1; peers_id ipaddr "198.51.100.1"; }; };
+`)
+	for _, tc := range []struct {
+		k    KMP
+		addr string
+		want string
+	}{
+		{KMPIKEv2, "192.0.2.7", "noid"}, // the /24 comes first in the file
+		{KMPIKEv2, "192.0.2.99", "noid"},
+		{KMPIKEv2, "203.0.113.1", "any"},
+		{KMPIKEv1, "198.51.100.1", "v1"}, // exact /32 (racoon2's rcs_matchaddr misses it)
+		{KMPIKEv1, "198.51.100.2", ""},
+	} {
+		r := c.RemoteByAddr(tc.k, netip.MustParseAddr(tc.addr))
+		got := ""
+		if r != nil {
+			got = r.Name
+		}
+		if got != tc.want {
+			t.Errorf("RemoteByAddr(%v, %s) = %q, want %q", tc.k, tc.addr, got, tc.want)
+		}
+	}
+	// A remote without peers_id does not end the search (racoon2's
+	// rcf_get_remotebypeersid does).
+	if r := c.RemoteByID(KMPIKEv2, ID{Type: IDFQDN, Value: "h.example"}); r == nil || r.Name != "host" {
+		t.Errorf("RemoteByID = %v", r)
+	}
+	if r := c.RemoteByID(KMPIKEv2, ID{Type: IDEmail, Value: "h.example"}); r != nil {
+		t.Errorf("RemoteByID with another type = %v", r.Name)
+	}
+	c2, _ := mustLoad(t, `remote a { ikev2 { peers_ipaddr 10.0.0.1; }; }; remote b { ikev2 { peers_ipaddr 10.0.0.0/8; }; };`)
+	if r := c2.RemoteByAddr(KMPIKEv2, netip.MustParseAddr("10.0.0.1")); r.Name != "a" {
+		t.Errorf("exact before prefix: %s", r.Name)
+	}
+}
+
+func TestMoreWarnings(t *testing.T) {
+	for _, tc := range []struct{ src, want string }{
+		{`remote r { ikev2 { ike_frag on; }; };`, "ike_frag is obsolete"},
+		{`remote r { }; remote r { };`, "remote r is defined again"},
+		{`remote r { ikev1 { passive on; }; };`, "the ikev1 block is not used"},
+	} {
+		_, r := load(t, tc.src)
+		if r.HasErrors() || !hasWarning(r, tc.want) {
+			t.Errorf("%s: no warning %q:\n%s", tc.src, tc.want, reportText(r))
+		}
+	}
+}
