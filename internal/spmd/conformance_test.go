@@ -37,7 +37,7 @@ func TestServerConformance(t *testing.T) {
 	first := slid[0]
 	r.expect("SLID "+first[1]+"\r\n", "250 "+first[0]+"\r\n")
 	r.expect("slid "+first[1]+"abc\r\n", "250 "+first[0]+"\r\n") // strtoul
-	r.expect("SLIDX "+first[1]+"\r\n", "250 "+first[0]+"\r\n")    // prefix match
+	r.expect("SLIDX "+first[1]+"\r\n", "250 "+first[0]+"\r\n")   // prefix match
 	r.expect("SLID 0\r\n", "550 Operation failed\r\n")
 	r.expect("SLID 99999\r\n", "550 Operation failed\r\n")
 	r.expect("SLID\r\n", "500 Syntax Error\r\n")
@@ -53,10 +53,10 @@ func TestServerConformance(t *testing.T) {
 	r.expect("POLICY ADD lonely 60 transport 10.0.0.1/32 10.0.0.2/32\r\n", "550 Operation Failed, reverse selector not found\r\n")
 	r.expect("POLICY ADD same1 60 transport 10.0.0.1/32 10.0.0.2/32\r\n", "550 Operation Failed, found reverse selector is same direction\r\n")
 	r.expect("POLICY ADD rw_out 60 tunnel 10.1.0.0/16 198.51.100.7/32\r\n", "500 Syntax Error\r\n")            // arity
-	r.expect("POLICY ADD rw_out 60 sideways 10.1.0.0/16 198.51.100.7/32\r\n", "500 Syntax Error\r\n")         // mode
-	r.expect("POLICY ADD rw_out 60 transport 10.1.0.0 198.51.100.7/32\r\n", "500 Syntax Error\r\n")           // no /plen
+	r.expect("POLICY ADD rw_out 60 sideways 10.1.0.0/16 198.51.100.7/32\r\n", "500 Syntax Error\r\n")          // mode
+	r.expect("POLICY ADD rw_out 60 transport 10.1.0.0 198.51.100.7/32\r\n", "500 Syntax Error\r\n")            // no /plen
 	r.expect("POLICY ADD rw_out 60 transport host.example/32 198.51.100.7/32\r\n", "550 Operation Failed\r\n") // address
-	r.expect("POLICY ADD rw_out 60 transport 10.1.0.0/16 198.51.100.7/32\n", "500 Syntax Error\r\n")          // LF only
+	r.expect("POLICY ADD rw_out 60 transport 10.1.0.0/16 198.51.100.7/32\n", "500 Syntax Error\r\n")           // LF only
 	r.expect("POLICY DELETE rw_out tunnel 10.1.0.0/16 198.51.100.7/32 192.0.2.1 198.51.100.7\r\n", "250 Policy Deleted\r\n")
 	r.expect("POLICY DELETE rw_out tunnel 10.1.0.0/16 198.51.100.7/32 192.0.2.1 198.51.100.7\r\n", "250 Policy Deleted\r\n") // nothing left: still 250
 	r.expect("POLICY DELETE rw_out transport 10.1.0.0/16\r\n", "500 Syntax Error\r\n")
