@@ -1,0 +1,54 @@
+//go:build linux || freebsd || netbsd
+
+package transport
+
+import (
+	"encoding/binary"
+	"errors"
+	"net"
+	"net/netip"
+	"strconv"
+
+	"golang.org/x/sys/unix"
+)
+
+// setBypass installs KAME-style per-socket policies that let IKE traffic
+// bypass IPsec in both directions: struct sadb_x_policy with
+// type IPSEC_POLICY_BYPASS (RFC 2367 extension numbering). It needs
+// privilege; a non-root daemon gets a warning.
+func setBypass(s int, v6 bool) error {
+	level, opt := unix.IPPROTO_IP, ipIPsecPolicy
+	if v6 {
+		level, opt = unix.IPPROTO_IPV6, ipv6IPsecPolicy
+	}
+	var errs []error
+	for _, dir := range []uint8{1, 2} { // IPSEC_DIR_INBOUND, IPSEC_DIR_OUTBOUND
+		var p [16]byte
+		binary.NativeEndian.PutUint16(p[0:], 2)  // length in 64-bit words
+		binary.NativeEndian.PutUint16(p[2:], 18) // SADB_X_EXT_POLICY
+		binary.NativeEndian.PutUint16(p[4:], 4)  // IPSEC_POLICY_BYPASS
+		p[6] = dir
+		if err := unix.SetsockoptString(s, level, opt, string(p[:])); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if len(errs) > 0 {
+		return errors.New("IPsec bypass policy: " + errs[0].Error())
+	}
+	return nil
+}
+
+// zoneIndex turns a zone (an interface name or number) into its index.
+func zoneIndex(a netip.Addr) uint32 {
+	z := a.Zone()
+	if z == "" {
+		return 0
+	}
+	if n, err := strconv.ParseUint(z, 10, 32); err == nil {
+		return uint32(n)
+	}
+	if ifi, err := net.InterfaceByName(z); err == nil {
+		return uint32(ifi.Index)
+	}
+	return 0
+}
