@@ -1,0 +1,603 @@
+package conf
+
+import (
+	"fmt"
+	"net/netip"
+	"os"
+	"syscall"
+)
+
+// checker applies the defaults, resolves the references between sections
+// and runs iked's consistency checks (ike_conf_check_consistency and
+// the cfsetup.c fix-ups).
+//
+// Severity follows racoon2: what its parser rejects is an error; what only
+// matters once a section is in use is an error for sections reached from
+// a selector (selector -> policy -> remote/ipsec -> sa) and a warning for
+// the others, which racoon2 never looks at.
+type checker struct {
+	rep     *Report
+	cfg     *Config
+	opts    *Options
+	addrs   []IfaceAddr
+	addrErr error
+	gotAddr bool
+	secrets map[string]error
+}
+
+func (c *checker) run() {
+	cfg := c.cfg
+	cfg.DefaultRemote = builtinRemote(cfg.Default.Remote)
+	for _, r := range cfg.Remotes {
+		effectiveRemote(r, cfg.Default.Remote)
+	}
+	for _, p := range cfg.Policies {
+		effectivePolicy(p, cfg.Default.Policy)
+	}
+	for _, p := range cfg.IPsecs {
+		effectiveIPsec(p, cfg.Default.IPsec)
+	}
+	for _, s := range cfg.SAs {
+		effectiveSA(s, cfg.Default.SA)
+	}
+	reachedP := map[*Policy]bool{}
+	for _, s := range cfg.Selectors {
+		c.selector(s, reachedP)
+	}
+	reachedI := map[*IPsec]bool{}
+	for _, p := range cfg.Policies {
+		c.policy(p, reachedP[p], reachedI)
+	}
+	reachedS := map[*SA]bool{}
+	for _, p := range cfg.IPsecs {
+		c.ipsec(p, reachedI[p], reachedS)
+	}
+	for _, s := range cfg.SAs {
+		c.sa(s, reachedS[s])
+	}
+	for _, r := range cfg.Remotes {
+		c.remote(r, false)
+	}
+	if cfg.DefaultRemote != nil {
+		c.remote(cfg.DefaultRemote, true)
+	}
+	c.iface()
+}
+
+// report is an error when err is set, else a warning.
+func (c *checker) report(err bool, p Pos, format string, args ...any) {
+	msg := fmt.Sprintf(format, args...)
+	if !err {
+		msg += " (not used by any selector, so racoon2 does not check it)"
+	}
+	c.rep.add(p, !err, msg)
+}
+
+func (c *checker) selector(s *Selector, reached map[*Policy]bool) {
+	if s.PolicyIndex == "" {
+		c.rep.warnf(s.Pos, "selector %s has no policy_index; iked ignores it", s.Name)
+		return
+	}
+	p := c.cfg.Policy(s.PolicyIndex)
+	if p == nil {
+		c.rep.errorf(s.PolicyIndexPos, "no policy for %s (selector %s)", s.PolicyIndex, s.Name)
+		return
+	}
+	s.Policy = p
+	reached[p] = true
+	if p.Action != ActionAutoIPsec {
+		return
+	}
+	if s.Direction == DirUnset {
+		c.rep.errorf(s.Pos, "selector %s: direction is required for an auto_ipsec policy", s.Name)
+	}
+	if len(s.Src) == 0 || len(s.Dst) == 0 {
+		c.rep.errorf(s.Pos, "selector %s: src and dst are required for an auto_ipsec policy", s.Name)
+		return
+	}
+	for _, l := range [][]Address{s.Src, s.Dst} {
+		if len(l) > 1 {
+			c.rep.warnf(l[1].Pos, "selector %s: only the first address of a list is used", s.Name)
+		}
+		if l[0].Kind == AddrFQDN {
+			c.rep.warnf(l[0].Pos, "selector %s: iked cannot match host name %s (only spmd resolves names)", s.Name, l[0].Name)
+		}
+		if l[0].Kind == AddrUnix {
+			c.rep.errorf(l[0].Pos, "selector %s: a unix socket is not a selector address", s.Name)
+		}
+	}
+	if s.Direction == DirOutbound && c.reverse(s) == nil {
+		c.rep.warnf(s.Pos, "selector %s: no inbound selector with src and dst swapped uses policy %s; inbound traffic will not be protected by a policy", s.Name, p.Name)
+	}
+}
+
+// reverse finds the inbound selector matching an outbound one.
+func (c *checker) reverse(s *Selector) *Selector {
+	for _, o := range c.cfg.Selectors {
+		if o.Direction == DirInbound && o.PolicyIndex == s.PolicyIndex &&
+			sameAddrs(o.Src, s.Dst) && sameAddrs(o.Dst, s.Src) && o.ULP == s.ULP {
+			return o
+		}
+	}
+	return nil
+}
+
+func sameAddrs(a, b []Address) bool {
+	if len(a) == 0 || len(b) == 0 {
+		return len(a) == len(b)
+	}
+	x, y := a[0], b[0]
+	return x.Kind == y.Kind && x.Prefix == y.Prefix && x.Name == y.Name && x.Iface == y.Iface && x.Port == y.Port
+}
+
+func (c *checker) policy(p *Policy, reached bool, reachedI map[*IPsec]bool) {
+	switch p.Action {
+	case ActionUnset:
+		c.report(reached, p.Pos, "policy %s has no action", p.Name)
+		return
+	case ActionStaticIPsec:
+		c.rep.warnf(p.Pos, "policy %s: static_ipsec is not implemented (as in racoon2); iked ignores its selectors", p.Name)
+		return
+	case ActionAutoIPsec:
+	default:
+		return // discard and none: spmd installs them, iked has nothing to do
+	}
+	if p.RemoteIndex == "" {
+		c.report(reached, p.Pos, "policy %s lacks remote_index", p.Name)
+	} else if r := c.cfg.Remote(p.RemoteIndex); r == nil {
+		c.report(reached, p.Pos, "no remote for %s (policy %s)", p.RemoteIndex, p.Name)
+	} else {
+		p.Remote = r
+		if reached {
+			r.Used = true
+		}
+	}
+	if len(p.IPsecIndex) == 0 {
+		c.report(reached, p.Pos, "policy %s lacks ipsec_index", p.Name)
+	}
+	p.IPsecs = p.IPsecs[:0]
+	for _, name := range p.IPsecIndex {
+		ip := c.cfg.IPsec(name)
+		if ip == nil {
+			c.report(reached, p.Pos, "no ipsec for %s (policy %s)", name, p.Name)
+			continue
+		}
+		p.IPsecs = append(p.IPsecs, ip)
+		if reached {
+			reachedI[ip] = true
+		}
+	}
+	for _, l := range [][]Address{p.MySAIPAddr, p.PeersSAIPAddr} {
+		for _, a := range l {
+			if a.Kind == AddrFQDN || a.Kind == AddrUnix {
+				c.report(reached, a.Pos, "policy %s: SA endpoints must be addresses or macros, not %s", p.Name, a.Name)
+			}
+		}
+	}
+	if p.IPsecMode == ModeTunnel && len(p.PeersSAIPAddr) == 0 {
+		c.rep.warnf(p.Pos, "policy %s: tunnel mode without peers_sa_ipaddr; the tunnel ends at the IKE peer's address", p.Name)
+	}
+}
+
+func (c *checker) ipsec(p *IPsec, reached bool, reachedS map[*SA]bool) {
+	if !reached {
+		return // racoon2 never converts it (q14); nothing to check
+	}
+	if len(p.SAIndex) == 0 {
+		c.report(reached, p.Pos, "ipsec %s lacks sa_index", p.Name)
+	}
+	seen := map[SAProto]bool{}
+	p.SAs = p.SAs[:0]
+	for _, name := range p.SAIndex {
+		s := c.cfg.SA(name)
+		if s == nil {
+			c.report(reached, p.Pos, "no sa for %s (ipsec %s)", name, p.Name)
+			continue
+		}
+		if s.Protocol != SAProtoUnset && seen[s.Protocol] {
+			c.report(reached, p.Pos, "ipsec %s: multiple %s defined", p.Name, s.Protocol)
+			continue
+		}
+		seen[s.Protocol] = true
+		p.SAs = append(p.SAs, s)
+		if reached {
+			reachedS[s] = true
+		}
+	}
+	if p.ExtSequence == On {
+		c.rep.warnf(p.Pos, "ipsec %s: ext_sequence is not supported (as in racoon2); 32-bit sequence numbers are used", p.Name)
+	}
+}
+
+func (c *checker) sa(s *SA, reached bool) {
+	if !reached {
+		return // racoon2 never converts unreferenced sa sections (q14)
+	}
+	switch s.Protocol {
+	case SAProtoUnset:
+		c.rep.errorf(s.Pos, "sa %s lacks sa_protocol", s.Name)
+	case SAProtoESP:
+		if len(s.EncAlg) == 0 {
+			c.rep.errorf(s.Pos, "sa %s: esp needs esp_enc_alg", s.Name)
+		}
+		aead := c.algs(s.Pos, s.EncAlg, ClassEncryption, "esp_enc_alg", true, espEncr)
+		if len(s.ESPAuthAlg) == 0 && !aead {
+			c.rep.errorf(s.Pos, "sa %s: esp needs esp_auth_alg", s.Name)
+		}
+		if aead && len(s.ESPAuthAlg) > 0 {
+			c.rep.warnf(s.Pos, "sa %s: esp_auth_alg is not used with combined-mode (AEAD) ciphers", s.Name)
+		}
+		c.algs(s.Pos, s.ESPAuthAlg, ClassIntegrity, "esp_auth_alg", true, espAuth)
+		c.extra(s, s.AHAuthAlg, "ah_auth_alg")
+		c.extra(s, s.IPCompAlg, "ipcomp_alg")
+	case SAProtoAH:
+		if len(s.AHAuthAlg) == 0 {
+			c.rep.errorf(s.Pos, "sa %s: ah needs ah_auth_alg", s.Name)
+		}
+		c.algs(s.Pos, s.AHAuthAlg, ClassIntegrity, "ah_auth_alg", true, espAuth)
+		c.extra(s, s.EncAlg, "esp_enc_alg")
+		c.extra(s, s.ESPAuthAlg, "esp_auth_alg")
+		c.extra(s, s.IPCompAlg, "ipcomp_alg")
+	case SAProtoIPComp:
+		if len(s.IPCompAlg) == 0 {
+			c.rep.errorf(s.Pos, "sa %s: ipcomp needs ipcomp_alg", s.Name)
+		}
+		c.algs(s.Pos, s.IPCompAlg, ClassCompression, "ipcomp_alg", true, nil)
+		c.extra(s, s.EncAlg, "esp_enc_alg")
+		c.extra(s, s.ESPAuthAlg, "esp_auth_alg")
+		c.extra(s, s.AHAuthAlg, "ah_auth_alg")
+	}
+	if s.SPI < 0 || s.SPI > 0xffffffff {
+		c.rep.errorf(s.Pos, "sa %s: spi %d out of range", s.Name, s.SPI)
+	}
+}
+
+func (c *checker) extra(s *SA, l []Algorithm, what string) {
+	if len(l) > 0 {
+		c.rep.warnf(s.Pos, "sa %s: %s is not used with sa_protocol %s", s.Name, what, s.Protocol)
+	}
+}
+
+// Support sets: which algorithms each use accepts.
+func espEncr(a *AlgInfo) bool { return a.Encr != 0 && a.Encr != 10 }
+func espAuth(a *AlgInfo) bool { return a.Integ != 0 && a.Integ != 3 }
+func ikev2Encr(a *AlgInfo) bool {
+	switch a.Encr {
+	case 3, 11, 12, 13, 18, 19, 20, 28:
+		return true
+	}
+	return false
+}
+func ikev2Integ(a *AlgInfo) bool {
+	switch a.Integ {
+	case 1, 2, 5, 8, 12, 13, 14:
+		return true
+	}
+	return false
+}
+func ikev2PRF(a *AlgInfo) bool { return a.PRF != 0 }
+func dhSupported(a *AlgInfo) bool {
+	return a.Group != 0 && a.Group != 3 && a.Group != 4
+}
+func ikev1Encr(a *AlgInfo) bool { return a.V1 != 0 }
+func ikev1Hash(a *AlgInfo) bool { return a.V1 != 0 && a.Name != "tiger" }
+
+// algs checks an algorithm list: the class, support, and key lengths. It
+// reports whether every entry is an AEAD.
+func (c *checker) algs(p Pos, l []Algorithm, class AlgClass, what string, err bool, ok func(*AlgInfo) bool) bool {
+	aead := len(l) > 0
+	for _, a := range l {
+		info := a.Info()
+		if info == nil {
+			continue
+		}
+		aead = aead && info.AEAD
+		if info.Class != class {
+			c.rep.add(p, !err, fmt.Sprintf("%s: %s is not a %s algorithm", what, a.Name, class))
+			continue
+		}
+		if ok != nil && !ok(info) {
+			c.rep.add(p, !err, fmt.Sprintf("%s: %s is not supported here", what, a.Name))
+			continue
+		}
+		if class == ClassEncryption {
+			c.keyLen(p, a, info, what, err)
+		}
+	}
+	return aead
+}
+
+func (c *checker) keyLen(p Pos, a Algorithm, info *AlgInfo, what string, err bool) {
+	bits := a.KeyLen
+	switch {
+	case bits <= 0 && info.NeedKeyLen:
+		c.rep.add(p, !err, fmt.Sprintf("%s: %s needs a key length (%s,128, ,192 or ,256)", what, a.Name, a.Name))
+	case bits > 0 && info.KeyLen > 0 && bits != info.KeyLen:
+		c.rep.add(p, !err, fmt.Sprintf("%s: %s has a fixed key length of %d bits, not %d", what, a.Name, info.KeyLen, bits))
+	case bits > 0 && info.KeyLen == 0 && info.Encr >= 12 && info.Encr <= 20 && bits != 128 && bits != 192 && bits != 256:
+		c.rep.add(p, !err, fmt.Sprintf("%s: AES key length must be 128, 192 or 256, not %d", what, bits))
+	}
+}
+
+// remote checks one remote's effective protocol blocks. The default
+// remote is only checked for the values it gives.
+func (c *checker) remote(r *Remote, isDefault bool) {
+	err := r.Used
+	name := "remote " + r.Name
+	if isDefault {
+		err, name = false, "default remote"
+	}
+	if !isDefault && !r.Used && (r.IKEv1 != nil || r.IKEv2 != nil) && !kinkOnly(r) {
+		c.rep.warnf(r.Pos, "remote %s is not named by an auto_ipsec policy of any selector; iked will negotiate no SA with it (only the values it gives are checked)", r.Name)
+	}
+	if r.IKEv2 != nil && (isDefault || explicitlyAccepts(r, KMPIKEv2)) {
+		c.ikev2(r, r.IKEv2, name, err, isDefault)
+	}
+	if r.IKEv1 != nil && (isDefault || explicitlyAccepts(r, KMPIKEv1)) {
+		c.ikev1(r, r.IKEv1, name, err, isDefault)
+	}
+}
+
+// need reports a missing value; only remotes in use must be complete.
+func kinkOnly(r *Remote) bool {
+	return len(r.AcceptableKMP) > 0 && !r.Accepts(KMPIKEv1) && !r.Accepts(KMPIKEv2)
+}
+
+func (c *checker) need(err, isDefault bool, p Pos, format string, args ...any) {
+	if isDefault || !err {
+		return
+	}
+	c.report(err, p, format, args...)
+}
+
+func (c *checker) ikev2(r *Remote, k *KMPConf, name string, err, isDefault bool) {
+	p := k.Pos
+	if p.Line == 0 {
+		p = r.Pos
+	}
+	if len(k.MyID) == 0 {
+		c.need(err, isDefault, p, "%s: ikev2 needs my_id", name)
+	}
+	if k.NonceSize != 0 && (k.NonceSize < 16 || k.NonceSize > 256) {
+		c.report(err, p, "%s: ikev2 nonce_size must be 16 to 256 bytes, not %d", name, k.NonceSize)
+	}
+	if len(k.EncAlg) == 0 {
+		c.need(err, isDefault, p, "%s: ikev2 needs kmp_enc_alg", name)
+	}
+	aead := c.algs(p, k.EncAlg, ClassEncryption, name+": kmp_enc_alg", err, ikev2Encr)
+	if len(k.HashAlg) == 0 && !aead {
+		c.need(err, isDefault, p, "%s: ikev2 needs kmp_hash_alg (integrity)", name)
+	}
+	c.algs(p, k.HashAlg, ClassIntegrity, name+": kmp_hash_alg", err, ikev2Integ)
+	if len(k.PRFAlg) == 0 {
+		c.need(err, isDefault, p, "%s: ikev2 needs kmp_prf_alg", name)
+	}
+	c.algs(p, k.PRFAlg, ClassIntegrity, name+": kmp_prf_alg", err, ikev2PRF)
+	if len(k.DHGroup) == 0 {
+		c.need(err, isDefault, p, "%s: ikev2 needs kmp_dh_group", name)
+	}
+	c.algs(p, k.DHGroup, ClassDHGroup, name+": kmp_dh_group", err, dhSupported)
+	if len(k.AuthMethod) == 0 {
+		c.need(err, isDefault, p, "%s: ikev2 needs kmp_auth_method", name)
+	}
+	c.algs(p, k.AuthMethod, ClassAuthMethod, name+": kmp_auth_method", err, func(a *AlgInfo) bool { return a.AuthMethod != 0 })
+	c.authKeys(k, name+": ikev2", p, err, isDefault, k.AuthMethod)
+	if pr := k.Provide; pr != nil && pr.AddressPool != "" {
+		pr.Pool = c.cfg.AddressPool(pr.AddressPool)
+		if pr.Pool == nil {
+			c.report(err, p, "%s: no addresspool %s", name, pr.AddressPool)
+		}
+		if k.Passive != On && !isDefault {
+			c.rep.warnf(p, "%s: a remote that provides addresses is a responder; passive is forced on", name)
+		}
+	}
+}
+
+func (c *checker) ikev1(r *Remote, k *KMPConf, name string, err, isDefault bool) {
+	p := k.Pos
+	if p.Line == 0 {
+		p = r.Pos
+	}
+	if len(k.PeersIPAddr) == 0 {
+		c.need(err, isDefault, p, "%s: ikev1 needs peers_ipaddr", name)
+	}
+	if k.ExchangeMode != ModeMain && k.ExchangeMode != ModeUnset {
+		c.report(err, p, "%s: ikev1 supports only exchange_mode main", name)
+	}
+	if len(k.AuthMethod) == 0 {
+		c.need(err, isDefault, p, "%s: ikev1 needs kmp_auth_method (racoon2 would crash here)", name)
+	} else if len(k.AuthMethod) > 1 {
+		c.rep.warnf(p, "%s: ikev1 uses only the first kmp_auth_method (%s)", name, k.AuthMethod[0].Name)
+	}
+	for _, l := range []struct {
+		algs  []Algorithm
+		class AlgClass
+		what  string
+		ok    func(*AlgInfo) bool
+	}{
+		{k.EncAlg, ClassEncryption, "kmp_enc_alg", ikev1Encr},
+		{k.HashAlg, ClassHash, "kmp_hash_alg", ikev1Hash},
+		{k.DHGroup, ClassDHGroup, "kmp_dh_group", dhSupported},
+		{k.AuthMethod, ClassAuthMethod, "kmp_auth_method", func(a *AlgInfo) bool { return a.AuthMethod != 0 }},
+	} {
+		if len(l.algs) == 0 && l.what != "kmp_auth_method" {
+			c.need(err, isDefault, p, "%s: ikev1 needs %s", name, l.what)
+		}
+		c.algs(p, l.algs, l.class, name+": "+l.what, err, l.ok)
+	}
+	if len(k.AuthMethod) > 0 {
+		c.authKeys(k, name+": ikev1", p, err, isDefault, k.AuthMethod[:1])
+		if k.AuthMethod[0].Name == "psk" {
+			for _, id := range k.PeersID {
+				if id.Type != IDIPAddr {
+					c.report(err, id.Pos, "%s: ikev1 main mode with psk needs ipaddr peers_id, not %s", name, id.Type)
+				}
+			}
+		}
+	}
+}
+
+// authKeys checks that each authentication method has its keys, and that
+// secret files are private.
+func (c *checker) authKeys(k *KMPConf, name string, p Pos, err, isDefault bool, methods []Algorithm) {
+	for _, m := range methods {
+		switch m.Name {
+		case "psk":
+			if k.PreSharedKey == "" {
+				c.need(err, isDefault, p, "%s: psk needs pre_shared_key", name)
+				continue
+			}
+			c.secret(k.PreSharedKey, "pre_shared_key", p, err, isDefault)
+		case "rsasig", "dss":
+			if k.MyPublicKey == nil {
+				c.need(err, isDefault, p, "%s: %s needs my_public_key", name, m.Name)
+			} else {
+				if k.MyPublicKey.Type == KeyASCII {
+					c.rep.warnf(k.MyPublicKey.Pos, "%s: ascii keys are not supported by iked (as in racoon2)", name)
+				}
+				c.secret(k.MyPublicKey.PrivFile, "private key", k.MyPublicKey.Pos, err, isDefault)
+			}
+			if k.PeersPublicKey == nil {
+				c.need(err, isDefault, p, "%s: %s needs peers_public_key", name, m.Name)
+			}
+		}
+	}
+}
+
+// secret checks a key or password file: it must exist, be a regular file
+// owned by the daemon's user, and have no group or other permissions.
+func (c *checker) secret(path, what string, p Pos, err, isDefault bool) {
+	if c.opts.NoSecretChecks || path == "" {
+		return
+	}
+	if c.secrets == nil {
+		c.secrets = map[string]error{}
+	}
+	e, done := c.secrets[path]
+	if !done {
+		e = checkSecretFile(path, c.opts.UID)
+		c.secrets[path] = e
+	}
+	if e == nil {
+		return
+	}
+	if os.IsNotExist(e) {
+		if !isDefault {
+			c.report(err, p, "%s file %s: %v", what, path, e)
+		}
+		return
+	}
+	if done {
+		return // bad permissions are reported once per file
+	}
+	c.rep.errorf(p, "%s file %s: %v", what, path, e)
+}
+
+// checkSecretFile is racoon2's rc_safefile with the secret flag.
+func checkSecretFile(path string, uid int) error {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return err
+	}
+	if !fi.Mode().IsRegular() {
+		return errNotRegular
+	}
+	if st, ok := fi.Sys().(*syscall.Stat_t); ok && int(st.Uid) != uid {
+		return fmt.Errorf("owned by uid %d, not by the daemon's uid %d", st.Uid, uid)
+	}
+	if m := fi.Mode().Perm(); m&0o077 != 0 {
+		return fmt.Errorf("weak file permission %04o: group or others can access it (chmod 600)", m)
+	}
+	return nil
+}
+
+// iface expands the interface section.
+func (c *checker) iface() {
+	f := &c.cfg.Interface
+	if len(f.IKEAddrs) == 0 {
+		f.IKE = []netip.AddrPort{netip.AddrPortFrom(netip.IPv4Unspecified(), 0), netip.AddrPortFrom(netip.IPv6Unspecified(), 0)}
+	}
+	seen := map[netip.AddrPort]bool{}
+	add := func(a netip.Addr, port uint16) {
+		ap := netip.AddrPortFrom(a, port)
+		if !seen[ap] {
+			seen[ap] = true
+			f.IKE = append(f.IKE, ap)
+		}
+	}
+	for _, a := range f.IKEAddrs {
+		switch a.Kind {
+		case AddrIP:
+			add(a.Addr(), a.Port)
+		case AddrMacro:
+			c.expandMacro(a, add)
+		case AddrFQDN:
+			c.rep.errorf(a.Pos, "interface ike: %s is a host name; iked listens on addresses or macros only", a.Name)
+		case AddrUnix:
+			c.rep.errorf(a.Pos, "interface ike: a unix socket cannot carry IKE")
+		}
+		if a.Kind != AddrUnix && a.Port != 0 && a.Port != 500 && a.Port != 4500 && (a.Kind == AddrIP && a.Prefix.Addr().Is6() || a.IsMacro("MY_IPV6")) {
+			c.rep.warnf(a.Pos, "racoon2 silently fails to open IPv6 port %d; iked opens it", a.Port)
+		}
+	}
+	for _, a := range f.SpmdAddrs {
+		if a.Kind == AddrUnix {
+			f.Spmd = append(f.Spmd, a.Name)
+			continue
+		}
+		c.rep.warnf(a.Pos, "interface spmd: iked talks to spmd over unix sockets only; this entry is for spmd's debug TCP port and iked ignores it")
+	}
+	if f.SpmdPassword != "" && !c.opts.NoSecretChecks {
+		switch e := checkSecretFile(f.SpmdPassword, c.opts.UID); {
+		case os.IsNotExist(e):
+			c.rep.warnf(f.SpmdPasswordPos, "spmd_password file %s does not exist; iked cannot log in to spmd until it does", f.SpmdPassword)
+		case e != nil:
+			c.rep.errorf(f.SpmdPasswordPos, "spmd_password file %s: %v", f.SpmdPassword, e)
+		}
+	}
+}
+
+func (c *checker) expandMacro(a Address, add func(netip.Addr, uint16)) {
+	switch {
+	case a.Iface == "" && (a.Name == "MY_IP" || a.Name == "IP_ANY" || a.Name == "IP_RW"):
+		if a.Name == "IP_RW" {
+			c.rep.warnf(a.Pos, "interface ike: IP_RW means any address here, like IP_ANY")
+		}
+		add(netip.IPv4Unspecified(), a.Port)
+		add(netip.IPv6Unspecified(), a.Port)
+		return
+	case a.Iface == "" && a.Name == "MY_IPV4":
+		add(netip.IPv4Unspecified(), a.Port)
+		return
+	case a.Iface == "" && a.Name == "MY_IPV6":
+		add(netip.IPv6Unspecified(), a.Port)
+		return
+	}
+	if !c.gotAddr {
+		c.gotAddr = true
+		c.addrs, c.addrErr = c.opts.Addrs()
+	}
+	if c.addrErr != nil {
+		c.rep.errorf(a.Pos, "interface ike: cannot list the host's addresses for %s: %v", a.Name, c.addrErr)
+		return
+	}
+	n := 0
+	for _, ia := range c.addrs {
+		if a.Iface != "" && ia.Iface != a.Iface || !macroMatch(a.Name, ia.Addr) {
+			continue
+		}
+		ad := ia.Addr
+		if ad.Is6() && ad.IsLinkLocalUnicast() && ad.Zone() == "" {
+			ad = ad.WithZone(ia.Iface)
+		}
+		add(ad, a.Port)
+		n++
+	}
+	if n == 0 {
+		label := a.Name
+		if a.Iface != "" {
+			label += "%" + a.Iface
+		}
+		c.rep.warnf(a.Pos, "interface ike: %s matches no address of this host", label)
+	}
+}

@@ -1,0 +1,352 @@
+package conf
+
+import (
+	"fmt"
+	"time"
+)
+
+// Where each kmp directive may appear (cfparse.y kmp_common_spec and the
+// per-protocol lists).
+const (
+	inV1   = 1 << iota // ikev1{}
+	inV2               // ikev2{}
+	inKINK             // kink{}
+	inAll  = inV1 | inV2 | inKINK
+)
+
+var kmpDirectives = map[string]int{
+	"logmode": inAll, "logfile": inAll, "passive": inAll, "use_coa": inAll,
+	"peers_ipaddr": inAll, "peers_kmp_port": inAll, "verify_id": inAll,
+	"verify_pubkey": inAll, "send_cert": inAll, "send_cert_req": inAll,
+	"nonce_size": inAll, "initial_contact": inAll, "support_proxy": inAll,
+	"nat_traversal": inAll, "my_id": inAll, "peers_id": inAll,
+	"selector_check": inAll, "proposal_check": inAll, "random_pad_content": inAll,
+	"random_padlen": inAll, "max_padlen": inAll, "max_retry_to_send": inAll,
+	"interval_to_send": inAll, "times_per_send": inAll, "kmp_sa_lifetime_time": inAll,
+	"kmp_sa_lifetime_byte": inAll, "kmp_sa_nego_time_limit": inAll,
+	"kmp_sa_grace_period": inAll, "ipsec_sa_nego_time_limit": inAll,
+	"kmp_enc_alg": inAll, "kmp_hash_alg": inAll, "kmp_prf_alg": inAll,
+	"kmp_dh_group": inAll, "kmp_auth_method": inAll, "mobility_role": inAll,
+	"script":        inAll,
+	"exchange_mode": inV1, "my_gssapi_id": inV1,
+	"need_pfs": inV1 | inV2, "my_public_key": inV1 | inV2, "peers_public_key": inV1 | inV2,
+	"pre_shared_key": inV1 | inV2, "dpd_delay": inV1 | inV2,
+	"dpd": inV1 | inV2, "dpd_retry": inV1 | inV2, "dpd_maxfail": inV1 | inV2,
+	"cookie_required": inV2, "send_peers_id": inV2, "provide": inV2, "request": inV2,
+	"my_principal": inKINK, "peers_principal": inKINK,
+}
+
+// unimplemented lists what racoon2's iked parses but does not honour
+// ("configuration field support is unimplemented, ignored"), per protocol.
+var unimplemented = map[KMP]map[string]string{
+	KMPIKEv1: {
+		"peers_kmp_port": "", "selector_check": "", "random_padlen": "", "max_padlen": "",
+		"max_retry_to_send": " (IKEv1 retries 5 times)", "kmp_sa_nego_time_limit": " (IKEv1 uses 30 s)",
+		"kmp_prf_alg": " (IKEv1 uses the HMAC of kmp_hash_alg as PRF)", "my_gssapi_id": "",
+		"use_coa": "", "mobility_role": "",
+	},
+	KMPIKEv2: {
+		"peers_kmp_port": "", "verify_pubkey": "", "send_cert": "", "send_cert_req": "",
+		"support_proxy": "", "proposal_check": "", "kmp_sa_lifetime_byte": "",
+		"ipsec_sa_nego_time_limit": " (kmp_sa_nego_time_limit bounds IKEv2 negotiations)",
+		"initial_contact":          " (INITIAL_CONTACT is sent on the first IKE SA with each remote)",
+		"dpd":                      " (IKEv2 liveness checks use dpd_delay)", "dpd_retry": "", "dpd_maxfail": "",
+		"use_coa": "", "mobility_role": "",
+	},
+}
+
+var (
+	logModes      = map[string]LogMode{"normal": LogNormal, "debug": LogDebug}
+	selChecks     = map[string]Check{"obey": CheckObey, "exact": CheckExact}
+	propChecks    = map[string]Check{"obey": CheckObey, "strict": CheckStrict, "claim": CheckClaim, "exact": CheckExact}
+	exchModes     = map[string]ExchangeMode{"main": ModeMain, "aggressive": ModeAggressive, "base": ModeBase}
+	mobilityRoles = map[string]MobilityRole{"agent": RoleAgent, "mobile": RoleMobile, "correspondent": RoleCorrespondent}
+	pubKeyTypes   = map[string]PubKeyType{"x509pem": KeyX509PEM, "pkcs12": KeyPKCS12, "ascii": KeyASCII}
+	scriptWords   = map[string]ScriptType{
+		"phase1_up": ScriptPhase1Up, "phase1_down": ScriptPhase1Down, "phase1_rekey": ScriptPhase1Rekey,
+		"phase2_up": ScriptPhase2Up, "phase2_down": ScriptPhase2Down, "phase2_rekey": ScriptPhase2Rekey,
+		"ike_sa_up": ScriptPhase1Up, "ike_sa_down": ScriptPhase1Down, "ike_sa_rekey": ScriptPhase1Rekey,
+		"child_up": ScriptPhase2Up, "child_down": ScriptPhase2Down, "child_rekey": ScriptPhase2Rekey,
+		"migration": ScriptMigration,
+	}
+	requestWords = map[string]Request{
+		"ip4": ReqIP4, "ip6": ReqIP6, "ip": ReqIP, "ip4_dns": ReqIP4DNS, "ip6_dns": ReqIP6DNS,
+		"ip4_dhcp": ReqIP4DHCP, "ip6_dhcp": ReqIP6DHCP, "dns": ReqDNS, "dhcp": ReqDHCP,
+		"application_version": ReqAppVer, "mip6_home_prefix": ReqMIP6Home,
+	}
+)
+
+var kmpBlockMask = map[KMP]int{KMPIKEv1: inV1, KMPIKEv2: inV2, KMPKINK: inKINK}
+
+func isAlgListDirective(kw string) bool {
+	switch kw {
+	case "kmp_enc_alg", "kmp_hash_alg", "kmp_prf_alg", "kmp_dh_group", "kmp_auth_method",
+		"esp_enc_alg", "esp_auth_alg", "ah_auth_alg", "ipcomp_alg":
+		return true
+	}
+	return false
+}
+
+// kmpBody reads an ikev1{}, ikev2{} or kink{} block. In ikev2{} the first
+// of a repeated directive wins (cfparse.y's ikev2_list is right-recursive).
+func (b *builder) kmpBody(block []*Node, k *KMPConf, remote string) {
+	label := fmt.Sprintf("%s %s{}", remote, k.Proto)
+	d := newDup(b, label, k.Proto == KMPIKEv2)
+	for _, n := range block {
+		kw := n.Keyword()
+		where, known := kmpDirectives[kw]
+		if !known {
+			b.unknown(n, label)
+			continue
+		}
+		if where&kmpBlockMask[k.Proto] == 0 {
+			b.rep.errorf(n.Pos, "syntax error: %s is not allowed in %s{}", kw, k.Proto)
+			continue
+		}
+		if kw == "script" {
+			b.scripts(n, k, d)
+			continue
+		}
+		if isAlgListDirective(kw) {
+			if !d.list(kw, n) {
+				continue
+			}
+		}
+		// Parse first, so a bad value is reported even when a duplicate
+		// rule drops the directive.
+		apply, ok := b.kmpValue(n, kw, k)
+		if !ok {
+			continue
+		}
+		if !isAlgListDirective(kw) && !d.ok(kw, n) {
+			continue
+		}
+		if why, u := unimplemented[k.Proto][kw]; u {
+			b.rep.warnf(n.Pos, "%s in %s{} is not implemented by iked (as in racoon2); ignored%s", kw, k.Proto, why)
+		}
+		apply()
+	}
+}
+
+// kmpValue parses one directive and returns a function that stores it.
+func (b *builder) kmpValue(n *Node, kw string, k *KMPConf) (func(), bool) {
+	boolField := map[string]*Bool{
+		"passive": &k.Passive, "use_coa": &k.UseCoA, "verify_id": &k.VerifyID,
+		"verify_pubkey": &k.VerifyPubkey, "send_cert": &k.SendCert, "send_cert_req": &k.SendCertReq,
+		"initial_contact": &k.InitialContact, "support_proxy": &k.SupportProxy,
+		"nat_traversal": &k.NATTraversal, "random_pad_content": &k.RandomPadContent,
+		"random_padlen": &k.RandomPadlen, "need_pfs": &k.NeedPFS, "dpd": &k.DPD,
+		"cookie_required": &k.CookieRequired, "send_peers_id": &k.SendPeersID,
+	}
+	if p, ok := boolField[kw]; ok {
+		v, ok := b.boolVal(n)
+		return func() { *p = v }, ok
+	}
+	timeField := map[string]*time.Duration{
+		"interval_to_send": &k.IntervalToSend, "kmp_sa_lifetime_time": &k.KMPSALifetimeTime,
+		"kmp_sa_nego_time_limit": &k.KMPSANegoTimeLimit, "kmp_sa_grace_period": &k.KMPSAGracePeriod,
+		"ipsec_sa_nego_time_limit": &k.IPsecSANegoTimeLimit, "dpd_delay": &k.DPDDelay,
+		"dpd_retry": &k.DPDRetry,
+	}
+	if p, ok := timeField[kw]; ok {
+		v, ok := b.timeVal(n)
+		return func() { *p = v }, ok
+	}
+	intField := map[string]*int{
+		"peers_kmp_port": &k.PeersKMPPort, "max_retry_to_send": &k.MaxRetryToSend,
+		"times_per_send": &k.TimesPerSend, "dpd_maxfail": &k.DPDMaxFail,
+	}
+	if p, ok := intField[kw]; ok {
+		v, ok := b.numberVal(n)
+		if ok && (v < 0 || v > 1<<31-1) {
+			b.rep.errorf(n.Pos, "%s %d out of range", kw, v)
+			ok = false
+		}
+		return func() { *p = int(v) }, ok
+	}
+	switch kw {
+	case "nonce_size", "max_padlen":
+		v, ok := b.byteVal(n)
+		if ok && v > 1<<31-1 {
+			b.rep.errorf(n.Pos, "%s %d out of range", kw, v)
+			ok = false
+		}
+		p := &k.NonceSize
+		if kw == "max_padlen" {
+			p = &k.MaxPadlen
+		}
+		return func() { *p = int(v) }, ok
+	case "kmp_sa_lifetime_byte":
+		v, ok := b.byteVal(n)
+		return func() { k.KMPSALifetimeByte = uint64(v) }, ok
+	case "logmode":
+		v, ok := keywordVal(b, n, logModes)
+		return func() { k.LogMode = v }, ok
+	case "logfile", "my_gssapi_id", "pre_shared_key", "my_principal", "peers_principal":
+		v, ok := b.stringVal(n)
+		p := map[string]*string{"logfile": &k.LogFile, "my_gssapi_id": &k.MyGSSAPIID,
+			"pre_shared_key": &k.PreSharedKey, "my_principal": &k.MyPrincipal,
+			"peers_principal": &k.PeersPrincipal}[kw]
+		return func() { *p = v }, ok
+	case "peers_ipaddr":
+		v, ok := b.addrList(n)
+		return func() { k.PeersIPAddr = v }, ok
+	case "my_id", "peers_id":
+		v, ok := b.idList(n)
+		p := &k.MyID
+		if kw == "peers_id" {
+			p = &k.PeersID
+		}
+		return func() { *p = v }, ok
+	case "selector_check":
+		v, ok := keywordVal(b, n, selChecks)
+		return func() { k.SelectorCheck = v }, ok
+	case "proposal_check":
+		v, ok := keywordVal(b, n, propChecks)
+		return func() { k.ProposalCheck = v }, ok
+	case "exchange_mode":
+		v, ok := keywordVal(b, n, exchModes)
+		return func() { k.ExchangeMode = v }, ok
+	case "mobility_role":
+		v, ok := keywordVal(b, n, mobilityRoles)
+		return func() { k.MobilityRole = v }, ok
+	case "kmp_enc_alg", "kmp_hash_alg", "kmp_prf_alg", "kmp_dh_group", "kmp_auth_method":
+		v, ok := b.algList(n, kw == "kmp_dh_group")
+		p := map[string]*[]Algorithm{"kmp_enc_alg": &k.EncAlg, "kmp_hash_alg": &k.HashAlg,
+			"kmp_prf_alg": &k.PRFAlg, "kmp_dh_group": &k.DHGroup, "kmp_auth_method": &k.AuthMethod}[kw]
+		if ok && kw == "kmp_enc_alg" {
+			for _, a := range v {
+				if a.HasKey {
+					b.rep.warnf(n.Pos, "a key given with %s in kmp_enc_alg is ignored (IKE derives its keys)", a.Name)
+				}
+			}
+		}
+		return func() { *p = v }, ok
+	case "my_public_key", "peers_public_key":
+		v, ok := b.keyFiles(n, kw == "my_public_key")
+		p := &k.MyPublicKey
+		if kw == "peers_public_key" {
+			p = &k.PeersPublicKey
+		}
+		return func() { *p = v }, ok
+	case "provide":
+		v, ok := b.provide(n)
+		return func() { k.Provide = v }, ok
+	case "request":
+		v, ok := b.request(n)
+		return func() { k.Request = v }, ok
+	}
+	b.unknown(n, "this block")
+	return nil, false
+}
+
+// keyFiles parses `my_public_key type pub priv` or
+// `peers_public_key type file [ignored]`.
+func (b *builder) keyFiles(n *Node, mine bool) (*KeyFiles, bool) {
+	c := valueCursor(n)
+	t := c.next()
+	typ, ok := pubKeyTypes[t.Text]
+	if t.Kind != tokKeyword || !ok {
+		b.rep.errorf(t.Pos, "syntax error: key type x509pem, pkcs12 or ascii expected, found %s", describe(t))
+		return nil, false
+	}
+	kf := &KeyFiles{Type: typ, Pos: n.Pos}
+	if kf.PubFile, ok = b.str(c.next()); !ok {
+		return nil, false
+	}
+	if mine {
+		if kf.PrivFile, ok = b.str(c.next()); !ok {
+			return nil, false
+		}
+	} else if c.more() {
+		t := c.peek()
+		if _, ok := b.str(c.next()); !ok {
+			return nil, false
+		}
+		b.rep.warnf(t.Pos, "the second file of peers_public_key is ignored (racoon2's deprecated form)")
+	}
+	return kf, b.done(c)
+}
+
+func (b *builder) scripts(n *Node, k *KMPConf, d *dupTracker) {
+	var items []*cursor
+	if n.HasBlock {
+		if len(n.Args) != 1 {
+			b.rep.errorf(n.Pos, "syntax error: script wants { type \"path\"; ... }")
+			return
+		}
+		for _, e := range n.Block {
+			items = append(items, &cursor{toks: e.Args, end: e.Pos})
+		}
+	} else {
+		if n.NoSemi {
+			b.rep.warnf(n.Pos, "racoon2 needs \";;\" after a single-form script (or the braced form); accepted")
+		}
+		items = []*cursor{valueCursor(n)}
+	}
+	for _, c := range items {
+		t := c.next()
+		st, ok := scriptWords[t.Text]
+		if t.Kind != tokKeyword || !ok {
+			b.rep.errorf(t.Pos, "syntax error: script type expected, found %s", describe(t))
+			continue
+		}
+		path, ok := b.str(c.next())
+		if !ok || !b.done(c) {
+			continue
+		}
+		if d.ok("script "+st.String(), &Node{Pos: t.Pos}) {
+			k.Scripts[st] = path
+		}
+	}
+}
+
+func (b *builder) provide(n *Node) (*Provide, bool) {
+	if !n.HasBlock || len(n.Args) != 1 {
+		b.rep.errorf(n.Pos, "syntax error: provide wants a block")
+		return nil, false
+	}
+	p := &Provide{}
+	ok := true
+	for _, c := range n.Block {
+		kw := c.Keyword()
+		var good bool
+		switch kw {
+		case "addresspool":
+			p.AddressPool, good = b.stringVal(c)
+		case "dns":
+			p.DNS, good = b.addrList(c)
+		case "dhcp":
+			p.DHCP, good = b.addrList(c)
+		case "application_version":
+			p.AppVersion, good = b.stringVal(c)
+		case "mip6_home_prefix":
+			p.MIP6HomePrefix, good = b.addrList(c)
+		default:
+			b.unknown(c, "provide")
+		}
+		ok = ok && good
+	}
+	return p, ok
+}
+
+func (b *builder) request(n *Node) (Request, bool) {
+	els, ok := b.elements(n)
+	if !ok {
+		return 0, false
+	}
+	var r Request
+	for _, c := range els {
+		t := c.next()
+		v, ok := requestWords[t.Text]
+		if t.Kind != tokKeyword || !ok {
+			b.rep.errorf(t.Pos, "syntax error: request item expected, found %s", describe(t))
+			return 0, false
+		}
+		if !b.done(c) {
+			return 0, false
+		}
+		r |= v
+	}
+	return r, true
+}

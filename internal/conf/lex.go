@@ -1,0 +1,193 @@
+package conf
+
+import (
+	"fmt"
+	"strconv"
+)
+
+// tokKind is the lexical class of a token (cftoken.l).
+type tokKind uint8
+
+const (
+	tokWord    tokKind = iota // bare string [0-9A-Za-z%*\-./:?@_]+ that is not a keyword
+	tokKeyword                // bare string equal to a reserved word
+	tokQuoted                 // "..." with the quotes stripped
+	tokLBrace
+	tokRBrace
+	tokSemi
+	tokComma
+	tokDash // a lone '-' (address pool ranges)
+	tokEOF
+)
+
+func (k tokKind) String() string {
+	switch k {
+	case tokWord:
+		return "string"
+	case tokKeyword:
+		return "keyword"
+	case tokQuoted:
+		return "quoted string"
+	case tokLBrace:
+		return "'{'"
+	case tokRBrace:
+		return "'}'"
+	case tokSemi:
+		return "';'"
+	case tokComma:
+		return "','"
+	case tokDash:
+		return "'-'"
+	}
+	return "end of file"
+}
+
+// Token is one lexical token with its position.
+type Token struct {
+	Kind tokKind
+	Text string
+	Pos  Pos
+}
+
+func (t Token) String() string {
+	switch t.Kind {
+	case tokWord, tokKeyword:
+		return t.Text
+	case tokQuoted:
+		return strconv.Quote(t.Text)
+	}
+	return t.Kind.String()
+}
+
+// isString tells whether t can stand where the grammar wants a STRING:
+// a bare word or a quoted string, never a reserved word.
+func (t Token) isString() bool { return t.Kind == tokWord || t.Kind == tokQuoted }
+
+func isBareChar(c byte) bool {
+	switch {
+	case c >= '0' && c <= '9', c >= 'A' && c <= 'Z', c >= 'a' && c <= 'z':
+		return true
+	}
+	switch c {
+	case '%', '*', '-', '.', '/', ':', '?', '@', '_':
+		return true
+	}
+	return false
+}
+
+// lexer splits one file into tokens. Unlike cftoken.l it counts newlines
+// inside quoted strings, so positions after them stay right.
+type lexer struct {
+	src  []byte
+	file string
+	off  int
+	line int
+	bol  int // offset of the current line's first byte
+	rep  *Report
+}
+
+func newLexer(file string, src []byte, rep *Report) *lexer {
+	return &lexer{src: src, file: file, line: 1, rep: rep}
+}
+
+func (l *lexer) pos() Pos { return Pos{File: l.file, Line: l.line, Col: l.off - l.bol + 1} }
+
+func (l *lexer) newline() {
+	l.line++
+	l.bol = l.off
+}
+
+// next returns the next token. Illegal characters are reported and skipped.
+func (l *lexer) next() Token {
+	for l.off < len(l.src) {
+		c := l.src[l.off]
+		switch {
+		case c == ' ' || c == '\t':
+			l.off++
+		case c == '\n':
+			l.off++
+			l.newline()
+		case c == '\r':
+			if l.off+1 < len(l.src) && l.src[l.off+1] == '\n' {
+				l.off += 2
+				l.newline()
+				continue
+			}
+			l.rep.errorf(l.pos(), "syntax error: carriage return not followed by a newline (racoon2 accepts only LF or CR LF line ends)")
+			l.off++
+		case c == '#':
+			for l.off < len(l.src) && l.src[l.off] != '\n' {
+				l.off++
+			}
+		case c == '"':
+			return l.quoted()
+		case c == '{', c == '}', c == ';', c == ',':
+			p := l.pos()
+			l.off++
+			return Token{Kind: punct(c), Text: string(c), Pos: p}
+		case isBareChar(c):
+			return l.bare()
+		default:
+			l.rep.errorf(l.pos(), "syntax error: illegal character %s", strconv.QuoteRune(rune(c)))
+			l.off++
+		}
+	}
+	return Token{Kind: tokEOF, Pos: l.pos()}
+}
+
+func punct(c byte) tokKind {
+	switch c {
+	case '{':
+		return tokLBrace
+	case '}':
+		return tokRBrace
+	case ';':
+		return tokSemi
+	}
+	return tokComma
+}
+
+func (l *lexer) bare() Token {
+	p := l.pos()
+	start := l.off
+	for l.off < len(l.src) && isBareChar(l.src[l.off]) {
+		l.off++
+	}
+	s := string(l.src[start:l.off])
+	switch {
+	case s == "-":
+		return Token{Kind: tokDash, Text: s, Pos: p}
+	case isKeyword(s):
+		return Token{Kind: tokKeyword, Text: s, Pos: p}
+	}
+	return Token{Kind: tokWord, Text: s, Pos: p}
+}
+
+func (l *lexer) quoted() Token {
+	p := l.pos()
+	l.off++ // opening quote
+	start := l.off
+	for l.off < len(l.src) && l.src[l.off] != '"' {
+		if l.src[l.off] == '\n' {
+			l.off++
+			l.newline()
+			continue
+		}
+		l.off++
+	}
+	if l.off >= len(l.src) {
+		l.rep.errorf(p, "syntax error: unterminated quoted string")
+		return Token{Kind: tokQuoted, Text: string(l.src[start:]), Pos: p}
+	}
+	s := string(l.src[start:l.off])
+	l.off++
+	return Token{Kind: tokQuoted, Text: s, Pos: p}
+}
+
+// describe is used in syntax errors.
+func describe(t Token) string {
+	if t.Kind == tokEOF {
+		return "end of file"
+	}
+	return fmt.Sprintf("%q", t.String())
+}

@@ -1,0 +1,280 @@
+package conf
+
+import (
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// Node is one statement of the generic tree: the tokens before an optional
+// braced block, and the block's statements. Every statement ends with ';'.
+type Node struct {
+	Args     []Token
+	Block    []*Node
+	HasBlock bool
+	Pos      Pos // of the first token
+	// NoSemi marks a single-form "script type path;" not followed by the
+	// second ';' racoon2's grammar wants (we accept it with a warning).
+	NoSemi bool
+}
+
+// Keyword returns the first token's text when it is a keyword.
+func (n *Node) Keyword() string {
+	if len(n.Args) > 0 && n.Args[0].Kind == tokKeyword {
+		return n.Args[0].Text
+	}
+	return ""
+}
+
+// maxIncludeDepth is racoon2's CF_INCLUDE_DEPTH.
+const maxIncludeDepth = 10
+
+// parser builds the tree for the main file and the files it includes.
+type parser struct {
+	rep     *Report
+	env     func(string) (string, bool)
+	trace   io.Writer
+	stack   []string // absolute paths being read, for cycle detection
+	files   []string // every file read, in order
+	readSrc func(string) ([]byte, error)
+}
+
+// parseFile reads path and returns its top-level statements with includes
+// spliced in. from is the including statement, nil for the main file.
+func (p *parser) parseFile(path string, from *Node) []*Node {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		abs = path
+	}
+	for _, s := range p.stack {
+		if s == abs {
+			p.rep.errorf(from.Pos, "include cycle: %s is already being read", path)
+			return nil
+		}
+	}
+	if len(p.stack) >= maxIncludeDepth {
+		p.rep.errorf(from.Pos, "includes nested too deeply (limit %d)", maxIncludeDepth)
+		return nil
+	}
+	src, err := p.readSrc(path)
+	if err != nil {
+		pos := Pos{File: path, Line: 0, Col: 0}
+		if from != nil {
+			pos = from.Pos
+		}
+		p.rep.errorf(pos, "cannot read %s: %v", path, unwrapPathErr(err))
+		return nil
+	}
+	p.files = append(p.files, path)
+	p.stack = append(p.stack, abs)
+	defer func() { p.stack = p.stack[:len(p.stack)-1] }()
+
+	lx := newLexer(path, src, p.rep)
+	sp := &stmtParser{lx: lx, rep: p.rep, trace: p.trace}
+	sp.advance()
+	var out []*Node
+	for sp.tok.Kind != tokEOF {
+		if sp.tok.Kind == tokRBrace {
+			p.rep.errorf(sp.tok.Pos, "syntax error: unexpected '}'")
+			sp.advance()
+			continue
+		}
+		n := sp.statement(0)
+		if n == nil {
+			continue
+		}
+		if n.Keyword() == "include" {
+			out = append(out, p.include(n)...)
+			continue
+		}
+		out = append(out, n)
+	}
+	return out
+}
+
+func unwrapPathErr(err error) error {
+	if pe, ok := err.(*fs.PathError); ok {
+		return pe.Err
+	}
+	return err
+}
+
+// include handles `include "path";`: $[ENV] is expanded (${VAR} is not:
+// racoon2 reads includes before setval exists), then the pattern is
+// globbed. Relative paths are tried against the including file's
+// directory first, then, as racoon2 does, the working directory.
+func (p *parser) include(n *Node) []*Node {
+	if len(n.Args) != 2 || !n.Args[1].isString() || n.HasBlock {
+		p.rep.errorf(n.Pos, "syntax error: include wants one path: include \"file\";")
+		return nil
+	}
+	raw := n.Args[1].Text
+	if strings.Contains(raw, "${") {
+		p.rep.errorf(n.Args[1].Pos, "${...} cannot be used in an include path: setval is not known while files are read (use $[ENV])")
+		return nil
+	}
+	path, err := expandEnv(raw, p.env)
+	if err != nil {
+		p.rep.errorf(n.Args[1].Pos, "include path %q: %v", raw, err)
+		return nil
+	}
+	path = expandTilde(path)
+	matches := p.glob(path, n.Pos.File)
+	if len(matches) == 0 {
+		p.rep.errorf(n.Args[1].Pos, "glob found no matches for path (%s)", path)
+		return nil
+	}
+	var out []*Node
+	for _, m := range matches {
+		out = append(out, p.parseFile(m, n)...)
+	}
+	return out
+}
+
+func (p *parser) glob(path, from string) []string {
+	if filepath.IsAbs(path) {
+		m, _ := filepath.Glob(path)
+		return m
+	}
+	rel := filepath.Join(filepath.Dir(from), path)
+	if m, _ := filepath.Glob(rel); len(m) > 0 {
+		return m
+	}
+	m, _ := filepath.Glob(path)
+	return m
+}
+
+func expandTilde(p string) string {
+	if p == "~" || strings.HasPrefix(p, "~/") {
+		if h, err := os.UserHomeDir(); err == nil {
+			return h + p[1:]
+		}
+	}
+	return p
+}
+
+// stmtParser reads statements from one lexer.
+type stmtParser struct {
+	lx    *lexer
+	tok   Token
+	rep   *Report
+	trace io.Writer
+}
+
+func (s *stmtParser) advance() { s.tok = s.lx.next() }
+
+// statement parses `tokens* [ '{' statement* '}' ] ';'`. On a syntax error
+// it skips to the end of the statement and returns nil.
+func (s *stmtParser) statement(depth int) *Node {
+	n := &Node{Pos: s.tok.Pos}
+	if s.tok.Kind == tokSemi {
+		s.rep.errorf(s.tok.Pos, "syntax error: unexpected ';' (empty statement)")
+		s.advance()
+		return nil
+	}
+	for {
+		switch s.tok.Kind {
+		case tokWord, tokKeyword, tokQuoted, tokComma, tokDash:
+			n.Args = append(n.Args, s.tok)
+			s.advance()
+			continue
+		case tokLBrace:
+			if len(n.Args) == 0 {
+				s.rep.errorf(s.tok.Pos, "syntax error: block without a directive")
+			}
+			if depth > 16 {
+				s.rep.errorf(s.tok.Pos, "syntax error: blocks nested too deeply")
+				s.skip(depth)
+				return nil
+			}
+			n.HasBlock = true
+			s.advance()
+			if !s.block(n, depth+1) {
+				return nil
+			}
+			if s.tok.Kind != tokSemi {
+				s.rep.errorf(s.tok.Pos, "syntax error: missing ';' after '}', found %s", describe(s.tok))
+				s.skip(depth)
+				return nil
+			}
+			s.advance()
+		case tokSemi:
+			s.advance()
+			if isSingleScript(n) {
+				if s.tok.Kind == tokSemi {
+					s.advance()
+				} else {
+					n.NoSemi = true
+				}
+			}
+		case tokRBrace, tokEOF:
+			s.rep.errorf(s.tok.Pos, "syntax error: missing ';' before %s", describe(s.tok))
+			return nil
+		}
+		if s.trace != nil {
+			s.traceNode(n, depth)
+		}
+		return n
+	}
+}
+
+func isSingleScript(n *Node) bool {
+	return !n.HasBlock && n.Keyword() == "script" && len(n.Args) > 1
+}
+
+// block reads statements up to the closing '}'.
+func (s *stmtParser) block(n *Node, depth int) bool {
+	for {
+		switch s.tok.Kind {
+		case tokRBrace:
+			s.advance()
+			return true
+		case tokEOF:
+			s.rep.errorf(s.tok.Pos, "syntax error: missing '}' for the block at %d:%d", n.Pos.Line, n.Pos.Col)
+			return false
+		}
+		if c := s.statement(depth); c != nil {
+			n.Block = append(n.Block, c)
+		}
+	}
+}
+
+// skip resynchronises after a syntax error: it drops tokens up to and
+// including the ';' that ends the current statement at this depth.
+func (s *stmtParser) skip(depth int) {
+	level := 0
+	for s.tok.Kind != tokEOF {
+		switch s.tok.Kind {
+		case tokLBrace:
+			level++
+		case tokRBrace:
+			if level == 0 {
+				return
+			}
+			level--
+		case tokSemi:
+			if level == 0 {
+				s.advance()
+				return
+			}
+		}
+		s.advance()
+	}
+}
+
+func (s *stmtParser) traceNode(n *Node, depth int) {
+	var b strings.Builder
+	for i, t := range n.Args {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(t.String())
+	}
+	if n.HasBlock {
+		fmt.Fprintf(&b, " { %d statements }", len(n.Block))
+	}
+	fmt.Fprintf(s.trace, "conf: %s: %s%s;\n", n.Pos, strings.Repeat("  ", depth), b.String())
+}

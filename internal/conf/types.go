@@ -1,0 +1,633 @@
+package conf
+
+import (
+	"net/netip"
+	"time"
+)
+
+// Bool is racoon2's three-state boolean: a field is Unset until a remote,
+// the default section or a built-in default gives it a value. Off is
+// non-zero so that "off" overrides a default (racoon2's RCT_BOOL_OFF = 2).
+type Bool uint8
+
+const (
+	Unset Bool = iota
+	On
+	Off
+)
+
+// On reports whether b is On.
+func (b Bool) On() bool { return b == On }
+
+func (b Bool) String() string {
+	switch b {
+	case On:
+		return "on"
+	case Off:
+		return "off"
+	}
+	return "unset"
+}
+
+// BoolOf converts a Go bool.
+func BoolOf(v bool) Bool {
+	if v {
+		return On
+	}
+	return Off
+}
+
+// KMP is a bit set of key-management protocols (acceptable_kmp).
+type KMP uint8
+
+const (
+	KMPIKEv1 KMP = 1 << iota
+	KMPIKEv2
+	KMPKINK
+)
+
+func (k KMP) String() string {
+	switch k {
+	case KMPIKEv1:
+		return "ikev1"
+	case KMPIKEv2:
+		return "ikev2"
+	case KMPKINK:
+		return "kink"
+	}
+	return "kmp?"
+}
+
+// AddrKind says what an address entry holds.
+type AddrKind uint8
+
+const (
+	AddrIP    AddrKind = iota + 1 // a literal address or prefix
+	AddrFQDN                      // a host name, kept unresolved
+	AddrMacro                     // MY_IP, IP_ANY, ... (Macro, Iface)
+	AddrUnix                      // unix "/path" (Name)
+)
+
+// Address is one addr_spec: "addr[/plen] [port p]", a macro, an FQDN or
+// `unix "path"`.
+type Address struct {
+	Kind AddrKind
+	// Prefix holds a literal address with its prefix length (the full
+	// length when none was written); Zone is an IPv6 scope ("fe80::1%eth0").
+	Prefix netip.Prefix
+	Zone   string
+	// Name is the FQDN, the macro name (MY_IP, MY_IPV4, MY_IPV6,
+	// MY_IPV6_GLOBAL, MY_IPV6_LINKLOCAL, IP_ANY, IP_RW) or the unix path.
+	Name string
+	// Iface is the interface of a "MY_IP%iface" macro.
+	Iface string
+	// Port is the port; 0 means unspecified or "any".
+	Port uint16
+	Pos  Pos
+}
+
+// Addr returns the literal address with its zone.
+func (a Address) Addr() netip.Addr { return a.Prefix.Addr().WithZone(a.Zone) }
+
+// IsMacro reports whether a is the named macro.
+func (a Address) IsMacro(name string) bool { return a.Kind == AddrMacro && a.Name == name }
+
+// IDType is the type of an identity (id_spec).
+type IDType uint8
+
+const (
+	IDIPAddr IDType = iota + 1
+	IDEmail
+	IDFQDN
+	IDKeyID
+	IDX509Subject
+)
+
+var idTypeNames = [...]string{"", "ipaddr", "email", "fqdn", "keyid", "x509_subject"}
+
+func (t IDType) String() string { return idTypeNames[t] }
+
+// IDQualifier is the optional file/tag qualifier of an identity.
+type IDQualifier uint8
+
+const (
+	QualNone IDQualifier = iota
+	QualFile             // the value is a file whose content is the ID
+	QualTag              // the value is the ID itself
+)
+
+// ID is one identity: "type [file|tag] value". For keyid without a
+// qualifier the value is a file name, as with "file".
+type ID struct {
+	Type  IDType
+	Qual  IDQualifier
+	Value string
+	Pos   Pos
+}
+
+// PubKeyType is the file format of my_public_key / peers_public_key.
+type PubKeyType uint8
+
+const (
+	KeyX509PEM PubKeyType = iota + 1
+	KeyPKCS12
+	KeyASCII
+)
+
+var pubKeyNames = [...]string{"", "x509pem", "pkcs12", "ascii"}
+
+func (t PubKeyType) String() string { return pubKeyNames[t] }
+
+// KeyFiles is my_public_key (PubFile and PrivFile) or peers_public_key
+// (PubFile only).
+type KeyFiles struct {
+	Type     PubKeyType
+	PubFile  string
+	PrivFile string
+	Pos      Pos
+}
+
+// ScriptType indexes hook scripts.
+type ScriptType uint8
+
+const (
+	ScriptPhase1Up ScriptType = iota // ike_sa_up
+	ScriptPhase1Down
+	ScriptPhase1Rekey
+	ScriptPhase2Up // child_up
+	ScriptPhase2Down
+	ScriptPhase2Rekey
+	ScriptMigration
+	NumScripts
+)
+
+var scriptNames = [NumScripts]string{"phase1_up", "phase1_down", "phase1_rekey", "phase2_up", "phase2_down", "phase2_rekey", "migration"}
+
+func (s ScriptType) String() string { return scriptNames[s] }
+
+// Request is the bit set of the IKEv2 configuration payload request
+// (racoon2's RCF_REQ_* values).
+type Request uint16
+
+const (
+	ReqIP4DNS   Request = 0x01
+	ReqIP6DNS   Request = 0x02
+	ReqIP4DHCP  Request = 0x04
+	ReqIP6DHCP  Request = 0x08
+	ReqAppVer   Request = 0x10
+	ReqMIP6Home Request = 0x20
+	ReqIP4      Request = 0x40
+	ReqIP6      Request = 0x80
+	ReqDNS              = ReqIP4DNS | ReqIP6DNS
+	ReqDHCP             = ReqIP4DHCP | ReqIP6DHCP
+	ReqIP               = ReqIP4 | ReqIP6
+	requestAll          = 0xff
+)
+
+// Provide is the responder side of the configuration payload.
+type Provide struct {
+	AddressPool    string
+	Pool           *AddressPool // resolved
+	DNS            []Address
+	DHCP           []Address
+	AppVersion     string
+	MIP6HomePrefix []Address
+}
+
+// LogMode is logmode normal|debug.
+type LogMode uint8
+
+const (
+	LogUnset LogMode = iota
+	LogNormal
+	LogDebug
+)
+
+// Check is selector_check / proposal_check.
+type Check uint8
+
+const (
+	CheckUnset Check = iota
+	CheckObey
+	CheckStrict
+	CheckClaim
+	CheckExact
+)
+
+var checkNames = [...]string{"unset", "obey", "strict", "claim", "exact"}
+
+func (c Check) String() string { return checkNames[c] }
+
+// ExchangeMode is the IKEv1 phase 1 mode.
+type ExchangeMode uint8
+
+const (
+	ModeUnset ExchangeMode = iota
+	ModeMain
+	ModeAggressive
+	ModeBase
+)
+
+// MobilityRole is the MIPv6 role.
+type MobilityRole uint8
+
+const (
+	RoleUnset MobilityRole = iota
+	RoleAgent
+	RoleMobile
+	RoleCorrespondent
+)
+
+// KMPConf is one ikev1{}, ikev2{} or kink{} block. After Load the fields
+// are effective: the remote's value, else the default remote's, else
+// racoon2's built-in default (Appendix A). Zero means unset (racoon2's "0
+// means unset" rule: `infinite` cannot override a built-in default).
+type KMPConf struct {
+	Proto KMP // KMPIKEv1, KMPIKEv2 or KMPKINK
+
+	LogMode LogMode
+	LogFile string
+
+	Passive      Bool
+	UseCoA       Bool
+	PeersIPAddr  []Address
+	PeersKMPPort int
+
+	VerifyID       Bool
+	VerifyPubkey   Bool
+	SendCert       Bool
+	SendCertReq    Bool
+	NonceSize      int // bytes
+	InitialContact Bool
+	SupportProxy   Bool
+	NATTraversal   Bool
+
+	MyID    []ID
+	PeersID []ID
+
+	SelectorCheck Check
+	ProposalCheck Check
+
+	RandomPadContent Bool
+	RandomPadlen     Bool
+	MaxPadlen        int // bytes
+
+	MaxRetryToSend int
+	IntervalToSend time.Duration
+	TimesPerSend   int
+
+	KMPSALifetimeTime    time.Duration
+	KMPSALifetimeByte    uint64
+	KMPSANegoTimeLimit   time.Duration
+	KMPSAGracePeriod     time.Duration
+	IPsecSANegoTimeLimit time.Duration
+
+	EncAlg     []Algorithm // kmp_enc_alg
+	HashAlg    []Algorithm // kmp_hash_alg: hashes (IKEv1) or integrity (IKEv2)
+	PRFAlg     []Algorithm
+	DHGroup    []Algorithm
+	AuthMethod []Algorithm
+
+	MobilityRole MobilityRole
+	Scripts      [NumScripts]string
+
+	// IKEv1 only.
+	ExchangeMode ExchangeMode
+	MyGSSAPIID   string
+	DPD          Bool
+	DPDRetry     time.Duration
+	DPDMaxFail   int
+
+	// IKEv1 and IKEv2.
+	NeedPFS        Bool
+	MyPublicKey    *KeyFiles
+	PeersPublicKey *KeyFiles
+	PreSharedKey   string // path of the key file
+	DPDDelay       time.Duration
+
+	// IKEv2 only.
+	CookieRequired Bool
+	SendPeersID    Bool
+	Provide        *Provide
+	Request        Request
+
+	// KINK only.
+	MyPrincipal    string
+	PeersPrincipal string
+
+	Pos Pos
+}
+
+// Remote is a remote section (or the default remote when Name is "").
+type Remote struct {
+	Name          string
+	AcceptableKMP []KMP // in order; the first is the one iked initiates with
+	SelectorIndex string
+	IKEv1         *KMPConf
+	IKEv2         *KMPConf
+	KINK          *KMPConf
+	// Used is set when an auto_ipsec policy reached from a selector
+	// names this remote.
+	Used bool
+	Pos  Pos
+}
+
+// InitiateKMP is the protocol iked initiates with: the first
+// acceptable_kmp entry, IKEv2 when none is configured.
+func (r *Remote) InitiateKMP() KMP {
+	if len(r.AcceptableKMP) > 0 {
+		return r.AcceptableKMP[0]
+	}
+	return KMPIKEv2
+}
+
+// Accepts reports whether the remote accepts k (every protocol when
+// acceptable_kmp is not configured anywhere).
+func (r *Remote) Accepts(k KMP) bool {
+	if len(r.AcceptableKMP) == 0 {
+		return true
+	}
+	for _, a := range r.AcceptableKMP {
+		if a == k {
+			return true
+		}
+	}
+	return false
+}
+
+// Direction is a selector's direction.
+type Direction uint8
+
+const (
+	DirUnset Direction = iota
+	DirOutbound
+	DirInbound
+)
+
+// ProtoAny is upper_layer_protocol "any" (racoon2's RC_PROTO_ANY).
+const ProtoAny = 255
+
+// Selector is a selector section.
+type Selector struct {
+	Name      string
+	Order     int64
+	Direction Direction
+	Src, Dst  []Address
+	// ULP is the upper-layer protocol number, ProtoAny by default.
+	ULP uint8
+	// ULPName is the protocol as written (for messages and Dump).
+	ULPName string
+	// ULPArgs holds the numbers after the protocol: ICMP type and code,
+	// or the MH type; -1 when absent. racoon2 stores them in the src and
+	// dst port fields.
+	ULPArgs             [2]int
+	NextHeaderIncluding []string
+	Tagged              string
+	PolicyIndex         string
+	Policy              *Policy // resolved
+	Reqid               uint32
+	Pos                 Pos
+	PolicyIndexPos      Pos
+}
+
+// Action is a policy's action.
+type Action uint8
+
+const (
+	ActionUnset Action = iota
+	ActionAutoIPsec
+	ActionStaticIPsec
+	ActionDiscard
+	ActionNone // "none" and its alias "bypass"
+)
+
+var actionNames = [...]string{"unset", "auto_ipsec", "static_ipsec", "discard", "none"}
+
+func (a Action) String() string { return actionNames[a] }
+
+// Mode is ipsec_mode.
+type Mode uint8
+
+const (
+	ModeUnsetIPsec Mode = iota
+	ModeTransport
+	ModeTunnel
+)
+
+// Level is ipsec_level.
+type Level uint8
+
+const (
+	LevelUnset Level = iota
+	LevelUnique
+	LevelRequire
+	LevelUse
+)
+
+// Policy is a policy section, merged with default{policy}.
+type Policy struct {
+	Name          string
+	Action        Action
+	Install       Bool
+	RemoteIndex   string
+	Remote        *Remote // resolved; nil when not named or kink-only
+	IPsecIndex    []string
+	IPsecs        []*IPsec // resolved, one per proposal, in order
+	IPsecMode     Mode
+	MySAIPAddr    []Address
+	PeersSAIPAddr []Address
+	IPsecLevel    Level
+	Pos           Pos
+}
+
+// IPsec is an ipsec section, merged with default{ipsec}.
+type IPsec struct {
+	Name                string
+	IPsecSALifetimeTime time.Duration // 0: none
+	IPsecSALifetimeByte uint64
+	ExtSequence         Bool
+	SAIndex             []string
+	SAs                 []*SA // resolved bundle
+	Pos                 Pos
+}
+
+// SAProto is sa_protocol.
+type SAProto uint8
+
+const (
+	SAProtoUnset SAProto = iota
+	SAProtoESP
+	SAProtoAH
+	SAProtoIPComp
+)
+
+var saProtoNames = [...]string{"unset", "esp", "ah", "ipcomp"}
+
+func (p SAProto) String() string { return saProtoNames[p] }
+
+// SA is an sa section, merged with default{sa}.
+type SA struct {
+	Name       string
+	Protocol   SAProto
+	EncAlg     []Algorithm // esp_enc_alg
+	ESPAuthAlg []Algorithm
+	AHAuthAlg  []Algorithm
+	IPCompAlg  []Algorithm
+	SPI        int64 // manual SPI, 0: none
+	Pos        Pos
+}
+
+// AddressRange is one addresspool range.
+type AddressRange struct {
+	Start, End netip.Addr
+}
+
+// AddressPool is an addresspool section. Ranges are in file order (racoon2
+// stores them reversed; see Reversed).
+type AddressPool struct {
+	Name   string
+	Ranges []AddressRange
+	Pos    Pos
+}
+
+// Interface is the interface section.
+type Interface struct {
+	// IKE is where iked listens: an unspecified address (0.0.0.0 or ::)
+	// means every address of that family (MY_IP gives both); port 0 means
+	// the default port (-p, 500).
+	IKE []netip.AddrPort
+	// IKEAddrs is the ike list as written (macros unexpanded).
+	IKEAddrs []Address
+	KINK     []Address
+	// Spmd holds the unix socket paths of spmd; SpmdAddrs everything written.
+	Spmd              []string
+	SpmdAddrs         []Address
+	SpmdPassword      string // file path
+	SpmdPasswordPos   Pos
+	ApplicationBypass Bool // Unset behaves as On
+}
+
+// Resolver is the resolver section (spmd only).
+type Resolver struct {
+	Enable     Bool
+	Nameserver []Address
+	DNSQuery   []Address
+	Present    bool
+}
+
+// Defaults is the default section as written (not merged with built-ins).
+type Defaults struct {
+	Remote *Remote
+	Policy *Policy
+	IPsec  *IPsec
+	SA     *SA
+}
+
+// Config is a whole racoon2.conf after includes, variables, default
+// merging and checks.
+type Config struct {
+	Interface Interface
+	Resolver  Resolver
+	// Vars is the setval table (first definition of each name).
+	Vars map[string]string
+	// VarOrder lists the setval names in file order.
+	VarOrder []string
+	Default  Defaults
+	// DefaultRemote is default{remote} merged with the built-in defaults:
+	// the configuration for an IKEv2 peer that matches no remote (nil when
+	// there is no default remote).
+	DefaultRemote *Remote
+	Remotes       []*Remote
+	Selectors     []*Selector
+	Policies      []*Policy
+	IPsecs        []*IPsec
+	SAs           []*SA
+	AddressPools  []*AddressPool
+	// Files lists every file read, the main one first.
+	Files []string
+}
+
+// NATTraversal reports whether any remote (or the default remote) enables
+// nat_traversal for IKEv1 or IKEv2, so iked must listen on port 4500 too.
+func (c *Config) NATTraversal() bool {
+	check := func(r *Remote) bool {
+		if r == nil {
+			return false
+		}
+		for _, k := range []*KMPConf{r.IKEv1, r.IKEv2} {
+			if k != nil && k.NATTraversal.On() {
+				return true
+			}
+		}
+		return false
+	}
+	if check(c.DefaultRemote) {
+		return true
+	}
+	for _, r := range c.Remotes {
+		if check(r) {
+			return true
+		}
+	}
+	return false
+}
+
+// Remote returns the first remote with this name (racoon2's lookup).
+func (c *Config) Remote(name string) *Remote {
+	for _, r := range c.Remotes {
+		if r.Name == name {
+			return r
+		}
+	}
+	return nil
+}
+
+// Selector returns the first selector with this name.
+func (c *Config) Selector(name string) *Selector {
+	for _, s := range c.Selectors {
+		if s.Name == name {
+			return s
+		}
+	}
+	return nil
+}
+
+// Policy returns the first policy with this name.
+func (c *Config) Policy(name string) *Policy {
+	for _, p := range c.Policies {
+		if p.Name == name {
+			return p
+		}
+	}
+	return nil
+}
+
+// IPsec returns the first ipsec section with this name.
+func (c *Config) IPsec(name string) *IPsec {
+	for _, p := range c.IPsecs {
+		if p.Name == name {
+			return p
+		}
+	}
+	return nil
+}
+
+// SA returns the first sa section with this name.
+func (c *Config) SA(name string) *SA {
+	for _, s := range c.SAs {
+		if s.Name == name {
+			return s
+		}
+	}
+	return nil
+}
+
+// AddressPool returns the first address pool with this name.
+func (c *Config) AddressPool(name string) *AddressPool {
+	for _, p := range c.AddressPools {
+		if p.Name == name {
+			return p
+		}
+	}
+	return nil
+}

@@ -1,0 +1,534 @@
+package conf
+
+import (
+	"net"
+	"net/netip"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Value parsing for the generic productions of cfparse.y: numbers, units,
+// booleans, strings, addresses, identities and algorithm lists. Each
+// helper reports its own errors and returns ok=false after one.
+
+// str expands a string token (racoon2 expands every string-typed value).
+func (b *builder) str(t Token) (string, bool) {
+	if !t.isString() {
+		b.rep.errorf(t.Pos, "syntax error: expected a string, found %s%s", describe(t), quoteHint(t))
+		return "", false
+	}
+	if t.Kind == tokWord {
+		return t.Text, true
+	}
+	s, err := expand(t.Text, b.vars, b.env)
+	if err != nil {
+		if _, ok := err.(*undefinedError); ok {
+			b.rep.errorf(t.Pos, "the string was not defined: %v", err)
+		} else {
+			b.rep.errorf(t.Pos, "%v", err)
+		}
+		return "", false
+	}
+	return s, true
+}
+
+func quoteHint(t Token) string {
+	if t.Kind == tokKeyword {
+		return " (a reserved word; quote it to use it as a name)"
+	}
+	return ""
+}
+
+// number parses racoon2's number rule: 0x hex or decimal, sign allowed.
+func parseNumber(t Token) (int64, bool) {
+	if t.Kind != tokWord {
+		return 0, false
+	}
+	s := t.Text
+	neg := false
+	if strings.HasPrefix(s, "-") {
+		neg, s = true, s[1:]
+	}
+	var v uint64
+	var err error
+	if strings.HasPrefix(s, "0x") || strings.HasPrefix(s, "0X") {
+		v, err = strconv.ParseUint(s[2:], 16, 63)
+	} else {
+		v, err = strconv.ParseUint(s, 10, 63)
+	}
+	if err != nil {
+		return 0, false
+	}
+	if neg {
+		return -int64(v), true
+	}
+	return int64(v), true
+}
+
+func (b *builder) number(t Token) (int64, bool) {
+	v, ok := parseNumber(t)
+	if !ok {
+		b.rep.errorf(t.Pos, "illegal a number string [%s]", t.String())
+	}
+	return v, ok
+}
+
+// cursor walks the value tokens of one statement.
+type cursor struct {
+	toks []Token
+	i    int
+	end  Pos // where a missing token would be
+}
+
+func (c *cursor) more() bool { return c.i < len(c.toks) }
+
+func (c *cursor) peek() Token {
+	if c.i < len(c.toks) {
+		return c.toks[c.i]
+	}
+	return Token{Kind: tokSemi, Text: ";", Pos: c.end}
+}
+
+func (c *cursor) next() Token {
+	t := c.peek()
+	if c.i < len(c.toks) {
+		c.i++
+	}
+	return t
+}
+
+func (c *cursor) isKeyword(s string) bool {
+	t := c.peek()
+	return t.Kind == tokKeyword && t.Text == s
+}
+
+// done reports an error when tokens are left.
+func (b *builder) done(c *cursor) bool {
+	if c.more() {
+		b.rep.errorf(c.peek().Pos, "syntax error: unexpected %s", describe(c.peek()))
+		return false
+	}
+	return true
+}
+
+func valueCursor(n *Node) *cursor {
+	end := n.Pos
+	if len(n.Args) > 0 {
+		last := n.Args[len(n.Args)-1]
+		end = last.Pos
+		end.Col += len(last.Text)
+	}
+	return &cursor{toks: n.Args[1:], end: end}
+}
+
+// elements returns the value token lists of a list_spec: the braced
+// elements, or the single bare value.
+func (b *builder) elements(n *Node) ([]*cursor, bool) {
+	if n.HasBlock {
+		if len(n.Args) != 1 {
+			b.rep.errorf(n.Args[1].Pos, "syntax error: unexpected %s before '{'", describe(n.Args[1]))
+			return nil, false
+		}
+		if len(n.Block) == 0 {
+			b.rep.errorf(n.Pos, "syntax error: empty list for %s", n.Args[0].Text)
+			return nil, false
+		}
+		out := make([]*cursor, 0, len(n.Block))
+		for _, e := range n.Block {
+			if e.HasBlock {
+				b.rep.errorf(e.Pos, "syntax error: unexpected '{' in a list")
+				return nil, false
+			}
+			out = append(out, &cursor{toks: e.Args, end: e.Pos})
+		}
+		return out, true
+	}
+	if len(n.Args) < 2 {
+		b.rep.errorf(n.Pos, "syntax error: %s needs a value", n.Args[0].Text)
+		return nil, false
+	}
+	return []*cursor{valueCursor(n)}, true
+}
+
+var boolWords = map[string]Bool{"on": On, "enable": On, "yes": On, "off": Off, "disable": Off, "no": Off}
+
+func (b *builder) boolVal(n *Node) (Bool, bool) {
+	c := valueCursor(n)
+	t := c.next()
+	v, ok := boolWords[t.Text]
+	if t.Kind != tokKeyword || !ok {
+		b.rep.errorf(t.Pos, "syntax error: %s wants on or off, found %s", n.Args[0].Text, describe(t))
+		return Unset, false
+	}
+	return v, b.done(c)
+}
+
+// keywordVal parses a directive whose value is one keyword from table.
+func keywordVal[T any](b *builder, n *Node, table map[string]T) (T, bool) {
+	var zero T
+	c := valueCursor(n)
+	t := c.next()
+	v, ok := table[t.Text]
+	if t.Kind != tokKeyword || !ok {
+		words := make([]string, 0, len(table))
+		for k := range table {
+			words = append(words, k)
+		}
+		slices.Sort(words)
+		b.rep.errorf(t.Pos, "syntax error: %s wants one of %s, found %s", n.Args[0].Text, strings.Join(words, ", "), describe(t))
+		return zero, false
+	}
+	return v, b.done(c)
+}
+
+func (b *builder) numberVal(n *Node) (int64, bool) {
+	c := valueCursor(n)
+	v, ok := b.number(c.next())
+	return v, ok && b.done(c)
+}
+
+func (b *builder) stringVal(n *Node) (string, bool) {
+	c := valueCursor(n)
+	s, ok := b.str(c.next())
+	return s, ok && b.done(c)
+}
+
+var timeUnits = map[string]int64{
+	"sec": 1, "secs": 1, "second": 1, "seconds": 1,
+	"min": 60, "mins": 60, "minute": 60, "minutes": 60,
+	"hour": 3600, "hours": 3600, "day": 86400, "days": 86400,
+}
+
+var byteUnits = map[string]int64{"B": 1, "byte": 1, "bytes": 1, "KB": 1 << 10, "MB": 1 << 20, "GB": 1 << 30}
+
+// unitVal parses `number [unit] | infinite`; infinite is 0.
+func (b *builder) unitVal(c *cursor, units map[string]int64, what string) (int64, bool) {
+	t := c.next()
+	if t.Kind == tokKeyword && t.Text == "infinite" {
+		return 0, true
+	}
+	v, ok := b.number(t)
+	if !ok {
+		return 0, false
+	}
+	if c.peek().Kind == tokKeyword {
+		u := c.next()
+		m, ok := units[u.Text]
+		if !ok {
+			b.rep.errorf(u.Pos, "syntax error: %s is not a %s unit", u.Text, what)
+			return 0, false
+		}
+		if v != 0 && (v*m/m != v) {
+			b.rep.errorf(t.Pos, "value %d %s overflows", v, u.Text)
+			return 0, false
+		}
+		v *= m
+	}
+	if v < 0 {
+		b.rep.errorf(t.Pos, "a %s cannot be negative", what)
+		return 0, false
+	}
+	return v, true
+}
+
+func (b *builder) timeVal(n *Node) (time.Duration, bool) {
+	c := valueCursor(n)
+	v, ok := b.unitVal(c, timeUnits, "time")
+	if !ok || !b.done(c) {
+		return 0, false
+	}
+	if v > int64(1<<63-1)/int64(time.Second) {
+		b.rep.errorf(n.Pos, "time value too large")
+		return 0, false
+	}
+	return time.Duration(v) * time.Second, true
+}
+
+func (b *builder) byteVal(n *Node) (int64, bool) {
+	c := valueCursor(n)
+	v, ok := b.unitVal(c, byteUnits, "byte")
+	return v, ok && b.done(c)
+}
+
+// stringList parses string_list_spec.
+func (b *builder) stringList(n *Node) ([]string, bool) {
+	els, ok := b.elements(n)
+	if !ok {
+		return nil, false
+	}
+	out := make([]string, 0, len(els))
+	for _, c := range els {
+		s, ok := b.str(c.next())
+		if !ok || !b.done(c) {
+			return nil, false
+		}
+		out = append(out, s)
+	}
+	return out, true
+}
+
+// Address macros (rc_net.c). MY_IP* may carry "%iface".
+var addrMacros = map[string]bool{
+	"MY_IP": true, "MY_IPV4": true, "MY_IPV6": true, "MY_IPV6_GLOBAL": true,
+	"MY_IPV6_LINKLOCAL": true, "IP_ANY": true, "IP_RW": true,
+}
+
+// addrSpec parses `string [port p] | unix string`.
+func (b *builder) addrSpec(c *cursor) (Address, bool) {
+	if c.isKeyword("unix") {
+		c.next()
+		t := c.peek()
+		s, ok := b.str(c.next())
+		if !ok {
+			return Address{}, false
+		}
+		return Address{Kind: AddrUnix, Name: s, Pos: t.Pos}, b.done(c)
+	}
+	t := c.next()
+	s, ok := b.str(t)
+	if !ok {
+		return Address{}, false
+	}
+	a, ok := b.parseAddr(s, t.Pos)
+	if !ok {
+		return Address{}, false
+	}
+	if c.isKeyword("port") {
+		c.next()
+		pt := c.next()
+		p, ok := b.port(pt)
+		if !ok {
+			return Address{}, false
+		}
+		a.Port = p
+	}
+	return a, b.done(c)
+}
+
+// parseAddr classifies an expanded address string.
+func (b *builder) parseAddr(s string, pos Pos) (Address, bool) {
+	a := Address{Pos: pos}
+	name, iface, _ := strings.Cut(s, "%")
+	if addrMacros[name] {
+		if iface != "" && !strings.HasPrefix(name, "MY_IP") {
+			b.rep.errorf(pos, "%s cannot take an interface (%%%s)", name, iface)
+			return a, false
+		}
+		a.Kind, a.Name, a.Iface = AddrMacro, name, iface
+		return a, true
+	}
+	if p, zone, ok := parseIPPrefix(s); ok {
+		a.Kind, a.Prefix, a.Zone = AddrIP, p, zone
+		return a, true
+	}
+	if isHostname(s) {
+		a.Kind, a.Name = AddrFQDN, s
+		return a, true
+	}
+	b.rep.errorf(pos, "invalid address %q", s)
+	return a, false
+}
+
+// parseIPPrefix parses "addr[%zone][/plen]".
+func parseIPPrefix(s string) (netip.Prefix, string, bool) {
+	as, plen, hasLen := strings.Cut(s, "/")
+	ad, err := netip.ParseAddr(as)
+	if err != nil {
+		return netip.Prefix{}, "", false
+	}
+	zone := ad.Zone()
+	ad = ad.WithZone("")
+	bits := ad.BitLen()
+	if hasLen {
+		n, err := strconv.Atoi(plen)
+		if err != nil || n < 0 || n > ad.BitLen() || plen == "" || plen[0] == '+' {
+			return netip.Prefix{}, "", false
+		}
+		bits = n
+	}
+	return netip.PrefixFrom(ad, bits), zone, true
+}
+
+func isHostname(s string) bool {
+	if s == "" || len(s) > 253 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '.' || c == '_') {
+			return false
+		}
+	}
+	return s[0] != '-' && s[0] != '.'
+}
+
+// services is a fixed table so results do not depend on /etc/services;
+// other names go through the system's service database.
+var services = map[string]uint16{
+	"isakmp": 500, "ipsec-nat-t": 4500, "l2tp": 1701, "domain": 53, "http": 80,
+	"https": 443, "ssh": 22, "telnet": 23, "smtp": 25, "ftp": 21, "ntp": 123,
+	"kerberos": 88, "bootps": 67, "bootpc": 68, "snmp": 161, "echo": 7,
+	"discard": 9, "mip6": 5436, "kink": 910,
+}
+
+func (b *builder) port(t Token) (uint16, bool) {
+	if !t.isString() {
+		b.rep.errorf(t.Pos, "syntax error: port wants a number, a service name or any, found %s", describe(t))
+		return 0, false
+	}
+	s, ok := b.str(t)
+	if !ok {
+		return 0, false
+	}
+	if s == "any" {
+		return 0, true
+	}
+	if v, ok := parseNumber(Token{Kind: tokWord, Text: s}); ok {
+		if v < 0 || v > 65535 {
+			b.rep.errorf(t.Pos, "port %d out of range", v)
+			return 0, false
+		}
+		return uint16(v), true
+	}
+	if p, ok := services[s]; ok {
+		return p, true
+	}
+	if p, err := net.LookupPort("udp", s); err == nil {
+		return uint16(p), true
+	}
+	b.rep.errorf(t.Pos, "unknown service %q", s)
+	return 0, false
+}
+
+// addrList parses addr_list_spec.
+func (b *builder) addrList(n *Node) ([]Address, bool) {
+	els, ok := b.elements(n)
+	if !ok {
+		return nil, false
+	}
+	out := make([]Address, 0, len(els))
+	for _, c := range els {
+		a, ok := b.addrSpec(c)
+		if !ok {
+			return nil, false
+		}
+		out = append(out, a)
+	}
+	return out, true
+}
+
+var idTypes = map[string]IDType{"ipaddr": IDIPAddr, "email": IDEmail, "fqdn": IDFQDN, "keyid": IDKeyID, "x509_subject": IDX509Subject}
+
+// idList parses id_list_spec: `type [file|tag] string`.
+func (b *builder) idList(n *Node) ([]ID, bool) {
+	els, ok := b.elements(n)
+	if !ok {
+		return nil, false
+	}
+	out := make([]ID, 0, len(els))
+	for _, c := range els {
+		t := c.next()
+		typ, ok := idTypes[t.Text]
+		if t.Kind != tokKeyword || !ok {
+			b.rep.errorf(t.Pos, "syntax error: identifier type (ipaddr, email, fqdn, keyid, x509_subject) expected, found %s", describe(t))
+			return nil, false
+		}
+		id := ID{Type: typ, Pos: t.Pos}
+		if c.isKeyword("file") || c.isKeyword("tag") {
+			q := c.next()
+			id.Qual = QualFile
+			if q.Text == "tag" {
+				id.Qual = QualTag
+			}
+			if typ != IDKeyID {
+				b.rep.warnf(q.Pos, "%s qualifier has no meaning for %s identifiers; ignored", q.Text, typ)
+				id.Qual = QualNone
+			}
+		}
+		v, ok := b.str(c.next())
+		if !ok || !b.done(c) {
+			return nil, false
+		}
+		if typ == IDIPAddr {
+			if _, err := netip.ParseAddr(v); err != nil {
+				b.rep.errorf(t.Pos, "ipaddr identifier %q is not an IP address", v)
+				return nil, false
+			}
+		}
+		id.Value = v
+		out = append(out, id)
+	}
+	return out, true
+}
+
+// algList parses algorithm_list_spec; groups also accept DH group numbers
+// (kmp_dh_group).
+func (b *builder) algList(n *Node, groups bool) ([]Algorithm, bool) {
+	els, ok := b.elements(n)
+	if !ok {
+		return nil, false
+	}
+	out := make([]Algorithm, 0, len(els))
+	for _, c := range els {
+		a, ok := b.algSpec(c, groups)
+		if !ok {
+			return nil, false
+		}
+		out = append(out, a)
+	}
+	return out, true
+}
+
+func (b *builder) algSpec(c *cursor, groups bool) (Algorithm, bool) {
+	t := c.next()
+	var a Algorithm
+	switch {
+	case t.Kind == tokKeyword && algByName[t.Text] != nil:
+		a.Name = t.Text
+	case groups && t.Kind == tokWord:
+		v, ok := b.number(t)
+		if !ok {
+			return a, false
+		}
+		name, ok := groupByNumber[v]
+		if !ok {
+			b.rep.errorf(t.Pos, "illegal dh group number %d", v)
+			return a, false
+		}
+		a.Name = name
+	default:
+		b.rep.errorf(t.Pos, "syntax error: algorithm name expected, found %s", describe(t))
+		return a, false
+	}
+	if c.peek().Kind != tokComma {
+		return a, b.done(c)
+	}
+	c.next()
+	if c.peek().Kind == tokComma {
+		a.KeyLen = KeyLenNone
+	} else {
+		v, ok := b.unitVal(c, byteUnits, "key length")
+		if !ok {
+			return a, false
+		}
+		if v > 1<<20 {
+			b.rep.errorf(t.Pos, "key length %d too large", v)
+			return a, false
+		}
+		a.KeyLen = int(v)
+	}
+	if c.peek().Kind == tokComma {
+		c.next()
+		k, ok := b.str(c.next())
+		if !ok {
+			return a, false
+		}
+		a.Key, a.HasKey = k, true
+		if a.KeyLen == 0 {
+			a.KeyLen = KeyLenNone // "alg,0,key" means the same as "alg,,key"
+		}
+	}
+	return a, b.done(c)
+}
