@@ -83,13 +83,18 @@ type testEnv struct {
 
 func newEnv(t *testing.T, fwd bool) *testEnv {
 	t.Helper()
+	return newEnvConfig(t, NewStaticConfig(testSelectors()), fwd)
+}
+
+func newEnvConfig(t *testing.T, cfg Config, fwd bool) *testEnv {
+	t.Helper()
 	d := testDir(t)
 	e := &testEnv{kern: iketest.NewKernel(0), path: filepath.Join(d, "spmif"), pwfile: filepath.Join(d, "spmd.pwd"),
 		now: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
 	if err := os.WriteFile(e.pwfile, testPassword, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	srv, err := New(NewStaticConfig(testSelectors()), e.kern, Options{PasswordFile: e.pwfile, Fwd: fwd, Now: func() time.Time { return e.now }})
+	srv, err := New(cfg, e.kern, Options{PasswordFile: e.pwfile, Fwd: fwd, Now: func() time.Time { return e.now }})
 	if err != nil {
 		t.Fatal(err)
 	}
