@@ -3,6 +3,7 @@ module github.com/racoon2go/iked
 go 1.26.0
 
 require (
+	github.com/spf13/pflag v1.1.0
 	github.com/vishvananda/netlink v1.3.1
 	github.com/vishvananda/netns v0.0.5
 	golang.org/x/sys v0.49.0
