@@ -4,9 +4,12 @@ import (
 	"fmt"
 	"net/netip"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/racoon2go/iked/internal/ike"
+	"github.com/racoon2go/iked/internal/ike/iketest"
 )
 
 // TestServerConformance replays the byte sequences of reference section 5
@@ -217,5 +220,48 @@ func TestServerLifetimeExpiry(t *testing.T) {
 	e.now = e.now.Add(61e9)
 	e.srv.mu.Unlock()
 	r.expect("SLID "+id+"\r\n", "550 Operation failed\r\n")
+	r.expect("POLICY DUMP\r\n", "251 NO Policy Exists\r\n")
+}
+
+// noLifetimeKernel refuses policy lifetimes, as the XFRM backend does.
+type noLifetimeKernel struct{ *iketest.Kernel }
+
+func (k noLifetimeKernel) AddPolicy(p *ike.Policy) (uint32, error) {
+	if p.Lifetime != (ike.Lifetime{}) {
+		return 0, fmt.Errorf("no lifetimes: %w", syscall.EOPNOTSUPP)
+	}
+	return k.Kernel.AddPolicy(p)
+}
+
+// When the backend takes no policy lifetime, spmd removes the policies of
+// a POLICY ADD itself when the lifetime ends.
+func TestServerOwnLifetimes(t *testing.T) {
+	e := newEnv(t, false)
+	e.srv.kern = noLifetimeKernel{e.kern}
+	r := dialRaw(t, e.path)
+	r.login()
+	r.expect("POLICY ADD tr_out 60 transport 192.0.2.1/32 192.0.2.3/32\r\n", "250 Policy Added tr_out and tr_in\r\n")
+	if n := len(e.policies(ike.DirOut)) + len(e.policies(ike.DirIn)); n != 2 {
+		t.Fatalf("%d policies", n)
+	}
+	for _, p := range e.policies(ike.DirOut) {
+		if p.Lifetime != (ike.Lifetime{}) {
+			t.Fatalf("lifetime passed to a kernel that refuses it: %+v", p)
+		}
+	}
+	e.srv.mu.Lock()
+	e.now = e.now.Add(59 * time.Second)
+	e.srv.mu.Unlock()
+	e.srv.onTimer()
+	if n := len(e.policies(ike.DirOut)); n != 1 {
+		t.Fatalf("removed early: %d", n)
+	}
+	e.srv.mu.Lock()
+	e.now = e.now.Add(time.Second)
+	e.srv.mu.Unlock()
+	e.srv.onTimer()
+	if n := len(e.policies(ike.DirOut)) + len(e.policies(ike.DirIn)); n != 0 {
+		t.Fatalf("%d policies left after their lifetime", n)
+	}
 	r.expect("POLICY DUMP\r\n", "251 NO Policy Exists\r\n")
 }

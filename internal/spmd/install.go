@@ -87,6 +87,9 @@ func (s *Server) Flush() int {
 }
 
 func (s *Server) flushLocked() int {
+	if s.timer != nil {
+		s.timer.Stop()
+	}
 	failed := 0
 	for len(s.table.list) > 0 {
 		e := s.table.list[len(s.table.list)-1]
@@ -104,10 +107,55 @@ func (s *Server) flushLocked() int {
 func (s *Server) Policies() [][2]string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.table.prune(s.opts.Now())
+	s.expireLocked()
 	out := make([][2]string, 0, len(s.table.list))
 	for _, e := range s.table.list {
 		out = append(out, [2]string{e.sel, fmt.Sprint(e.pol.ID)})
 	}
 	return out
+}
+
+// expireLocked forgets policies whose lifetime has ended: the kernel removed
+// those it was given a lifetime for (racoon2 on Linux kept listing them),
+// and spmd removes the others itself.
+func (s *Server) expireLocked() {
+	for _, e := range s.table.due(s.opts.Now()) {
+		if !e.ours {
+			s.table.remove(e)
+			continue
+		}
+		if err := s.uninstall(e); err != nil {
+			s.log.Warn("lifetime ended: kernel refused to delete policy", "selector", e.sel, "id", e.pol.ID, "err", err)
+		} else {
+			s.log.Info("lifetime ended: policy removed", "selector", e.sel, "id", e.pol.ID)
+		}
+	}
+}
+
+// armLocked sets the one expiry timer to the earliest lifetime spmd
+// enforces itself.
+func (s *Server) armLocked() {
+	at, ok := s.table.next()
+	if !ok {
+		if s.timer != nil {
+			s.timer.Stop()
+		}
+		return
+	}
+	d := max(at.Sub(s.opts.Now()), 0)
+	if s.timer == nil {
+		s.timer = time.AfterFunc(d, s.onTimer)
+		return
+	}
+	s.timer.Reset(d)
+}
+
+func (s *Server) onTimer() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.stopped {
+		return
+	}
+	s.expireLocked()
+	s.armLocked()
 }

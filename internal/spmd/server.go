@@ -39,14 +39,16 @@ type Server struct {
 	opts Options
 	log  *slog.Logger
 
-	mu     sync.Mutex // table, fqdns, kernel calls
-	table  *table
-	fqdns  []string
-	lnMu   sync.Mutex // listeners, conns, closed
-	lns    []net.Listener
-	conns  map[net.Conn]struct{}
-	closed bool
-	wg     sync.WaitGroup
+	mu      sync.Mutex // table, fqdns, timer, kernel calls
+	table   *table
+	fqdns   []string
+	timer   *time.Timer // lifetimes spmd enforces itself
+	stopped bool
+	lnMu    sync.Mutex // listeners, conns, closed
+	lns     []net.Listener
+	conns   map[net.Conn]struct{}
+	closed  bool
+	wg      sync.WaitGroup
 }
 
 // New checks the password file and returns a server with no listener.
@@ -158,6 +160,12 @@ func (s *Server) Close() error {
 	}
 	s.lnMu.Unlock()
 	s.wg.Wait()
+	s.mu.Lock()
+	s.stopped = true
+	if s.timer != nil {
+		s.timer.Stop()
+	}
+	s.mu.Unlock()
 	return nil
 }
 

@@ -77,7 +77,7 @@ func (s *Server) handle(ss *session, in []byte, out []byte) ([]byte, bool) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.table.prune(s.opts.Now())
+	s.expireLocked()
 	var code int
 	var lines []string
 	switch {
@@ -387,6 +387,13 @@ func (s *Server) install(sel string, p *ike.Policy, expires time.Time) ([]*entry
 
 func (s *Server) installOne(sel string, p *ike.Policy, expires time.Time) (*entry, error) {
 	id, err := s.kern.AddPolicy(p)
+	ours := false
+	if errors.Is(err, syscall.EOPNOTSUPP) && p.Lifetime != (ike.Lifetime{}) {
+		// The backend cannot give a policy a lifetime: install it without
+		// one and remove it ourselves when the lifetime ends.
+		p.Lifetime, ours = ike.Lifetime{}, true
+		id, err = s.kern.AddPolicy(p)
+	}
 	if errors.Is(err, syscall.EEXIST) {
 		old := *p
 		old.ID = 0
@@ -397,9 +404,12 @@ func (s *Server) installOne(sel string, p *ike.Policy, expires time.Time) (*entr
 	if err != nil {
 		return nil, err
 	}
-	e := &entry{sel: sel, pol: *p, expires: expires}
+	e := &entry{sel: sel, pol: *p, expires: expires, ours: ours}
 	e.pol.ID = id
 	s.table.add(e)
+	if ours {
+		s.armLocked()
+	}
 	return e, nil
 }
 

@@ -11,6 +11,9 @@ type entry struct {
 	sel     string
 	pol     ike.Policy // as installed, ID set
 	expires time.Time  // zero: permanent
+	// ours: the backend took no lifetime (XFRM here), so spmd itself
+	// removes the policy at expires.
+	ours bool
 }
 
 // table is racoon2's spid <-> selector table. Entries keep install order
@@ -44,17 +47,26 @@ func (t *table) remove(e *entry) {
 	}
 }
 
-// prune drops entries whose hard lifetime has passed: the kernel has
-// removed those policies on its own (racoon2 on Linux kept them forever).
-func (t *table) prune(now time.Time) {
-	for i := 0; i < len(t.list); {
-		e := t.list[i]
+// due lists the entries whose hard lifetime has passed.
+func (t *table) due(now time.Time) []*entry {
+	var out []*entry
+	for _, e := range t.list {
 		if !e.expires.IsZero() && !now.Before(e.expires) {
-			t.remove(e)
-			continue
+			out = append(out, e)
 		}
-		i++
 	}
+	return out
+}
+
+// next is the earliest lifetime end spmd must enforce itself.
+func (t *table) next() (time.Time, bool) {
+	var at time.Time
+	for _, e := range t.list {
+		if e.ours && (at.IsZero() || e.expires.Before(at)) {
+			at = e.expires
+		}
+	}
+	return at, !at.IsZero()
 }
 
 func (t *table) lookup(id uint32) *entry {
