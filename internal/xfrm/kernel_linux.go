@@ -42,6 +42,9 @@ type Kernel struct {
 	closeOnce  sync.Once
 
 	supported *ike.Algorithms
+	// marks remembers the mark of each marked SA: ike.SAID has none, and
+	// the kernel finds a marked SA only with its mark.
+	marks map[ike.SAID]*netlink.XfrmMark
 }
 
 // Open opens the XFRM sockets and starts the upcall listener.
@@ -69,7 +72,7 @@ func OpenXFRM(log *slog.Logger) (*Kernel, error) {
 	}
 	k := &Kernel{log: log, h: h, req: &nl.SocketHandle{Socket: s}, mon: mon,
 		events: make(chan ike.Event, 1024), readerDone: make(chan struct{}),
-		supported: algorithms()}
+		supported: algorithms(), marks: map[ike.SAID]*netlink.XfrmMark{}}
 	go k.read()
 	return k, nil
 }
@@ -216,6 +219,11 @@ func (k *Kernel) install(typ int, name string, sa *ike.SA) error {
 	data, err := SAData(sa)
 	if err == nil {
 		_, err = k.request(typ, unix.NLM_F_CREATE|unix.NLM_F_EXCL, data...)
+	}
+	if err == nil && (sa.Mark != 0 || sa.MarkMask != 0) {
+		k.mu.Lock()
+		k.marks[ike.SAID{Src: sa.Src, Dst: sa.Dst, Proto: sa.Proto, SPI: sa.SPI}] = &netlink.XfrmMark{Value: sa.Mark, Mask: sa.MarkMask}
+		k.mu.Unlock()
 	}
 	if err != nil {
 		return fmt.Errorf("xfrm: %s %v spi %08x %v->%v: %w", name, sa.Proto, sa.SPI, sa.Src, sa.Dst, err)
@@ -380,14 +388,19 @@ func selectorData(s *ike.Selector) (*nl.XfrmSelector, error) {
 	return sel, nil
 }
 
-func state(id ike.SAID) *netlink.XfrmState {
-	return &netlink.XfrmState{Src: ip(id.Src), Dst: ip(id.Dst), Proto: netlink.Proto(id.Proto), Spi: int(id.SPI)}
+// state names an SA for the library; call with k.mu held.
+func (k *Kernel) state(id ike.SAID) *netlink.XfrmState {
+	return &netlink.XfrmState{Src: ip(id.Src), Dst: ip(id.Dst), Proto: netlink.Proto(id.Proto), Spi: int(id.SPI),
+		Mark: k.marks[id]}
 }
 
 // DeleteSA removes an SA (XFRM_MSG_DELSA).
 func (k *Kernel) DeleteSA(id ike.SAID) error {
 	k.mu.Lock()
-	err := k.h.XfrmStateDel(state(id))
+	err := k.h.XfrmStateDel(k.state(id))
+	if err == nil {
+		delete(k.marks, id)
+	}
 	k.mu.Unlock()
 	if err != nil {
 		return fmt.Errorf("xfrm: DELSA %v spi %08x %v->%v: %w", id.Proto, id.SPI, id.Src, id.Dst, err)
@@ -398,7 +411,7 @@ func (k *Kernel) DeleteSA(id ike.SAID) error {
 // QuerySA returns an SA's counters (XFRM_MSG_GETSA).
 func (k *Kernel) QuerySA(id ike.SAID) (ike.SAStats, error) {
 	k.mu.Lock()
-	st, err := k.h.XfrmStateGet(state(id))
+	st, err := k.h.XfrmStateGet(k.state(id))
 	k.mu.Unlock()
 	if err != nil {
 		return ike.SAStats{}, fmt.Errorf("xfrm: GETSA %v spi %08x %v->%v: %w", id.Proto, id.SPI, id.Src, id.Dst, err)
@@ -421,6 +434,13 @@ func (k *Kernel) Flush(proto ike.Proto) error {
 	}
 	k.mu.Lock()
 	err := k.h.XfrmStateFlush(p)
+	if err == nil {
+		for id := range k.marks {
+			if proto == 0 || id.Proto == proto {
+				delete(k.marks, id)
+			}
+		}
+	}
 	k.mu.Unlock()
 	if err != nil {
 		return fmt.Errorf("xfrm: FLUSHSA %v: %w", proto, err)
