@@ -4,11 +4,13 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"runtime"
 	"strings"
 
 	"github.com/spf13/pflag"
 
 	"github.com/racoon2go/iked/internal/daemon"
+	"github.com/racoon2go/iked/internal/kernel"
 	"github.com/racoon2go/iked/internal/version"
 )
 
@@ -74,10 +76,8 @@ func parseFlags(args []string, stdout, stderr io.Writer) (o *options, code int, 
 		fmt.Fprintf(stderr, usage, version.ConfigPath(), DefaultPidfile)
 		return nil, 1, true
 	}
-	switch o.kernel {
-	case "auto", "pfkey", "xfrm":
-	default:
-		fmt.Fprintf(stderr, "spmd: --kernel %q: want auto, pfkey or xfrm\n", o.kernel)
+	if _, err := kernel.Resolve(o.kernel, runtime.GOOS); err != nil {
+		fmt.Fprintln(stderr, "spmd:", err)
 		return nil, 1, true
 	}
 	return o, 0, false

@@ -37,7 +37,7 @@ func TestFlags(t *testing.T) {
 		{args: []string{"-D", "5"}, code: 1, errIn: "out of range"},
 		{args: []string{"-dddd"}, code: 1, errIn: "out of range"},
 		{args: []string{"-D", "-7"}, code: 1, errIn: "out of range"},
-		{args: []string{"--kernel", "bsd"}, code: 1, errIn: "want auto, pfkey or xfrm"},
+		{args: []string{"--kernel", "bsd"}, code: 1, errIn: "want one of auto, pfkey, xfrm"},
 		{args: []string{"-f", "/nonexistent/racoon2.conf", "-ddd"}, code: 1, errIn: "/nonexistent/racoon2.conf"},
 		{args: []string{"-F", "-f", "/nonexistent/racoon2.conf", "-D", "-6"}, code: 1, errIn: "/nonexistent/racoon2.conf"},
 	} {
