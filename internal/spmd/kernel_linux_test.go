@@ -167,6 +167,11 @@ func kernelSamples(t *testing.T, kind string) {
 			t.Errorf("after POLICY ADD, SPD lacks %q:\n%s", want, pol)
 		}
 	}
+	if kind == "pfkey" { // XFRM takes no policy lifetime: spmd enforces it
+		if pol := kerneltest.Cmd(t, "", "ip", "-s", "xfrm", "policy", "list"); !strings.Contains(pol, "expire add: soft 0(sec), hard 600(sec)") {
+			t.Errorf("POLICY ADD lifetime not in the kernel:\n%s", pol)
+		}
+	}
 	cl.PolicyDelete(req, func(err error) { errc <- err })
 	if err := <-errc; err != nil {
 		t.Fatal(err)
