@@ -61,7 +61,7 @@ func testSelectors() []*Selector {
 	}
 }
 
-func testDir(t *testing.T) string {
+func testDir(t testing.TB) string {
 	t.Helper()
 	d, err := os.MkdirTemp("", "spmd")
 	if err != nil {
@@ -86,7 +86,9 @@ func newEnv(t *testing.T, fwd bool) *testEnv {
 	return newEnvConfig(t, NewStaticConfig(testSelectors()), fwd)
 }
 
-func newEnvConfig(t *testing.T, cfg Config, fwd bool) *testEnv {
+func newEnvB(b *testing.B) *testEnv { return newEnvConfig(b, NewStaticConfig(testSelectors()), true) }
+
+func newEnvConfig(t testing.TB, cfg Config, fwd bool) *testEnv {
 	t.Helper()
 	d := testDir(t)
 	e := &testEnv{kern: iketest.NewKernel(0), path: filepath.Join(d, "spmif"), pwfile: filepath.Join(d, "spmd.pwd"),
