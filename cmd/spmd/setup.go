@@ -35,6 +35,11 @@ func loadConfig(path string, log *slog.Logger) (*setup, error) {
 		sockets:   c.Interface.Spmd,
 		password:  c.Interface.SpmdPassword,
 	}
+	for _, a := range c.Interface.SpmdAddrs {
+		if a.Kind == conf.AddrIP {
+			log.Warn("spmd endpoint ignored: only unix sockets are served", "addr", a.Prefix.Addr().String())
+		}
+	}
 	if len(s.sockets) == 0 {
 		return nil, errors.New(path + ": No spmd interface definition (interface { spmd { unix \"PATH\"; }; })")
 	}

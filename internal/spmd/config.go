@@ -82,6 +82,7 @@ type Selector struct {
 	SrcPort, DstPort uint16 // 0: any
 	Proto            uint8  // upper-layer protocol; 0: any
 	ReqID            uint32
+	Tagged           string  // pf tag (BSD); no backend installs it
 	Policy           *Policy // nil: no policy_index
 }
 

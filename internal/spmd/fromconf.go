@@ -21,7 +21,7 @@ func FromConf(c *conf.Config, log *slog.Logger) *StaticConfig {
 	pols := map[*conf.Policy]*Policy{}
 	sels := make([]*Selector, 0, len(c.Selectors))
 	for _, cs := range c.Selectors {
-		s := &Selector{Index: cs.Name, ReqID: cs.Reqid, Src: Addr{Bits: -1}, Dst: Addr{Bits: -1}}
+		s := &Selector{Index: cs.Name, ReqID: cs.Reqid, Tagged: cs.Tagged, Src: Addr{Bits: -1}, Dst: Addr{Bits: -1}}
 		switch cs.Direction {
 		case conf.DirOutbound:
 			s.Dir = ike.DirOut

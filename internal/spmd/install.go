@@ -61,6 +61,9 @@ func (s *Server) bootOne(sel *Selector) (bool, error) {
 	case !pl.Install:
 		log.Debug("install off: skipped")
 		return false, nil
+	case sel.Tagged != "":
+		log.Warn("Maybe can't set SP: tagged selectors (pf tags) are not supported", "tag", sel.Tagged)
+		return false, nil
 	}
 	sp, err := bootSpec(sel)
 	if err == nil {

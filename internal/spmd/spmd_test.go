@@ -57,6 +57,7 @@ func testSelectors() []*Selector {
 		{Index: "off", Dir: ike.DirOut, Src: num("192.0.2.1"), Dst: num("192.0.2.11"), Policy: off},
 		{Index: "same1", Dir: ike.DirOut, Src: num("192.0.2.20"), Dst: num("192.0.2.21"), Policy: same},
 		{Index: "same2", Dir: ike.DirOut, Src: num("192.0.2.21"), Dst: num("192.0.2.20"), Policy: same},
+		{Index: "tagged", Dir: ike.DirOut, Src: num("192.0.2.1"), Dst: num("192.0.2.40"), Tagged: "pftag", Policy: tr},
 		{Index: "lonely", Dir: ike.DirOut, Src: num("192.0.2.30"), Dst: num("192.0.2.31"), Policy: same},
 	}
 }
