@@ -87,6 +87,7 @@ func New(cfg Config) *Client {
 }
 
 // Start connects in the background and serves queued commands until Close.
+// Call it once.
 func (c *Client) Start() {
 	ctx, cancel := context.WithCancel(context.Background())
 	c.stop = cancel
@@ -94,8 +95,9 @@ func (c *Client) Start() {
 	go c.run(ctx)
 }
 
-// Close sends QUIT on a live connection, stops the client and fails every
-// queued command with ErrClosed.
+// Close lets a live connection finish the queued commands (within Timeout)
+// and sends QUIT; it then stops the client and fails whatever is left, and
+// every later command, with ErrClosed.
 func (c *Client) Close() error {
 	c.mu.Lock()
 	if c.closed {
