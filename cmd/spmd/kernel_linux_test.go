@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -45,13 +46,15 @@ func TestKernelDaemon(t *testing.T) {
 	}
 }
 
-func daemonRun(t *testing.T, kind string) {
-	kerneltest.Cmd(t, "", "ip", "xfrm", "policy", "flush")
+// writeDaemonConf writes the samples' configuration into a new directory
+// and returns the directory.
+func writeDaemonConf(t *testing.T) string {
+	t.Helper()
 	d, err := os.MkdirTemp("", "spmd")
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer os.RemoveAll(d)
+	t.Cleanup(func() { os.RemoveAll(d) })
 	wd, _ := os.Getwd()
 	samples := filepath.Join(wd, "..", "..", "internal", "spmd", "testdata", "racoon2")
 	pw := []byte("0123456789abcdef")
@@ -63,6 +66,12 @@ func daemonRun(t *testing.T, kind string) {
 			t.Fatal(err)
 		}
 	}
+	return d
+}
+
+func daemonRun(t *testing.T, kind string) {
+	kerneltest.Cmd(t, "", "ip", "xfrm", "policy", "flush")
+	d := writeDaemonConf(t)
 	pidfile := filepath.Join(d, "spmd.pid")
 	// Pretend to be the child Detach started, with no readiness pipe.
 	t.Setenv(daemon.DetachEnv, "1")
@@ -104,6 +113,57 @@ func daemonRun(t *testing.T, kind string) {
 	}
 	if pol := kerneltest.Cmd(t, "", "ip", "xfrm", "policy", "list"); strings.Contains(pol, "dir ") {
 		t.Errorf("policies left after SIGTERM:\n%s", pol)
+	}
+	if _, err := os.Stat(pidfile); !os.IsNotExist(err) {
+		t.Errorf("pid file left: %v", err)
+	}
+}
+
+// TestKernelDetach starts spmd as an operator does (it detaches, and the
+// parent exits 0 once the daemon is ready), refuses a second instance with
+// status 1, and stops it with -k.
+func TestKernelDetach(t *testing.T) {
+	iketest.RequireKernel(t)
+	kerneltest.Cmd(t, "", "ip", "xfrm", "policy", "flush")
+	d := writeDaemonConf(t)
+	pidfile := filepath.Join(d, "spmd.pid")
+	spmd := func(args ...string) (int, string) {
+		cmd := exec.Command(os.Args[0], append([]string{"-f", filepath.Join(d, "racoon2.conf"), "--pidfile", pidfile}, args...)...)
+		cmd.Env = append(os.Environ(), "SPMD_TEST_MAIN=1")
+		out, err := cmd.CombinedOutput()
+		code := 0
+		if ee, ok := err.(*exec.ExitError); ok {
+			code = ee.ExitCode()
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		return code, string(out)
+	}
+	if code, out := spmd(); code != 0 {
+		t.Fatalf("start: exit %d: %s", code, out)
+	}
+	b, err := os.ReadFile(pidfile)
+	pid, _ := strconv.Atoi(strings.TrimSpace(string(b)))
+	if err != nil || pid <= 1 || syscall.Kill(pid, 0) != nil {
+		t.Fatalf("no running daemon in the pid file: %q %v", b, err)
+	}
+	if n := strings.Count(kerneltest.Cmd(t, "", "ip", "xfrm", "policy", "list"), "\tdir "); n != 5 {
+		t.Errorf("%d policies, want 5", n)
+	}
+	if code, out := spmd(); code != 1 || !strings.Contains(out, "another instance is running") {
+		t.Errorf("second instance: exit %d: %s", code, out)
+	}
+	if code, out := spmd("-k"); code != 0 {
+		t.Fatalf("-k: exit %d: %s", code, out)
+	}
+	for i := 0; i < 500 && syscall.Kill(pid, 0) == nil; i++ {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if syscall.Kill(pid, 0) == nil {
+		t.Fatal("daemon still running after -k")
+	}
+	if pol := kerneltest.Cmd(t, "", "ip", "xfrm", "policy", "list"); strings.Contains(pol, "dir ") {
+		t.Errorf("policies left after -k:\n%s", pol)
 	}
 	if _, err := os.Stat(pidfile); !os.IsNotExist(err) {
 		t.Errorf("pid file left: %v", err)
