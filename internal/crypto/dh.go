@@ -23,6 +23,7 @@ type DHKey interface {
 	PublicValue() []byte
 	// SharedSecret validates the peer's public value (RFC 6989) and returns
 	// g^ir as an octet string of the group's fixed length (RFC 7296 2.14).
+	// The caller clears it once the keys are derived.
 	SharedSecret(peer []byte) ([]byte, error)
 	// Zero erases the private value; the key cannot be used afterwards.
 	Zero()
