@@ -8,7 +8,8 @@ require (
 	github.com/vishvananda/netlink v1.3.1
 	github.com/vishvananda/netns v0.0.5
 	go.uber.org/goleak v1.3.0
+	golang.org/x/crypto v0.58.0
 	golang.org/x/sys v0.49.0
 )
 
-require golang.org/x/net v0.0.0-20190620200207-3b0461eec859 // indirect
+require golang.org/x/net v0.60.0 // indirect
