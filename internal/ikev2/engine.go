@@ -23,7 +23,7 @@ type Options struct {
 	Kernel ike.Kernel
 	Policy ike.PolicyService // nil: ACQUIREs use the policy id as selector (-D 8)
 	Log    *slog.Logger
-	Rand   io.Reader // crypto/rand when nil
+	Rand   io.Reader // crypto/rand when nil; workers use it too: must be safe for concurrent use
 	// LocalAddr picks our address toward a peer (the daemon asks the
 	// routing table); nil uses the unspecified address of the peer's family.
 	LocalAddr func(peer netip.Addr) netip.Addr
