@@ -1,0 +1,139 @@
+package interop
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"time"
+)
+
+// libreswan is unpacked from its .deb (it conflicts with strongSwan's
+// packages): see ../../../shared/testbed/demo-libreswan-interop.sh and
+// prepare-libreswan.sh here.
+const libreswanRoot = "/opt/in-kernel/libreswan"
+
+func libreswanTool(name string) string { return libreswanRoot + "/usr/libexec/ipsec/" + name }
+
+type libreswan struct {
+	c   *caseRun
+	dir string
+	d   *daemon
+}
+
+// startLibreswan runs pluto in the peer's namespace with a private NSS
+// database, config and run directory; pluto execs its helpers from the
+// compiled-in /usr/libexec/ipsec, so its mount namespace gets the
+// unpacked tree there.
+func (c *caseRun) startLibreswan(tp *topo, certs *pki) *libreswan {
+	sc, me := c.sc, tp.peer
+	d := filepath.Join(c.dir, "libreswan")
+	for _, sub := range []string{"nss", "ipsec.d", "rundir"} {
+		if err := os.MkdirAll(filepath.Join(d, sub), 0o700); err != nil {
+			c.fail("%v", err)
+		}
+	}
+	c.sh("certutil", "-N", "-d", "sql:"+d+"/nss", "--empty-password")
+	authby, idLines := "secret", ""
+	switch sc.auth {
+	case "rsa":
+		authby = "rsasig"
+	case "ecdsa":
+		authby = "ecdsa"
+	}
+	if sc.auth != "psk" {
+		c.sh("certutil", "-A", "-d", "sql:"+d+"/nss", "-n", "interop-ca", "-t", "CT,,", "-i", certs.caCert)
+		c.sh("openssl", "pkcs12", "-export", "-in", certs.peerCert, "-inkey", certs.peerKey, "-certfile", certs.caCert,
+			"-name", "peer", "-out", d+"/peer.p12", "-passout", "pass:")
+		c.sh("pk12util", "-i", d+"/peer.p12", "-d", "sql:"+d+"/nss", "-W", "")
+		idLines = "leftcert=peer\n\tleftsendcert=always\n\trightca=%same\n"
+	}
+	subnets := ""
+	if sc.mode == "tunnel" {
+		subnets = fmt.Sprintf("leftsubnet=%s\n\trightsubnet=%s\n", hostPrefix(me.addr), hostPrefix(me.inner))
+	}
+	esp := sc.esp.lsw
+	writeFile(c, d+"/ipsec.conf", fmt.Sprintf(`config setup
+	logfile=%[1]s/pluto.log
+	logappend=no
+	plutodebug=none
+
+conn iked
+	ikev2=yes
+	authby=%[2]s
+	type=%[3]s
+	left=%[4]s
+	leftid=@%[5]s
+	right=%[6]s
+	rightid=@%[7]s
+	%[8]s
+	%[9]s
+	ike=aes128-sha2_256;%[10]s
+	esp=%[11]s
+	leftupdown=/bin/true
+	retransmit-timeout=6s
+	auto=add
+`, d, authby, sc.mode, me.addr, peerID, me.target, ikedID, subnets, idLines, sc.dh.lsw, esp), 0o600)
+	writeFile(c, d+"/ipsec.secrets", fmt.Sprintf("@%s @%s : PSK \"%s\"\n", peerID, ikedID, sharedKey), 0o600)
+	c.addLogFile("ipsec.conf (libreswan side)", d+"/ipsec.conf")
+	l := &libreswan{c: c, dir: d}
+	l.d = c.startDaemon("pluto", d+"/pluto.stdout", nil, "ip", "netns", "exec", me.ns,
+		"unshare", "--mount", "--propagation", "private", "bash", "-c", `
+		mount -t tmpfs tmpfs /run && mount -t tmpfs tmpfs /usr/libexec &&
+		mkdir /usr/libexec/ipsec && mount --bind "$2/usr/libexec/ipsec" /usr/libexec/ipsec &&
+		exec "$0" --nofork --config "$1/ipsec.conf" --rundir "$1/rundir" --nssdir "$1/nss" \
+			--ipsecdir "$1/ipsec.d" --secretsfile "$1/ipsec.secrets" --no-dnssec --nhelpers 1`,
+		libreswanTool("pluto"), d, libreswanRoot)
+	c.addLogFile("pluto.log (libreswan)", d+"/pluto.log")
+	ctl := d + "/rundir/pluto.ctl"
+	if !waitFor(tenSec, func() bool { _, err := os.Stat(ctl); return err == nil || l.d.exited() }) || l.d.exited() {
+		c.fail("pluto did not open its control socket:\n%s", l.d.output())
+	}
+	c.sh(libreswanTool("addconn"), "--config", d+"/ipsec.conf", "--ctlsocket", ctl, "iked")
+	l.whack(tenSec, "--listen")
+	c.sh(libreswanTool("whack"), "--ctlsocket", ctl, "--rereadsecrets")
+	c.note("pluto started, connection added")
+	return l
+}
+
+func (l *libreswan) whack(timeout time.Duration, args ...string) string {
+	out, err := l.c.try(timeout, libreswanTool("whack"), append([]string{"--ctlsocket", l.dir + "/rundir/pluto.ctl"}, args...)...)
+	if err != nil {
+		l.c.note("whack %s: %v", strings.Join(args, " "), err)
+	}
+	return out
+}
+
+func (l *libreswan) initiate() {
+	out := l.whack(25*time.Second, "--initiate", "--name", "iked")
+	l.c.note("whack --initiate: %s", lastLine(out))
+	if !waitFor(5*time.Second, l.established) {
+		l.c.fail("libreswan could not initiate:\n%s", out)
+	}
+}
+
+var lswIKESA = regexp.MustCompile(`#(\d+): "iked"[^\n]*ESTABLISHED_IKE_SA`)
+
+func (l *libreswan) ikeSAs() []string {
+	var ids []string
+	for _, m := range lswIKESA.FindAllStringSubmatch(l.whack(tenSec, "--showstates"), -1) {
+		ids = append(ids, m[1])
+	}
+	return ids
+}
+
+func (l *libreswan) established() bool { return len(l.ikeSAs()) > 0 }
+
+// checkCerts: pluto logs the peer's certificate subject when it
+// authenticates it, and ours was sent (leftsendcert=always); iked's own
+// log shows the CERT and CERTREQ it received (checked by the caller).
+func (l *libreswan) checkCerts() {
+	b, _ := os.ReadFile(l.dir + "/pluto.log")
+	if !strings.Contains(string(b), "CN="+ikedID) {
+		l.c.fail("pluto's log never names iked's certificate subject CN=%s", ikedID)
+	}
+	l.c.note("pluto authenticated iked's certificate")
+}
+
+func (l *libreswan) virtualIP() string { return "" }
