@@ -298,6 +298,10 @@ func (c *caseRun) checkRekey(tp *topo, p peerSide, what string) {
 			c.fail("no IKE SA rekey within 15 s: the peer's IKE SAs before %v, after %v", beforeIKE, after)
 		}
 	}
+	if !p.rekeyed(what) {
+		c.fail("the peer's log shows no %s rekey exchange (CREATE_CHILD_SA): the SAs were renegotiated otherwise", what)
+	}
+	c.note("the peer logged the %s rekey", what)
 	// The SAs in use now must have counted traffic on both sides.
 	c.checkESP(tp.iked.ns, tp.iked.addr, 4, tp.nat)
 	c.checkESP(tp.peer.ns, tp.peer.addr, 4, tp.nat)

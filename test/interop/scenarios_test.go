@@ -29,7 +29,7 @@ var (
 	dhECP256     = algs{"ecp256", "ecp256", "dh19"}
 
 	espAESCBC   = algs{"aes128_cbc", "aes128-sha256", "aes128-sha2_256"}
-	espAESGCM   = algs{"aes128_gcm_16", "aes128gcm16", "aes_gcm16_128"}
+	espAESGCM   = algs{"aes128_gcm_16", "aes128gcm16", "aes_gcm128"}
 	espChaCha20 = algs{"chacha20_poly1305", "chacha20poly1305", "chacha20_poly1305"}
 )
 

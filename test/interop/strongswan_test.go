@@ -21,6 +21,9 @@ type peerSide interface {
 	established() bool
 	// checkCerts checks that CERT and CERTREQ went both ways.
 	checkCerts()
+	// rekeyed reports whether the peer's log shows a rekey exchange of
+	// "child" or "ike".
+	rekeyed(what string) bool
 	// virtualIP is the address the peer obtained through CP ("" if none).
 	virtualIP() string
 }
@@ -198,6 +201,22 @@ func (s *strongSwan) virtualIP() string {
 	}
 	return ""
 }
+
+// rekeyed reports whether charon's log shows a rekey of what.
+func (s *strongSwan) rekeyed(what string) bool {
+	b, _ := os.ReadFile(s.dir + "/charon.log")
+	if what == "child" {
+		return swanChildRekey.Match(b)
+	}
+	return swanIKERekey.Match(b)
+}
+
+var (
+	// CREATE_CHILD_SA with REKEY_SA (RFC 7296 2.8) ...
+	swanChildRekey = regexp.MustCompile(`CREATE_CHILD_SA (request|response) \d+ \[ N\(REKEY_SA\)`)
+	// ... and without it, SA KE No with no TS: an IKE SA rekey (1.3.2).
+	swanIKERekey = regexp.MustCompile(`CREATE_CHILD_SA (request|response) \d+ \[ SA (No KE|KE No) \]`)
+)
 
 func lastLine(s string) string {
 	s = strings.TrimSpace(s)

@@ -40,6 +40,11 @@ func (c *caseRun) setupTopo(v6, nat bool) *topo {
 	for _, ns := range []string{nsIked, nsPeer} {
 		c.sh("ip", "netns", "add", ns)
 		c.sh("ip", "-n", ns, "link", "set", "lo", "up")
+		c.addLog("kernel state in "+ns+" (ip -s xfrm state; ip xfrm policy)", func() string {
+			st, _ := c.try(tenSec, "ip", "-n", ns, "-s", "xfrm", "state")
+			pol, _ := c.try(tenSec, "ip", "-n", ns, "xfrm", "policy")
+			return st + pol
+		})
 	}
 	if !nat {
 		return c.direct(v6)
@@ -105,7 +110,22 @@ func (c *caseRun) natted() *topo {
 	}
 	c.sh("ip", "-n", inside, "route", "add", "default", "via", "192.168.99.1")
 	c.nsExec(nsNAT, "sysctl", "-q", "-w", "net.ipv4.ip_forward=1")
-	c.try(tenSec, "modprobe", "-a", "nf_tables", "nf_conntrack", "nf_nat", "nft_masq", "nft_chain_nat")
+	c.masquerade()
+	in := side{ns: inside, addr: "192.168.99.2", target: "10.99.0.2", inner: "10.99.0.2"}
+	out := side{ns: outside, addr: "10.99.0.2", target: "10.99.0.1", inner: "192.168.99.2"}
+	if inside == nsIked {
+		return &topo{iked: in, peer: out, nat: true}
+	}
+	return &topo{iked: out, peer: in, nat: true}
+}
+
+// masquerade makes the NAT namespace masquerade what leaves on vno:
+// nftables if the kernel has IPv4 nf_tables NAT, else iptables-legacy
+// (the test bed's UML kernel has no CONFIG_NF_TABLES_IPV4 and no
+// nft_chain_nat, but has iptable_nat and xt_MASQUERADE).
+func (c *caseRun) masquerade() {
+	c.try(tenSec, "modprobe", "-a", "nf_tables", "nf_conntrack", "nf_nat", "nft_masq")
+	c.try(tenSec, "modprobe", "-q", "nft_chain_nat")
 	rules := `table ip nat {
 	chain post {
 		type nat hook postrouting priority 100; policy accept;
@@ -114,11 +134,15 @@ func (c *caseRun) natted() *topo {
 }
 `
 	writeFile(c, c.dir+"/nat.nft", rules, 0o600)
-	c.nsExec(nsNAT, "nft", "-f", c.dir+"/nat.nft")
-	in := side{ns: inside, addr: "192.168.99.2", target: "10.99.0.2", inner: "10.99.0.2"}
-	out := side{ns: outside, addr: "10.99.0.2", target: "10.99.0.1", inner: "192.168.99.2"}
-	if inside == nsIked {
-		return &topo{iked: in, peer: out, nat: true}
+	out, err := c.try(tenSec, "ip", "netns", "exec", nsNAT, "nft", "-f", c.dir+"/nat.nft")
+	if err == nil {
+		c.note("NAT: nftables masquerade")
+		return
 	}
-	return &topo{iked: out, peer: in, nat: true}
+	c.try(tenSec, "modprobe", "-a", "ip_tables", "iptable_nat", "xt_MASQUERADE")
+	if _, err2 := c.try(tenSec, "ip", "netns", "exec", nsNAT, "iptables-legacy", "-t", "nat", "-A", "POSTROUTING",
+		"-o", "vno", "-j", "MASQUERADE"); err2 != nil {
+		c.fail("no NAT in this kernel: nft: %v (%s); iptables-legacy: %v", err, firstLine(out), err2)
+	}
+	c.note("NAT: iptables-legacy MASQUERADE (nftables NAT: %s)", firstLine(out))
 }
