@@ -22,7 +22,8 @@ kernel_ok() {
 }
 
 if [[ ${IKED_DEMO_INNER:-} != 1 ]]; then
-	if [[ ${IN_KERNEL:-} != 1 ]]; then
+	# make demo has built them already (with the version stamped in).
+	if [[ ${IN_KERNEL:-} != 1 && -z ${MAKELEVEL:-} ]]; then
 		mkdir -p bin
 		for c in iked spmd; do
 			go build -trimpath -o "bin/$c" "./cmd/$c"

@@ -321,5 +321,8 @@ func (c *caseRun) checkSigterm(tp *topo, ik *ikedSide, p peerSide) {
 	if !waitFor(5*time.Second, func() bool { return len(c.xfrmStates(tp.peer.ns)) == 0 }) {
 		c.fail("the peer kept ESP SAs after iked's SIGTERM:\n%s", c.sh("ip", "-n", tp.peer.ns, "xfrm", "state"))
 	}
+	if !p.sawDelete() {
+		c.fail("the peer removed its SAs but logged no Delete from iked")
+	}
 	c.note("the peer removed its IKE SA and ESP SAs")
 }

@@ -68,7 +68,7 @@ var scenarios = []*scenario{
 		mode: "tunnel", auth: "psk", dh: dhMODP2048, esp: espAESCBC, wantEnc: "cbc(aes)", rekey: "child"},
 	{name: "rekey-ike", title: "IKE SA rekey (10 s lifetime), traffic across it",
 		mode: "tunnel", auth: "psk", dh: dhMODP2048, esp: espAESCBC, wantEnc: "cbc(aes)", rekey: "ike"},
-	{name: "nat-t", title: "NAT (nftables masquerade) between the peers, ESP in UDP 4500",
+	{name: "nat-t", title: "NAT (masquerading router namespace) between the peers, ESP in UDP 4500",
 		mode: "tunnel", auth: "psk", dh: dhMODP2048, esp: espAESCBC, wantEnc: "cbc(aes)", nat: true},
 	{name: "config-payload", title: "Configuration payload: iked leases an address to a road warrior",
 		mode: "tunnel", auth: "psk", dh: dhMODP2048, esp: espAESCBC, wantEnc: "cbc(aes)", cp: true,
@@ -89,7 +89,12 @@ var scenarios = []*scenario{
 // "*" wildcards. Every other case that is not skipped must pass: a failure
 // there fails `make interop`. Set from what actually passes; see the
 // matrix for the reasons.
-var expectFail = []string{}
+var expectFail = []string{
+	"rekey-child/*/*",    // iked: "CHILD_SA soft lifetime reached; rekeying is not implemented"
+	"rekey-ike/*/*",      // iked: no IKE SA rekey
+	"nat-t/*/*",          // iked: NAT detected, but ESP is not UDP-encapsulated
+	"config-payload/*/*", // iked: no CP reply, TS not narrowed to the lease
+}
 
 func expected(sc, peer, role string) bool {
 	for _, p := range expectFail {

@@ -24,6 +24,8 @@ type peerSide interface {
 	// rekeyed reports whether the peer's log shows a rekey exchange of
 	// "child" or "ike".
 	rekeyed(what string) bool
+	// sawDelete reports whether the peer logged a received Delete.
+	sawDelete() bool
 	// virtualIP is the address the peer obtained through CP ("" if none).
 	virtualIP() string
 }
@@ -217,6 +219,12 @@ var (
 	// ... and without it, SA KE No with no TS: an IKE SA rekey (1.3.2).
 	swanIKERekey = regexp.MustCompile(`CREATE_CHILD_SA (request|response) \d+ \[ SA (No KE|KE No) \]`)
 )
+
+// sawDelete reports whether charon received iked's Delete of the IKE SA.
+func (s *strongSwan) sawDelete() bool {
+	b, _ := os.ReadFile(s.dir + "/charon.log")
+	return strings.Contains(string(b), "received DELETE for IKE_SA")
+}
 
 func lastLine(s string) string {
 	s = strings.TrimSpace(s)
