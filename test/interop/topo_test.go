@@ -109,6 +109,10 @@ func (c *caseRun) natted() *topo {
 		c.sh("ip", "-n", l[0], "link", "set", l[1], "up")
 	}
 	c.sh("ip", "-n", inside, "route", "add", "default", "via", "192.168.99.1")
+	// The outside host routes to the world through the router too; with
+	// no route at all its replies to the inner address would be dropped
+	// before the IPsec policy lookup.
+	c.sh("ip", "-n", outside, "route", "add", "default", "via", "10.99.0.1")
 	c.nsExec(nsNAT, "sysctl", "-q", "-w", "net.ipv4.ip_forward=1")
 	c.masquerade()
 	in := side{ns: inside, addr: "192.168.99.2", target: "10.99.0.2", inner: "10.99.0.2"}
