@@ -68,20 +68,5 @@ func init() {
 	}
 }
 
-// isKeyword looks s up, skipping the map for the many words (addresses,
-// prefixes, numbers) that cannot be reserved.
-func isKeyword(s string) bool {
-	if len(s) > maxKeywordLen || s[0] >= '0' && s[0] <= '9' && s[0] != '3' {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		switch c := s[i]; {
-		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9', c == '_':
-		default:
-			return false
-		}
-	}
-	return reserved[s]
-}
-
+// maxKeywordLen lets the lexer skip the map for long words.
 var maxKeywordLen int

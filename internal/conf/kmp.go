@@ -37,7 +37,7 @@ var kmpDirectives = map[string]int{
 
 // unimplemented lists what racoon2's iked parses but does not honour
 // ("configuration field support is unimplemented, ignored"), per protocol.
-var unimplemented = map[KMP]map[string]string{
+var unimplemented = [KMPKINK + 1]map[string]string{
 	KMPIKEv1: {
 		"peers_kmp_port": "", "selector_check": "", "random_padlen": "", "max_padlen": "",
 		"max_retry_to_send": " (IKEv1 retries 5 times)", "kmp_sa_nego_time_limit": " (IKEv1 uses 30 s)",

@@ -63,17 +63,26 @@ func (t Token) String() string {
 // a bare word or a quoted string, never a reserved word.
 func (t Token) isString() bool { return t.Kind == tokWord || t.Kind == tokQuoted }
 
-func isBareChar(c byte) bool {
-	switch {
-	case c >= '0' && c <= '9', c >= 'A' && c <= 'Z', c >= 'a' && c <= 'z':
-		return true
+// charClass flags: bareChar for cftoken.l's string class, wordChar for
+// the characters reserved words are made of.
+const (
+	bareChar = 1 << iota
+	wordChar
+)
+
+var charClass = func() (t [256]uint8) {
+	for c := 0; c < 256; c++ {
+		switch {
+		case c >= '0' && c <= '9', c >= 'A' && c <= 'Z', c >= 'a' && c <= 'z', c == '_':
+			t[c] = bareChar | wordChar
+		case c == '%', c == '*', c == '-', c == '.', c == '/', c == ':', c == '?', c == '@':
+			t[c] = bareChar
+		}
 	}
-	switch c {
-	case '%', '*', '-', '.', '/', ':', '?', '@', '_':
-		return true
-	}
-	return false
-}
+	return t
+}()
+
+func isBareChar(c byte) bool { return charClass[c]&bareChar != 0 }
 
 // lexer splits one file into tokens. Unlike cftoken.l it counts newlines
 // inside quoted strings, so positions after them stay right.
@@ -152,14 +161,20 @@ func punct(c byte) tokKind {
 func (l *lexer) bare() Token {
 	p := l.pos()
 	start := l.off
-	for l.off < len(l.src) && isBareChar(l.src[l.off]) {
+	all := uint8(wordChar)
+	for l.off < len(l.src) {
+		f := charClass[l.src[l.off]]
+		if f&bareChar == 0 {
+			break
+		}
+		all &= f
 		l.off++
 	}
 	s := l.src[start:l.off]
 	switch {
 	case s == "-":
 		return Token{Kind: tokDash, Text: s, Pos: p}
-	case isKeyword(s):
+	case all != 0 && len(s) <= maxKeywordLen && reserved[s]:
 		return Token{Kind: tokKeyword, Text: s, Pos: p}
 	}
 	return Token{Kind: tokWord, Text: s, Pos: p}
