@@ -5,6 +5,7 @@ import (
 	"io"
 
 	"github.com/racoon2go/iked/internal/conf"
+	"github.com/racoon2go/iked/internal/version"
 )
 
 // runCheckConfig implements `iked --check-config [-f FILE]` and, with
@@ -13,7 +14,11 @@ import (
 // effective configuration to stdout. It opens no socket and touches
 // neither the kernel nor spmd. It returns the exit status: 0 when the
 // configuration is valid, 1 when it is not.
+// An empty path means the compiled-in default, version.ConfigPath().
 func runCheckConfig(path string, dump bool, stdout, stderr io.Writer) int {
+	if path == "" {
+		path = version.ConfigPath()
+	}
 	return checkConfig(path, dump, conf.Options{UID: -1}, stdout, stderr)
 }
 

@@ -451,3 +451,56 @@ func TestIncludeInMemory(t *testing.T) {
 		t.Errorf("%v %v\n%s", c.Selectors, c.Files, reportText(r))
 	}
 }
+
+// sa sections reached from a selector (racoon2's IPSEC_CONF/SA_CONF checks).
+func TestSAChecks(t *testing.T) {
+	for _, tc := range []struct {
+		sa, want string
+		warn     bool
+	}{
+		{`sa e { esp_enc_alg aes128_cbc; esp_auth_alg hmac_sha1; };`, "lacks sa_protocol", false},
+		{`sa e { sa_protocol ah; };`, "ah needs ah_auth_alg", false},
+		{`sa e { sa_protocol ah; ah_auth_alg hmac_sha1; esp_enc_alg aes128_cbc; };`, "esp_enc_alg is not used with sa_protocol ah", true},
+		{`sa e { sa_protocol ipcomp; };`, "ipcomp needs ipcomp_alg", false},
+		{`sa e { sa_protocol ipcomp; ipcomp_alg deflate; };`, "", false},
+		{`sa e { sa_protocol ipcomp; ipcomp_alg aes128_cbc; };`, "wants compression", false},
+		{`sa e { sa_protocol esp; esp_enc_alg aes_gcm_16,128; esp_auth_alg hmac_sha1; };`, "not used with combined-mode", true},
+		{`sa e { sa_protocol esp; esp_enc_alg aes_gcm_16,100; };`, "128, 192 or 256", false},
+		{`sa e { sa_protocol esp; esp_enc_alg aes128_cbc; esp_auth_alg hmac_sha1; spi 0x100000000; };`, "spi 4294967296 out of range", false},
+		{`sa e { sa_protocol esp; esp_enc_alg aes128_cbc; esp_auth_alg hmac_sha1; ipcomp_alg lzs; };`, "ipcomp_alg is not used", true},
+	} {
+		src := strings.Replace(minimal, "sa e { sa_protocol esp; esp_enc_alg { aes128_cbc; }; esp_auth_alg { hmac_sha1; }; };", tc.sa, 1)
+		_, r := load(t, src)
+		switch {
+		case tc.want == "":
+			if r.HasErrors() {
+				t.Errorf("%s:\n%s", tc.sa, reportText(r))
+			}
+		case tc.warn && !hasWarning(r, tc.want), !tc.warn && !hasError(r, tc.want):
+			t.Errorf("%s: no %q:\n%s", tc.sa, tc.want, reportText(r))
+		}
+	}
+}
+
+func TestSyntaxRecovery(t *testing.T) {
+	_, r := load(t, "remote a { } x;\nremote b { ikev2 { passive maybe; }; };\n}\nselector c { direction sideways; };")
+	for _, want := range []string{"t.conf:1:14: error: syntax error: missing ';' after '}'", "t.conf:2:28: error: syntax error: passive wants on or off", "t.conf:3:1: error: syntax error: unexpected '}'", "t.conf:4:24: error: syntax error: direction wants one of inbound, outbound"} {
+		if !strings.Contains(reportText(r), want) {
+			t.Errorf("missing %q in:\n%s", want, reportText(r))
+		}
+	}
+}
+
+// MY_IP%iface with the host's own interfaces (no fake): loopback exists
+// everywhere the tests run.
+func TestHostAddrs(t *testing.T) {
+	o := memOpts(map[string]string{"t.conf": `interface { ike { MY_IPV4%lo port 500; }; };`})
+	o.Addrs = nil
+	c, r := Load("t.conf", o)
+	if r.HasErrors() {
+		t.Fatal(reportText(r))
+	}
+	if len(c.Interface.IKE) == 0 && !hasWarning(r, "matches no address") {
+		t.Errorf("no address and no warning: %v", c.Interface.IKE)
+	}
+}
