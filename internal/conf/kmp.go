@@ -132,7 +132,7 @@ func (b *builder) kmpBody(block []*Node, k *KMPConf, what, name string) {
 		if !isAlgListDirective(kw) && !d.ok(kw, n) {
 			continue
 		}
-		if why, u := unimplemented[k.Proto][kw]; u {
+		if why, u := unimplemented[k.Proto][kw]; u && !zeroValue(n) {
 			b.rep.warnf(n.Pos, "%s in %s{} is not implemented by iked (as in racoon2); ignored%s", kw, k.Proto, why)
 		}
 	}
@@ -492,4 +492,18 @@ func kmpAlgs(k *KMPConf, kw string) *[]Algorithm {
 		return &k.DHGroup
 	}
 	return &k.AuthMethod
+}
+
+// zeroValue tells whether a directive's value is 0 or infinite: such a
+// value means "unset", so ignoring the directive changes nothing.
+func zeroValue(n *Node) bool {
+	if len(n.Args) < 2 || n.HasBlock {
+		return false
+	}
+	v := n.Args[1]
+	if v.Kind == tokKeyword {
+		return v.Text == "infinite"
+	}
+	x, ok := parseNumber(v)
+	return ok && x == 0
 }

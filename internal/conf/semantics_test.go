@@ -207,6 +207,7 @@ func TestChecks(t *testing.T) {
 		{"kink directive in ikev2", `remote z { ikev2 { my_principal "x"; }; };`, "my_principal is not allowed in ikev2", false},
 		{"duplicate alg list (q13)", `remote z { ikev2 { kmp_enc_alg aes128_cbc; kmp_enc_alg 3des_cbc; }; };`, "algorithm list already defined", false},
 		{"unimplemented", `remote z { ikev2 { send_cert on; }; };`, "send_cert in ikev2{} is not implemented", true},
+		{"unimplemented but zero", `remote z { ikev2 { kmp_sa_lifetime_byte infinite; max_padlen 0; }; };`, "", false},
 		{"ikev1 only main mode", `remote z { acceptable_kmp ikev1; ikev1 { exchange_mode aggressive; }; };`, "only exchange_mode main", true},
 		{"missing ; at block end", `policy z { action none }; `, "missing ';'", false},
 		{"ipv4 range nospace (q06)", `addresspool x { 10.0.0.1-10.0.0.9; };`, "spaces around", false},
@@ -502,5 +503,12 @@ func TestHostAddrs(t *testing.T) {
 	}
 	if len(c.Interface.IKE) == 0 && !hasWarning(r, "matches no address") {
 		t.Errorf("no address and no warning: %v", c.Interface.IKE)
+	}
+}
+
+func TestUnimplementedZeroIsQuiet(t *testing.T) {
+	_, r := load(t, `remote z { ikev2 { kmp_sa_lifetime_byte infinite; }; ikev1 { max_padlen 0; }; };`)
+	if hasWarning(r, "not implemented") {
+		t.Errorf("warning for a zero value:\n%s", reportText(r))
 	}
 }
