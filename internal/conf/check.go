@@ -326,8 +326,11 @@ func (c *checker) algs(p Pos, l []Algorithm, class AlgClass, owner, dir string, 
 }
 
 func (c *checker) keyLen(p Pos, a Algorithm, info *AlgInfo, owner, dir string, err bool) {
-	what := owner + ": " + dir
 	bits := a.KeyLen
+	if bits <= 0 && !info.NeedKeyLen || bits > 0 && (info.KeyLen == 0 || bits == info.KeyLen) && !(info.KeyLen == 0 && info.Encr >= 12 && info.Encr <= 20 && bits != 128 && bits != 192 && bits != 256) {
+		return // the common case: nothing to say, nothing to format
+	}
+	what := owner + ": " + dir
 	switch {
 	case bits <= 0 && info.NeedKeyLen:
 		c.rep.add(p, !err, fmt.Sprintf("%s: %s needs a key length (%s,128, ,192 or ,256)", what, a.Name, a.Name))

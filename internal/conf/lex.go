@@ -174,7 +174,7 @@ func (l *lexer) bare() Token {
 	switch {
 	case s == "-":
 		return Token{Kind: tokDash, Text: s, Pos: p}
-	case all != 0 && len(s) <= maxKeywordLen && reserved[s]:
+	case all != 0 && isReserved(s):
 		return Token{Kind: tokKeyword, Text: s, Pos: p}
 	}
 	return Token{Kind: tokWord, Text: s, Pos: p}

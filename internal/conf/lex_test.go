@@ -77,3 +77,16 @@ func TestEveryReservedWordIsAKeyword(t *testing.T) {
 		}
 	}
 }
+
+func TestKeywordTable(t *testing.T) {
+	for w := range reserved {
+		if !isReserved(w) {
+			t.Errorf("%s not found", w)
+		}
+	}
+	for _, w := range []string{"ipsec_esp", "ike_frag", "r1", "esp1", "Ike", "a", "tunnels", "my_ip"} {
+		if isReserved(w) {
+			t.Errorf("%s found", w)
+		}
+	}
+}

@@ -160,14 +160,22 @@ func (b *builder) elements(n *Node) ([]cursor, bool) {
 	return b.curs, true
 }
 
-var boolWords = map[string]Bool{"on": On, "enable": On, "yes": On, "off": Off, "disable": Off, "no": Off}
+func boolWord(s string) Bool {
+	switch s {
+	case "on", "enable", "yes":
+		return On
+	case "off", "disable", "no":
+		return Off
+	}
+	return Unset
+}
 
 func (b *builder) boolVal(n *Node) (Bool, bool) {
 	cv := valueCursor(n)
 	c := &cv
 	t := c.next()
-	v, ok := boolWords[t.Text]
-	if t.Kind != tokKeyword || !ok {
+	v := boolWord(t.Text)
+	if t.Kind != tokKeyword || v == Unset {
 		b.rep.errorf(t.Pos, "syntax error: %s wants on or off, found %s", n.Args[0].Text, describe(t))
 		return Unset, false
 	}
