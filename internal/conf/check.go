@@ -326,19 +326,23 @@ func (c *checker) algs(p Pos, l []Algorithm, class AlgClass, owner, dir string, 
 }
 
 func (c *checker) keyLen(p Pos, a Algorithm, info *AlgInfo, owner, dir string, err bool) {
-	bits := a.KeyLen
-	if bits <= 0 && !info.NeedKeyLen || bits > 0 && (info.KeyLen == 0 || bits == info.KeyLen) && !(info.KeyLen == 0 && info.Encr >= 12 && info.Encr <= 20 && bits != 128 && bits != 192 && bits != 256) {
-		return // the common case: nothing to say, nothing to format
+	if msg := keyLenProblem(a, info); msg != "" {
+		c.rep.add(p, !err, owner+": "+dir+": "+msg)
 	}
-	what := owner + ": " + dir
+}
+
+// keyLenProblem checks the ",keylen" of a cipher; "" when it is fine.
+func keyLenProblem(a Algorithm, info *AlgInfo) string {
+	bits := a.KeyLen
 	switch {
 	case bits <= 0 && info.NeedKeyLen:
-		c.rep.add(p, !err, fmt.Sprintf("%s: %s needs a key length (%s,128, ,192 or ,256)", what, a.Name, a.Name))
+		return fmt.Sprintf("%s needs a key length (%s,128, ,192 or ,256)", a.Name, a.Name)
 	case bits > 0 && info.KeyLen > 0 && bits != info.KeyLen:
-		c.rep.add(p, !err, fmt.Sprintf("%s: %s has a fixed key length of %d bits, not %d", what, a.Name, info.KeyLen, bits))
+		return fmt.Sprintf("%s has a fixed key length of %d bits, not %d", a.Name, info.KeyLen, bits)
 	case bits > 0 && info.KeyLen == 0 && info.Encr >= 12 && info.Encr <= 20 && bits != 128 && bits != 192 && bits != 256:
-		c.rep.add(p, !err, fmt.Sprintf("%s: AES key length must be 128, 192 or 256, not %d", what, bits))
+		return fmt.Sprintf("AES key length must be 128, 192 or 256, not %d", bits)
 	}
+	return ""
 }
 
 // remote checks one remote's effective protocol blocks. The default
