@@ -18,6 +18,7 @@ type builder struct {
 	scratch   Report  // diagnostics of the section being built
 	pending   []pendingSection
 	junk      KMPConf  // target of directives a duplicate rule drops
+	file      string   // file of the section being built, for token positions
 	curs      []cursor // scratch for elements
 }
 
@@ -33,6 +34,9 @@ type pendingSection struct {
 	obj any // the object already placed in the Config, to be rebuilt
 }
 
+// at is the position of a token of the section being built.
+func (b *builder) at(t Token) Pos { return tokPos(b.file, t) }
+
 func (b *builder) start() {
 	b.cfg.Vars = map[string]string{}
 	b.vars = b.cfg.Vars
@@ -43,6 +47,7 @@ func (b *builder) start() {
 // top builds one top-level statement. It returns true when it keeps the
 // node for later (the parser must then not reuse its memory).
 func (b *builder) top(n *Node) bool {
+	b.file = n.Pos.File
 	kw := n.Keyword()
 	if kw == "setval" {
 		if b.onlyOnce(n, kw) {
@@ -84,6 +89,7 @@ func (b *builder) top(n *Node) bool {
 func (b *builder) finish() {
 	b.deferring = false
 	for _, p := range b.pending {
+		b.file = p.n.Pos.File
 		b.buildSection(p.n.Keyword(), p.n, p.obj)
 	}
 	b.pending = nil
@@ -195,7 +201,7 @@ func (b *builder) index(n *Node) (string, bool) {
 	kw := n.Args[0].Text
 	if len(n.Args) != 2 || !n.HasBlock {
 		if len(n.Args) >= 2 && !n.Args[1].isString() {
-			b.rep.errorf(n.Args[1].Pos, "syntax error: %s name expected, found %s%s", kw, describe(n.Args[1]), quoteHint(n.Args[1]))
+			b.rep.errorf(b.at(n.Args[1]), "syntax error: %s name expected, found %s%s", kw, describe(n.Args[1]), quoteHint(n.Args[1]))
 			return "", false
 		}
 		b.rep.errorf(n.Pos, "syntax error: %s wants a name and a block: %s NAME { ... };", kw, kw)
@@ -212,7 +218,7 @@ func (b *builder) setval(n *Node) {
 	case n.HasBlock && len(n.Args) == 1:
 		pairs = n.Block
 	case !n.HasBlock && len(n.Args) == 3:
-		pairs = []*Node{{Args: n.Args[1:], Pos: n.Args[1].Pos}}
+		pairs = []*Node{{Args: n.Args[1:], Pos: b.at(n.Args[1])}}
 	default:
 		b.rep.errorf(n.Pos, "syntax error: setval wants NAME \"value\" pairs")
 		return
@@ -495,7 +501,7 @@ func (b *builder) kmpList(n *Node) ([]KMP, bool) {
 		t := c.next()
 		k, ok := kmpWords[t.Text]
 		if t.Kind != tokKeyword || !ok {
-			b.rep.errorf(t.Pos, "syntax error: acceptable_kmp wants ikev1, ikev2 or kink, found %s", describe(t))
+			b.rep.errorf(b.at(t), "syntax error: acceptable_kmp wants ikev1, ikev2 or kink, found %s", describe(t))
 			return nil, false
 		}
 		if !b.done(c) {
@@ -506,7 +512,7 @@ func (b *builder) kmpList(n *Node) ([]KMP, bool) {
 			dup = dup || o == k
 		}
 		if dup {
-			b.rep.warnf(t.Pos, "%s listed twice in acceptable_kmp", k)
+			b.rep.warnf(b.at(t), "%s listed twice in acceptable_kmp", k)
 			continue
 		}
 		out = append(out, k)

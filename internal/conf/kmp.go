@@ -288,7 +288,7 @@ func (b *builder) keyFiles(n *Node, mine bool) (*KeyFiles, bool) {
 	t := c.next()
 	typ, ok := pubKeyTypes[t.Text]
 	if t.Kind != tokKeyword || !ok {
-		b.rep.errorf(t.Pos, "syntax error: key type x509pem, pkcs12 or ascii expected, found %s", describe(t))
+		b.rep.errorf(b.at(t), "syntax error: key type x509pem, pkcs12 or ascii expected, found %s", describe(t))
 		return nil, false
 	}
 	kf := &KeyFiles{Type: typ, Pos: n.Pos}
@@ -304,7 +304,7 @@ func (b *builder) keyFiles(n *Node, mine bool) (*KeyFiles, bool) {
 		if _, ok := b.str(c.next()); !ok {
 			return nil, false
 		}
-		b.rep.warnf(t.Pos, "the second file of peers_public_key is ignored (racoon2's deprecated form)")
+		b.rep.warnf(b.at(t), "the second file of peers_public_key is ignored (racoon2's deprecated form)")
 	}
 	return kf, b.done(c)
 }
@@ -330,14 +330,14 @@ func (b *builder) scripts(n *Node, k *KMPConf, d *dupTracker) {
 		t := c.next()
 		st, ok := scriptWords[t.Text]
 		if t.Kind != tokKeyword || !ok {
-			b.rep.errorf(t.Pos, "syntax error: script type expected, found %s", describe(t))
+			b.rep.errorf(b.at(t), "syntax error: script type expected, found %s", describe(t))
 			continue
 		}
 		path, ok := b.str(c.next())
 		if !ok || !b.done(c) {
 			continue
 		}
-		if d.ok("script "+st.String(), &Node{Pos: t.Pos}) {
+		if d.ok("script "+st.String(), &Node{Pos: b.at(t)}) {
 			k.Scripts[st] = path
 		}
 	}
@@ -383,7 +383,7 @@ func (b *builder) request(n *Node) (Request, bool) {
 		t := c.next()
 		v, ok := requestWords[t.Text]
 		if t.Kind != tokKeyword || !ok {
-			b.rep.errorf(t.Pos, "syntax error: request item expected, found %s", describe(t))
+			b.rep.errorf(b.at(t), "syntax error: request item expected, found %s", describe(t))
 			return 0, false
 		}
 		if !b.done(c) {

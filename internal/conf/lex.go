@@ -44,10 +44,13 @@ func (k tokKind) String() string {
 
 // Token is one lexical token with its position.
 type Token struct {
-	Kind tokKind
-	Text string
-	Pos  Pos
+	Text      string
+	Line, Col int32 // the file is the statement's (Node.Pos.File)
+	Kind      tokKind
 }
+
+// tokPos is t's position in file.
+func tokPos(file string, t Token) Pos { return Pos{File: file, Line: t.Line, Col: t.Col} }
 
 func (t Token) String() string {
 	switch t.Kind {
@@ -135,7 +138,7 @@ func (l *lexer) next() Token {
 		case c == '{', c == '}', c == ';', c == ',':
 			p := l.pos()
 			l.off++
-			return Token{Kind: punct(c), Text: l.src[l.off-1 : l.off], Pos: p}
+			return Token{Kind: punct(c), Text: l.src[l.off-1 : l.off], Line: p.Line, Col: p.Col}
 		case isBareChar(c):
 			return l.bare()
 		default:
@@ -143,7 +146,8 @@ func (l *lexer) next() Token {
 			l.off++
 		}
 	}
-	return Token{Kind: tokEOF, Pos: l.pos()}
+	p := l.pos()
+	return Token{Kind: tokEOF, Line: p.Line, Col: p.Col}
 }
 
 func punct(c byte) tokKind {
@@ -173,11 +177,11 @@ func (l *lexer) bare() Token {
 	s := l.src[start:l.off]
 	switch {
 	case s == "-":
-		return Token{Kind: tokDash, Text: s, Pos: p}
+		return Token{Kind: tokDash, Text: s, Line: p.Line, Col: p.Col}
 	case all != 0 && isReserved(s):
-		return Token{Kind: tokKeyword, Text: s, Pos: p}
+		return Token{Kind: tokKeyword, Text: s, Line: p.Line, Col: p.Col}
 	}
-	return Token{Kind: tokWord, Text: s, Pos: p}
+	return Token{Kind: tokWord, Text: s, Line: p.Line, Col: p.Col}
 }
 
 func (l *lexer) quoted() Token {
@@ -194,11 +198,11 @@ func (l *lexer) quoted() Token {
 	}
 	if l.off >= len(l.src) {
 		l.rep.errorf(p, "syntax error: unterminated quoted string")
-		return Token{Kind: tokQuoted, Text: l.src[start:], Pos: p}
+		return Token{Kind: tokQuoted, Text: l.src[start:], Line: p.Line, Col: p.Col}
 	}
 	s := l.src[start:l.off]
 	l.off++
-	return Token{Kind: tokQuoted, Text: s, Pos: p}
+	return Token{Kind: tokQuoted, Text: s, Line: p.Line, Col: p.Col}
 }
 
 // describe is used in syntax errors.

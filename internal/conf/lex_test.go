@@ -41,8 +41,8 @@ func TestLexer(t *testing.T) {
 	}
 	for i, w := range want {
 		g := toks[i]
-		if g.Kind != w.k || g.Text != w.text || g.Pos.Line != w.line || g.Pos.Col != w.col {
-			t.Errorf("token %d = %v %q %d:%d, want %v %q %d:%d", i, g.Kind, g.Text, g.Pos.Line, g.Pos.Col, w.k, w.text, w.line, w.col)
+		if g.Kind != w.k || g.Text != w.text || g.Line != w.line || g.Col != w.col {
+			t.Errorf("token %d = %v %q %d:%d, want %v %q %d:%d", i, g.Kind, g.Text, g.Line, g.Col, w.k, w.text, w.line, w.col)
 		}
 	}
 }
@@ -64,8 +64,8 @@ func TestLexerErrors(t *testing.T) {
 // Quoted strings may span lines; unlike racoon2 we keep counting lines.
 func TestLexerMultilineQuote(t *testing.T) {
 	toks, _ := lexAll("\"a\nb\" c")
-	if toks[1].Pos.Line != 2 {
-		t.Errorf("line after a multi-line string = %d, want 2", toks[1].Pos.Line)
+	if toks[1].Line != 2 {
+		t.Errorf("line after a multi-line string = %d, want 2", toks[1].Line)
 	}
 }
 

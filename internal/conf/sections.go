@@ -81,7 +81,7 @@ func (b *builder) upperLayer(n *Node, s *Selector) {
 	var proto uint8
 	if v, isNum := parseNumber(Token{Kind: tokWord, Text: name}); isNum {
 		if v < 0 || v > 255 {
-			b.rep.errorf(t.Pos, "protocol number %d out of range", v)
+			b.rep.errorf(b.at(t), "protocol number %d out of range", v)
 			return
 		}
 		proto = uint8(v)
@@ -92,7 +92,7 @@ func (b *builder) upperLayer(n *Node, s *Selector) {
 		if name == "icmp6" {
 			hint = " (racoon2 on BSD knows this alias; use \"ipv6-icmp\" or 58)"
 		}
-		b.rep.errorf(t.Pos, "unknown protocol %s%s", name, hint)
+		b.rep.errorf(b.at(t), "unknown protocol %s%s", name, hint)
 		return
 	}
 	args := [2]int{-1, -1}
@@ -102,7 +102,7 @@ func (b *builder) upperLayer(n *Node, s *Selector) {
 			return
 		}
 		if v < 0 || v > 255 {
-			b.rep.errorf(t.Pos, "upper_layer_protocol argument %d out of range", v)
+			b.rep.errorf(b.at(t), "upper_layer_protocol argument %d out of range", v)
 			return
 		}
 		args[i] = int(v)

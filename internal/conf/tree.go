@@ -87,7 +87,7 @@ func (p *parser) parseFile(path string, from *Node) {
 	sp.advance()
 	for sp.tok.Kind != tokEOF {
 		if sp.tok.Kind == tokRBrace {
-			p.rep.errorf(sp.tok.Pos, "syntax error: unexpected '}'")
+			p.rep.errorf(tokPos(path, sp.tok), "syntax error: unexpected '}'")
 			sp.advance()
 			continue
 		}
@@ -123,18 +123,18 @@ func (p *parser) include(n *Node) {
 	}
 	raw := n.Args[1].Text
 	if strings.Contains(raw, "${") {
-		p.rep.errorf(n.Args[1].Pos, "${...} cannot be used in an include path: setval is not known while files are read (use $[ENV])")
+		p.rep.errorf(tokPos(n.Pos.File, n.Args[1]), "${...} cannot be used in an include path: setval is not known while files are read (use $[ENV])")
 		return
 	}
 	path, err := expandEnv(raw, p.env)
 	if err != nil {
-		p.rep.errorf(n.Args[1].Pos, "include path %q: %v", raw, err)
+		p.rep.errorf(tokPos(n.Pos.File, n.Args[1]), "include path %q: %v", raw, err)
 		return
 	}
 	path = expandTilde(path)
 	matches := p.glob(path, n.Pos.File)
 	if len(matches) == 0 {
-		p.rep.errorf(n.Args[1].Pos, "glob found no matches for path (%s)", path)
+		p.rep.errorf(tokPos(n.Pos.File, n.Args[1]), "glob found no matches for path (%s)", path)
 		return
 	}
 	// The include node lives in the including file's arena, which the
@@ -200,10 +200,10 @@ func (s *stmtParser) advance() { s.tok = s.lx.next() }
 // statement parses `tokens* [ '{' statement* '}' ] ';'`. On a syntax error
 // it skips to the end of the statement and returns nil.
 func (s *stmtParser) statement(depth int) *Node {
-	n := s.newNode(s.tok.Pos)
+	n := s.newNode(tokPos(s.lx.file, s.tok))
 	start := len(s.toks)
 	if s.tok.Kind == tokSemi {
-		s.rep.errorf(s.tok.Pos, "syntax error: unexpected ';' (empty statement)")
+		s.rep.errorf(tokPos(s.lx.file, s.tok), "syntax error: unexpected ';' (empty statement)")
 		s.advance()
 		return nil
 	}
@@ -222,10 +222,10 @@ func (s *stmtParser) statement(depth int) *Node {
 		case tokLBrace:
 			n.Args = s.args(start)
 			if len(n.Args) == 0 {
-				s.rep.errorf(s.tok.Pos, "syntax error: block without a directive")
+				s.rep.errorf(tokPos(s.lx.file, s.tok), "syntax error: block without a directive")
 			}
 			if depth > 16 {
-				s.rep.errorf(s.tok.Pos, "syntax error: blocks nested too deeply")
+				s.rep.errorf(tokPos(s.lx.file, s.tok), "syntax error: blocks nested too deeply")
 				s.skip(depth)
 				return nil
 			}
@@ -235,7 +235,7 @@ func (s *stmtParser) statement(depth int) *Node {
 				return nil
 			}
 			if s.tok.Kind != tokSemi {
-				s.rep.errorf(s.tok.Pos, "syntax error: missing ';' after '}', found %s", describe(s.tok))
+				s.rep.errorf(tokPos(s.lx.file, s.tok), "syntax error: missing ';' after '}', found %s", describe(s.tok))
 				s.skip(depth)
 				return nil
 			}
@@ -251,7 +251,7 @@ func (s *stmtParser) statement(depth int) *Node {
 				}
 			}
 		case tokRBrace, tokEOF:
-			s.rep.errorf(s.tok.Pos, "syntax error: missing ';' before %s", describe(s.tok))
+			s.rep.errorf(tokPos(s.lx.file, s.tok), "syntax error: missing ';' before %s", describe(s.tok))
 			return nil
 		}
 		if s.trace != nil {
@@ -276,7 +276,7 @@ func (s *stmtParser) block(n *Node, depth int) bool {
 			n.Block = s.blockSlice(s.kids[mark:])
 			return true
 		case tokEOF:
-			s.rep.errorf(s.tok.Pos, "syntax error: missing '}' for the block at %d:%d", n.Pos.Line, n.Pos.Col)
+			s.rep.errorf(tokPos(s.lx.file, s.tok), "syntax error: missing '}' for the block at %d:%d", n.Pos.Line, n.Pos.Col)
 			return false
 		}
 		if c := s.statement(depth); c != nil {

@@ -16,7 +16,7 @@ import (
 // str expands a string token (racoon2 expands every string-typed value).
 func (b *builder) str(t Token) (string, bool) {
 	if !t.isString() {
-		b.rep.errorf(t.Pos, "syntax error: expected a string, found %s%s", describe(t), quoteHint(t))
+		b.rep.errorf(b.at(t), "syntax error: expected a string, found %s%s", describe(t), quoteHint(t))
 		return "", false
 	}
 	if t.Kind == tokWord {
@@ -29,9 +29,9 @@ func (b *builder) str(t Token) (string, bool) {
 			return "", false
 		}
 		if _, ok := err.(*undefinedError); ok {
-			b.rep.errorf(t.Pos, "the string was not defined: %v", err)
+			b.rep.errorf(b.at(t), "the string was not defined: %v", err)
 		} else {
-			b.rep.errorf(t.Pos, "%v", err)
+			b.rep.errorf(b.at(t), "%v", err)
 		}
 		return "", false
 	}
@@ -74,7 +74,7 @@ func parseNumber(t Token) (int64, bool) {
 func (b *builder) number(t Token) (int64, bool) {
 	v, ok := parseNumber(t)
 	if !ok {
-		b.rep.errorf(t.Pos, "illegal a number string [%s]", t.String())
+		b.rep.errorf(b.at(t), "illegal a number string [%s]", t.String())
 	}
 	return v, ok
 }
@@ -92,7 +92,7 @@ func (c *cursor) peek() Token {
 	if c.i < len(c.toks) {
 		return c.toks[c.i]
 	}
-	return Token{Kind: tokSemi, Text: ";", Pos: c.end}
+	return Token{Kind: tokSemi, Text: ";", Line: c.end.Line, Col: c.end.Col}
 }
 
 func (c *cursor) next() Token {
@@ -111,7 +111,7 @@ func (c *cursor) isKeyword(s string) bool {
 // done reports an error when tokens are left.
 func (b *builder) done(c *cursor) bool {
 	if c.more() {
-		b.rep.errorf(c.peek().Pos, "syntax error: unexpected %s", describe(c.peek()))
+		b.rep.errorf(b.at(c.peek()), "syntax error: unexpected %s", describe(c.peek()))
 		return false
 	}
 	return true
@@ -121,7 +121,7 @@ func valueCursor(n *Node) cursor {
 	end := n.Pos
 	if len(n.Args) > 0 {
 		last := n.Args[len(n.Args)-1]
-		end = last.Pos
+		end = tokPos(n.Pos.File, last)
 		end.Col += int32(len(last.Text))
 	}
 	return cursor{toks: n.Args[1:], end: end}
@@ -132,7 +132,7 @@ func valueCursor(n *Node) cursor {
 func (b *builder) elements(n *Node) ([]cursor, bool) {
 	if n.HasBlock {
 		if len(n.Args) != 1 {
-			b.rep.errorf(n.Args[1].Pos, "syntax error: unexpected %s before '{'", describe(n.Args[1]))
+			b.rep.errorf(b.at(n.Args[1]), "syntax error: unexpected %s before '{'", describe(n.Args[1]))
 			return nil, false
 		}
 		if len(n.Block) == 0 {
@@ -176,7 +176,7 @@ func (b *builder) boolVal(n *Node) (Bool, bool) {
 	t := c.next()
 	v := boolWord(t.Text)
 	if t.Kind != tokKeyword || v == Unset {
-		b.rep.errorf(t.Pos, "syntax error: %s wants on or off, found %s", n.Args[0].Text, describe(t))
+		b.rep.errorf(b.at(t), "syntax error: %s wants on or off, found %s", n.Args[0].Text, describe(t))
 		return Unset, false
 	}
 	return v, b.done(c)
@@ -195,7 +195,7 @@ func keywordVal[T any](b *builder, n *Node, table map[string]T) (T, bool) {
 			words = append(words, k)
 		}
 		slices.Sort(words)
-		b.rep.errorf(t.Pos, "syntax error: %s wants one of %s, found %s", n.Args[0].Text, strings.Join(words, ", "), describe(t))
+		b.rep.errorf(b.at(t), "syntax error: %s wants one of %s, found %s", n.Args[0].Text, strings.Join(words, ", "), describe(t))
 		return zero, false
 	}
 	return v, b.done(c)
@@ -237,17 +237,17 @@ func (b *builder) unitVal(c *cursor, units map[string]int64, what string) (int64
 		u := c.next()
 		m, ok := units[u.Text]
 		if !ok {
-			b.rep.errorf(u.Pos, "syntax error: %s is not a %s unit", u.Text, what)
+			b.rep.errorf(b.at(u), "syntax error: %s is not a %s unit", u.Text, what)
 			return 0, false
 		}
 		if v != 0 && (v*m/m != v) {
-			b.rep.errorf(t.Pos, "value %d %s overflows", v, u.Text)
+			b.rep.errorf(b.at(t), "value %d %s overflows", v, u.Text)
 			return 0, false
 		}
 		v *= m
 	}
 	if v < 0 {
-		b.rep.errorf(t.Pos, "a %s cannot be negative", what)
+		b.rep.errorf(b.at(t), "a %s cannot be negative", what)
 		return 0, false
 	}
 	return v, true
@@ -307,14 +307,14 @@ func (b *builder) addrSpec(c *cursor) (Address, bool) {
 		if !ok {
 			return Address{}, false
 		}
-		return Address{Kind: AddrUnix, Name: s, Pos: t.Pos}, b.done(c)
+		return Address{Kind: AddrUnix, Name: s, Pos: b.at(t)}, b.done(c)
 	}
 	t := c.next()
 	s, ok := b.str(t)
 	if !ok {
 		return Address{}, false
 	}
-	a, ok := b.parseAddr(s, t.Pos)
+	a, ok := b.parseAddr(s, b.at(t))
 	if !ok {
 		return Address{}, false
 	}
@@ -398,7 +398,7 @@ var services = map[string]uint16{
 
 func (b *builder) port(t Token) (uint16, bool) {
 	if !t.isString() {
-		b.rep.errorf(t.Pos, "syntax error: port wants a number, a service name or any, found %s", describe(t))
+		b.rep.errorf(b.at(t), "syntax error: port wants a number, a service name or any, found %s", describe(t))
 		return 0, false
 	}
 	s, ok := b.str(t)
@@ -410,7 +410,7 @@ func (b *builder) port(t Token) (uint16, bool) {
 	}
 	if v, ok := parseNumber(Token{Kind: tokWord, Text: s}); ok {
 		if v < 0 || v > 65535 {
-			b.rep.errorf(t.Pos, "port %d out of range", v)
+			b.rep.errorf(b.at(t), "port %d out of range", v)
 			return 0, false
 		}
 		return uint16(v), true
@@ -421,7 +421,7 @@ func (b *builder) port(t Token) (uint16, bool) {
 	if p, err := net.LookupPort("udp", s); err == nil {
 		return uint16(p), true
 	}
-	b.rep.errorf(t.Pos, "unknown service %q", s)
+	b.rep.errorf(b.at(t), "unknown service %q", s)
 	return 0, false
 }
 
@@ -457,10 +457,10 @@ func (b *builder) idList(n *Node) ([]ID, bool) {
 		t := c.next()
 		typ, ok := idTypes[t.Text]
 		if t.Kind != tokKeyword || !ok {
-			b.rep.errorf(t.Pos, "syntax error: identifier type (ipaddr, email, fqdn, keyid, x509_subject) expected, found %s", describe(t))
+			b.rep.errorf(b.at(t), "syntax error: identifier type (ipaddr, email, fqdn, keyid, x509_subject) expected, found %s", describe(t))
 			return nil, false
 		}
-		id := ID{Type: typ, Pos: t.Pos}
+		id := ID{Type: typ, Pos: b.at(t)}
 		if c.isKeyword("file") || c.isKeyword("tag") {
 			q := c.next()
 			id.Qual = QualFile
@@ -468,7 +468,7 @@ func (b *builder) idList(n *Node) ([]ID, bool) {
 				id.Qual = QualTag
 			}
 			if typ != IDKeyID {
-				b.rep.warnf(q.Pos, "%s qualifier has no meaning for %s identifiers; ignored", q.Text, typ)
+				b.rep.warnf(b.at(q), "%s qualifier has no meaning for %s identifiers; ignored", q.Text, typ)
 				id.Qual = QualNone
 			}
 		}
@@ -478,7 +478,7 @@ func (b *builder) idList(n *Node) ([]ID, bool) {
 		}
 		if typ == IDIPAddr {
 			if _, err := netip.ParseAddr(v); err != nil {
-				b.rep.errorf(t.Pos, "ipaddr identifier %q is not an IP address", v)
+				b.rep.errorf(b.at(t), "ipaddr identifier %q is not an IP address", v)
 				return nil, false
 			}
 		}
@@ -520,12 +520,12 @@ func (b *builder) algSpec(c *cursor, groups bool) (Algorithm, bool) {
 		}
 		name, ok := groupByNumber[v]
 		if !ok {
-			b.rep.errorf(t.Pos, "illegal dh group number %d", v)
+			b.rep.errorf(b.at(t), "illegal dh group number %d", v)
 			return a, false
 		}
 		a.Name = name
 	default:
-		b.rep.errorf(t.Pos, "syntax error: algorithm name expected, found %s", describe(t))
+		b.rep.errorf(b.at(t), "syntax error: algorithm name expected, found %s", describe(t))
 		return a, false
 	}
 	if c.peek().Kind != tokComma {
@@ -540,7 +540,7 @@ func (b *builder) algSpec(c *cursor, groups bool) (Algorithm, bool) {
 			return a, false
 		}
 		if v > 1<<20 {
-			b.rep.errorf(t.Pos, "key length %d too large", v)
+			b.rep.errorf(b.at(t), "key length %d too large", v)
 			return a, false
 		}
 		a.KeyLen = int(v)
