@@ -1,5 +1,7 @@
 package conf
 
+import "slices"
+
 // builder turns the generic tree into the typed Config (racoon2's
 // cfsetup.c "fix" step), reporting what it cannot read.
 type builder struct {
@@ -114,9 +116,8 @@ func (b *builder) buildSection(kw string, n *Node, obj any) any {
 	}
 	name, ok := b.index(n)
 	if !ok && !b.missed {
-		if obj != nil {
-			b.rep.errorf(n.Pos, "%s section dropped", kw) // unreachable in practice: the name failed twice
-		}
+		// The name is reported; on a retry, take the placeholder out.
+		b.drop(obj)
 		return nil
 	}
 	switch kw {
@@ -518,4 +519,23 @@ func (b *builder) kmpList(n *Node) ([]KMP, bool) {
 		out = append(out, k)
 	}
 	return out, true
+}
+
+// drop removes a placeholder section whose name could not be expanded.
+func (b *builder) drop(obj any) {
+	c := b.cfg
+	switch o := obj.(type) {
+	case *Remote:
+		c.Remotes = slices.DeleteFunc(c.Remotes, func(x *Remote) bool { return x == o })
+	case *Selector:
+		c.Selectors = slices.DeleteFunc(c.Selectors, func(x *Selector) bool { return x == o })
+	case *Policy:
+		c.Policies = slices.DeleteFunc(c.Policies, func(x *Policy) bool { return x == o })
+	case *IPsec:
+		c.IPsecs = slices.DeleteFunc(c.IPsecs, func(x *IPsec) bool { return x == o })
+	case *SA:
+		c.SAs = slices.DeleteFunc(c.SAs, func(x *SA) bool { return x == o })
+	case *AddressPool:
+		c.AddressPools = slices.DeleteFunc(c.AddressPools, func(x *AddressPool) bool { return x == o })
+	}
 }

@@ -512,3 +512,10 @@ func TestUnimplementedZeroIsQuiet(t *testing.T) {
 		t.Errorf("warning for a zero value:\n%s", reportText(r))
 	}
 }
+
+func TestUndefinedSectionNameDropsSection(t *testing.T) {
+	c, r := load(t, `remote "${NOPE}" { }; selector "${NOPE}" { };`)
+	if !hasError(r, "${NOPE} is not defined") || len(c.Remotes) != 0 || len(c.Selectors) != 0 || r.Errors() != 2 {
+		t.Errorf("remotes %v selectors %v\n%s", c.Remotes, c.Selectors, reportText(r))
+	}
+}
