@@ -89,7 +89,7 @@ func (b *builder) top(n *Node) bool {
 
 // finish builds the sections that waited for variables.
 func (b *builder) finish() {
-	b.deferring = false
+	b.deferring, b.missed = false, false
 	for _, p := range b.pending {
 		b.file = p.n.Pos.File
 		b.buildSection(p.n.Keyword(), p.n, p.obj)
