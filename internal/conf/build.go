@@ -22,6 +22,7 @@ type builder struct {
 	junk      KMPConf  // target of directives a duplicate rule drops
 	file      string   // file of the section being built, for token positions
 	curs      []cursor // scratch for elements
+	mem       slabs
 }
 
 // Sections are built as soon as the parser has read them, so the tree of
@@ -124,7 +125,7 @@ func (b *builder) buildSection(kw string, n *Node, obj any) any {
 	case "remote":
 		r, _ := obj.(*Remote)
 		if r == nil {
-			r = &Remote{}
+			r = b.mem.remotes.one()
 			b.cfg.Remotes = append(b.cfg.Remotes, r)
 		}
 		*r = Remote{Name: name, Pos: n.Pos}
@@ -133,7 +134,7 @@ func (b *builder) buildSection(kw string, n *Node, obj any) any {
 	case "selector":
 		s, _ := obj.(*Selector)
 		if s == nil {
-			s = &Selector{}
+			s = b.mem.selectors.one()
 			b.cfg.Selectors = append(b.cfg.Selectors, s)
 		}
 		*s = Selector{Name: name, Pos: n.Pos, ULP: ProtoAny, ULPArgs: [2]int{-1, -1}}
@@ -142,7 +143,7 @@ func (b *builder) buildSection(kw string, n *Node, obj any) any {
 	case "policy":
 		p, _ := obj.(*Policy)
 		if p == nil {
-			p = &Policy{}
+			p = b.mem.policies.one()
 			b.cfg.Policies = append(b.cfg.Policies, p)
 		}
 		*p = Policy{Name: name, Pos: n.Pos}
@@ -151,7 +152,7 @@ func (b *builder) buildSection(kw string, n *Node, obj any) any {
 	case "ipsec":
 		p, _ := obj.(*IPsec)
 		if p == nil {
-			p = &IPsec{}
+			p = b.mem.ipsecs.one()
 			b.cfg.IPsecs = append(b.cfg.IPsecs, p)
 		}
 		*p = IPsec{Name: name, Pos: n.Pos}
@@ -160,7 +161,7 @@ func (b *builder) buildSection(kw string, n *Node, obj any) any {
 	case "sa":
 		s, _ := obj.(*SA)
 		if s == nil {
-			s = &SA{}
+			s = b.mem.sas.one()
 			b.cfg.SAs = append(b.cfg.SAs, s)
 		}
 		*s = SA{Name: name, Pos: n.Pos}
@@ -475,7 +476,8 @@ func (b *builder) remoteBody(block []*Node, r *Remote) {
 				b.rep.warnf(c.Pos, "second %s block in %s replaces the one at line %d", kw, d.label(), prev.Line)
 			}
 			d.seen.set(kw, c.Pos)
-			k := &KMPConf{Proto: kmpWords[kw], Pos: c.Pos}
+			k := b.mem.kmps.one()
+			*k = KMPConf{Proto: kmpWords[kw], Pos: c.Pos}
 			b.kmpBody(c.Block, k, what, r.Name)
 			switch kw {
 			case "ikev1":

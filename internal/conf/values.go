@@ -280,7 +280,7 @@ func (b *builder) stringList(n *Node) ([]string, bool) {
 	if !ok {
 		return nil, false
 	}
-	out := make([]string, 0, len(els))
+	out := b.mem.strs.list(len(els))
 	for i := range els {
 		c := &els[i]
 		s, ok := b.str(c.next())
@@ -431,7 +431,7 @@ func (b *builder) addrList(n *Node) ([]Address, bool) {
 	if !ok {
 		return nil, false
 	}
-	out := make([]Address, 0, len(els))
+	out := b.mem.addrs.list(len(els))
 	for i := range els {
 		c := &els[i]
 		a, ok := b.addrSpec(c)
@@ -451,7 +451,7 @@ func (b *builder) idList(n *Node) ([]ID, bool) {
 	if !ok {
 		return nil, false
 	}
-	out := make([]ID, 0, len(els))
+	out := b.mem.ids.list(len(els))
 	for i := range els {
 		c := &els[i]
 		t := c.next()
@@ -495,7 +495,7 @@ func (b *builder) algList(n *Node, groups bool) ([]Algorithm, bool) {
 	if !ok {
 		return nil, false
 	}
-	out := make([]Algorithm, 0, len(els))
+	out := b.mem.algs.list(len(els))
 	for i := range els {
 		c := &els[i]
 		a, ok := b.algSpec(c, groups)
