@@ -47,21 +47,21 @@ func (c *checker) run() {
 		// racoon2 silently uses the first section of a name.
 		c.rep.warnf(again, "%s %s is defined again; the first one (%s) is used, as in racoon2", kind, name, first)
 	})
-	c.inbound = map[string][]*Selector{}
+	c.inbound = make(map[string][]*Selector, len(cfg.Selectors)/2)
 	for _, s := range cfg.Selectors {
 		if s.Direction == DirInbound {
 			c.inbound[s.PolicyIndex] = append(c.inbound[s.PolicyIndex], s)
 		}
 	}
-	reachedP := map[*Policy]bool{}
+	reachedP := make(map[*Policy]bool, len(cfg.Policies))
 	for _, s := range cfg.Selectors {
 		c.selector(s, reachedP)
 	}
-	reachedI := map[*IPsec]bool{}
+	reachedI := make(map[*IPsec]bool, len(cfg.IPsecs))
 	for _, p := range cfg.Policies {
 		c.policy(p, reachedP[p], reachedI)
 	}
-	reachedS := map[*SA]bool{}
+	reachedS := make(map[*SA]bool, len(cfg.SAs))
 	for _, p := range cfg.IPsecs {
 		c.ipsec(p, reachedI[p], reachedS)
 	}
