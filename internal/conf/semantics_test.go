@@ -219,6 +219,7 @@ func TestChecks(t *testing.T) {
 		{"interface fqdn", `interface { ike { www.example.com; }; };`, "host name", false},
 		{"interface spmd tcp", `interface { spmd { 127.0.0.1 port 9555; }; };`, "unix sockets only", true},
 		{"duplicate interface (q12)", `interface { ike MY_IP; }; interface { kink MY_IP; };`, "duplicate interface section", false},
+		{"lexed but no grammar (7.2.16)", `remote z { ikev2 { max_ip4_alloc 5; }; };`, "max_ip4_alloc", false},
 		{"ikev2 first duplicate wins", `remote z { ikev2 { passive on; passive off; }; };`, "the first one (line", true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
