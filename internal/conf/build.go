@@ -33,12 +33,12 @@ type builder struct {
 
 // pendingSection is a section whose build waits for later setval entries.
 type pendingSection struct {
-	n   *Node
+	n   *node
 	obj any // the object already placed in the Config, to be rebuilt
 }
 
 // at is the position of a token of the section being built.
-func (b *builder) at(t Token) Pos { return tokPos(b.file, t) }
+func (b *builder) at(t token) Pos { return tokPos(b.file, t) }
 
 func (b *builder) start() {
 	b.cfg.Vars = map[string]string{}
@@ -49,7 +49,7 @@ func (b *builder) start() {
 
 // top builds one top-level statement. It returns true when it keeps the
 // node for later (the parser must then not reuse its memory).
-func (b *builder) top(n *Node) bool {
+func (b *builder) top(n *node) bool {
 	b.file = n.Pos.File
 	kw := n.Keyword()
 	if kw == "setval" {
@@ -100,7 +100,7 @@ func (b *builder) finish() {
 
 // buildSection builds a section into obj (a fresh object when nil) and
 // returns the object.
-func (b *builder) buildSection(kw string, n *Node, obj any) any {
+func (b *builder) buildSection(kw string, n *node, obj any) any {
 	switch kw {
 	case "interface":
 		b.cfg.Interface = Interface{}
@@ -180,7 +180,7 @@ func (b *builder) buildSection(kw string, n *Node, obj any) any {
 }
 
 // onlyOnce reports a second setval, interface, resolver or default.
-func (b *builder) onlyOnce(n *Node, kw string) bool {
+func (b *builder) onlyOnce(n *node, kw string) bool {
 	if prev, ok := b.once[kw]; ok {
 		b.rep.errorf(n.Pos, "duplicate %s section (the first is at line %d of %s)", kw, prev.Line, prev.File)
 		return false
@@ -190,7 +190,7 @@ func (b *builder) onlyOnce(n *Node, kw string) bool {
 }
 
 // plainBlock checks `keyword { ... }` with nothing between.
-func (b *builder) plainBlock(n *Node) bool {
+func (b *builder) plainBlock(n *node) bool {
 	if len(n.Args) != 1 || !n.HasBlock {
 		b.rep.errorf(n.Pos, "syntax error: %s wants a block: %s { ... };", n.Args[0].Text, n.Args[0].Text)
 		return false
@@ -199,7 +199,7 @@ func (b *builder) plainBlock(n *Node) bool {
 }
 
 // index reads `keyword name { ... }` and expands the name.
-func (b *builder) index(n *Node) (string, bool) {
+func (b *builder) index(n *node) (string, bool) {
 	kw := n.Args[0].Text
 	if len(n.Args) != 2 || !n.HasBlock {
 		if len(n.Args) >= 2 && !n.Args[1].isString() {
@@ -214,13 +214,13 @@ func (b *builder) index(n *Node) (string, bool) {
 
 // setval: `setval NAME value;` or `setval { NAME value; ... };`. The
 // first definition of a name wins, as in racoon2.
-func (b *builder) setval(n *Node) {
-	var pairs []*Node
+func (b *builder) setval(n *node) {
+	var pairs []*node
 	switch {
 	case n.HasBlock && len(n.Args) == 1:
 		pairs = n.Block
 	case !n.HasBlock && len(n.Args) == 3:
-		pairs = []*Node{{Args: n.Args[1:], Pos: b.at(n.Args[1])}}
+		pairs = []*node{{Args: n.Args[1:], Pos: b.at(n.Args[1])}}
 	default:
 		b.rep.errorf(n.Pos, "syntax error: setval wants NAME \"value\" pairs")
 		return
@@ -240,7 +240,7 @@ func (b *builder) setval(n *Node) {
 	}
 }
 
-func firstHint(ts []Token) string {
+func firstHint(ts []token) string {
 	for _, t := range ts {
 		if t.Kind == tokKeyword {
 			return quoteHint(t)
@@ -302,7 +302,7 @@ func (b *builder) newDup(what, name, suffix string, firstWins bool) dupTracker {
 func (b *builder) release(d *dupTracker) { b.free = append(b.free, d.seen) }
 
 // ok tells whether the directive should be applied.
-func (d *dupTracker) ok(key string, n *Node) bool {
+func (d *dupTracker) ok(key string, n *node) bool {
 	prev, dup := d.seen.get(key)
 	if !dup {
 		d.seen.set(key, n.Pos)
@@ -318,7 +318,7 @@ func (d *dupTracker) ok(key string, n *Node) bool {
 }
 
 // list reports a repeated algorithm list, an error in racoon2.
-func (d *dupTracker) list(key string, n *Node) bool {
+func (d *dupTracker) list(key string, n *node) bool {
 	if prev, dup := d.seen.get(key); dup {
 		d.b.rep.errorf(n.Pos, "algorithm list already defined (%s at line %d)", key, prev.Line)
 		return false
@@ -327,7 +327,7 @@ func (d *dupTracker) list(key string, n *Node) bool {
 	return true
 }
 
-func (b *builder) unknown(n *Node, where string) {
+func (b *builder) unknown(n *node, where string) {
 	if len(n.Args) == 0 {
 		return
 	}
@@ -336,7 +336,7 @@ func (b *builder) unknown(n *Node, where string) {
 
 // ---- interface and resolver ----
 
-func (b *builder) iface(n *Node) {
+func (b *builder) iface(n *node) {
 	f := &b.cfg.Interface
 	d := b.newDup("interface", "", "", false)
 	defer b.release(&d)
@@ -380,7 +380,7 @@ func (b *builder) iface(n *Node) {
 	}
 }
 
-func (b *builder) resolver(n *Node) {
+func (b *builder) resolver(n *node) {
 	r := &b.cfg.Resolver
 	r.Present = true
 	d := b.newDup("resolver", "", "", false)
@@ -407,7 +407,7 @@ func (b *builder) resolver(n *Node) {
 
 // ---- default ----
 
-func (b *builder) defaults(n *Node) {
+func (b *builder) defaults(n *node) {
 	df := &b.cfg.Default
 	seen := map[string]Pos{}
 	for _, c := range n.Block {
@@ -448,7 +448,7 @@ func (b *builder) defaults(n *Node) {
 
 var kmpWords = map[string]KMP{"ikev1": KMPIKEv1, "ikev2": KMPIKEv2, "kink": KMPKINK}
 
-func (b *builder) remoteBody(block []*Node, r *Remote) {
+func (b *builder) remoteBody(block []*node, r *Remote) {
 	what := "remote "
 	if r.Name == "" {
 		what = "default remote"
@@ -493,7 +493,7 @@ func (b *builder) remoteBody(block []*Node, r *Remote) {
 	}
 }
 
-func (b *builder) kmpList(n *Node) ([]KMP, bool) {
+func (b *builder) kmpList(n *node) ([]KMP, bool) {
 	els, ok := b.elements(n)
 	if !ok {
 		return nil, false

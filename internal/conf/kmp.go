@@ -88,7 +88,7 @@ func isAlgListDirective(kw string) bool {
 
 // kmpBody reads an ikev1{}, ikev2{} or kink{} block. In ikev2{} the first
 // of a repeated directive wins (cfparse.y's ikev2_list is right-recursive).
-func (b *builder) kmpBody(block []*Node, k *KMPConf, what, name string) {
+func (b *builder) kmpBody(block []*node, k *KMPConf, what, name string) {
 	d := b.newDup(what, name, " "+k.Proto.String()+"{}", k.Proto == KMPIKEv2)
 	defer b.release(&d)
 	for _, n := range block {
@@ -139,7 +139,7 @@ func (b *builder) kmpBody(block []*Node, k *KMPConf, what, name string) {
 }
 
 // kmpValue parses one directive into k; k is left alone on an error.
-func (b *builder) kmpValue(n *Node, kw string, k *KMPConf) bool {
+func (b *builder) kmpValue(n *node, kw string, k *KMPConf) bool {
 	if p := kmpBool(k, kw); p != nil {
 		v, ok := b.boolVal(n)
 		if ok {
@@ -282,7 +282,7 @@ func (b *builder) kmpValue(n *Node, kw string, k *KMPConf) bool {
 
 // keyFiles parses `my_public_key type pub priv` or
 // `peers_public_key type file [ignored]`.
-func (b *builder) keyFiles(n *Node, mine bool) (*KeyFiles, bool) {
+func (b *builder) keyFiles(n *node, mine bool) (*KeyFiles, bool) {
 	cv := valueCursor(n)
 	c := &cv
 	t := c.next()
@@ -309,7 +309,7 @@ func (b *builder) keyFiles(n *Node, mine bool) (*KeyFiles, bool) {
 	return kf, b.done(c)
 }
 
-func (b *builder) scripts(n *Node, k *KMPConf, d *dupTracker) {
+func (b *builder) scripts(n *node, k *KMPConf, d *dupTracker) {
 	var items []cursor
 	if n.HasBlock {
 		if len(n.Args) != 1 {
@@ -337,13 +337,13 @@ func (b *builder) scripts(n *Node, k *KMPConf, d *dupTracker) {
 		if !ok || !b.done(c) {
 			continue
 		}
-		if d.ok("script "+st.String(), &Node{Pos: b.at(t)}) {
+		if d.ok("script "+st.String(), &node{Pos: b.at(t)}) {
 			k.Scripts[st] = path
 		}
 	}
 }
 
-func (b *builder) provide(n *Node) (*Provide, bool) {
+func (b *builder) provide(n *node) (*Provide, bool) {
 	if !n.HasBlock || len(n.Args) != 1 {
 		b.rep.errorf(n.Pos, "syntax error: provide wants a block")
 		return nil, false
@@ -372,7 +372,7 @@ func (b *builder) provide(n *Node) (*Provide, bool) {
 	return p, ok
 }
 
-func (b *builder) request(n *Node) (Request, bool) {
+func (b *builder) request(n *node) (Request, bool) {
 	els, ok := b.elements(n)
 	if !ok {
 		return 0, false
@@ -496,7 +496,7 @@ func kmpAlgs(k *KMPConf, kw string) *[]Algorithm {
 
 // zeroValue tells whether a directive's value is 0 or infinite: such a
 // value means "unset", so ignoring the directive changes nothing.
-func zeroValue(n *Node) bool {
+func zeroValue(n *node) bool {
 	if len(n.Args) < 2 || n.HasBlock {
 		return false
 	}

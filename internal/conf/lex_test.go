@@ -5,10 +5,10 @@ import (
 	"testing"
 )
 
-func lexAll(src string) ([]Token, *Report) {
+func lexAll(src string) ([]token, *Report) {
 	r := &Report{}
 	l := newLexer("f", []byte(src), r)
-	var out []Token
+	var out []token
 	for {
 		t := l.next()
 		if t.Kind == tokEOF {

@@ -14,7 +14,7 @@ import (
 // helper reports its own errors and returns ok=false after one.
 
 // str expands a string token (racoon2 expands every string-typed value).
-func (b *builder) str(t Token) (string, bool) {
+func (b *builder) str(t token) (string, bool) {
 	if !t.isString() {
 		b.rep.errorf(b.at(t), "syntax error: expected a string, found %s%s", describe(t), quoteHint(t))
 		return "", false
@@ -38,7 +38,7 @@ func (b *builder) str(t Token) (string, bool) {
 	return s, true
 }
 
-func quoteHint(t Token) string {
+func quoteHint(t token) string {
 	if t.Kind == tokKeyword {
 		return " (a reserved word; quote it to use it as a name)"
 	}
@@ -46,7 +46,7 @@ func quoteHint(t Token) string {
 }
 
 // number parses racoon2's number rule: 0x hex or decimal, sign allowed.
-func parseNumber(t Token) (int64, bool) {
+func parseNumber(t token) (int64, bool) {
 	if t.Kind != tokWord {
 		return 0, false
 	}
@@ -71,7 +71,7 @@ func parseNumber(t Token) (int64, bool) {
 	return int64(v), true
 }
 
-func (b *builder) number(t Token) (int64, bool) {
+func (b *builder) number(t token) (int64, bool) {
 	v, ok := parseNumber(t)
 	if !ok {
 		b.rep.errorf(b.at(t), "illegal a number string [%s]", t.String())
@@ -81,21 +81,21 @@ func (b *builder) number(t Token) (int64, bool) {
 
 // cursor walks the value tokens of one statement.
 type cursor struct {
-	toks []Token
+	toks []token
 	i    int
 	end  Pos // where a missing token would be
 }
 
 func (c *cursor) more() bool { return c.i < len(c.toks) }
 
-func (c *cursor) peek() Token {
+func (c *cursor) peek() token {
 	if c.i < len(c.toks) {
 		return c.toks[c.i]
 	}
-	return Token{Kind: tokSemi, Text: ";", Line: c.end.Line, Col: c.end.Col}
+	return token{Kind: tokSemi, Text: ";", Line: c.end.Line, Col: c.end.Col}
 }
 
-func (c *cursor) next() Token {
+func (c *cursor) next() token {
 	t := c.peek()
 	if c.i < len(c.toks) {
 		c.i++
@@ -117,7 +117,7 @@ func (b *builder) done(c *cursor) bool {
 	return true
 }
 
-func valueCursor(n *Node) cursor {
+func valueCursor(n *node) cursor {
 	end := n.Pos
 	if len(n.Args) > 0 {
 		last := n.Args[len(n.Args)-1]
@@ -129,7 +129,7 @@ func valueCursor(n *Node) cursor {
 
 // elements returns the value token lists of a list_spec: the braced
 // elements, or the single bare value.
-func (b *builder) elements(n *Node) ([]cursor, bool) {
+func (b *builder) elements(n *node) ([]cursor, bool) {
 	if n.HasBlock {
 		if len(n.Args) != 1 {
 			b.rep.errorf(b.at(n.Args[1]), "syntax error: unexpected %s before '{'", describe(n.Args[1]))
@@ -170,7 +170,7 @@ func boolWord(s string) Bool {
 	return Unset
 }
 
-func (b *builder) boolVal(n *Node) (Bool, bool) {
+func (b *builder) boolVal(n *node) (Bool, bool) {
 	cv := valueCursor(n)
 	c := &cv
 	t := c.next()
@@ -183,7 +183,7 @@ func (b *builder) boolVal(n *Node) (Bool, bool) {
 }
 
 // keywordVal parses a directive whose value is one keyword from table.
-func keywordVal[T any](b *builder, n *Node, table map[string]T) (T, bool) {
+func keywordVal[T any](b *builder, n *node, table map[string]T) (T, bool) {
 	var zero T
 	cv := valueCursor(n)
 	c := &cv
@@ -201,14 +201,14 @@ func keywordVal[T any](b *builder, n *Node, table map[string]T) (T, bool) {
 	return v, b.done(c)
 }
 
-func (b *builder) numberVal(n *Node) (int64, bool) {
+func (b *builder) numberVal(n *node) (int64, bool) {
 	cv := valueCursor(n)
 	c := &cv
 	v, ok := b.number(c.next())
 	return v, ok && b.done(c)
 }
 
-func (b *builder) stringVal(n *Node) (string, bool) {
+func (b *builder) stringVal(n *node) (string, bool) {
 	cv := valueCursor(n)
 	c := &cv
 	s, ok := b.str(c.next())
@@ -253,7 +253,7 @@ func (b *builder) unitVal(c *cursor, units map[string]int64, what string) (int64
 	return v, true
 }
 
-func (b *builder) timeVal(n *Node) (time.Duration, bool) {
+func (b *builder) timeVal(n *node) (time.Duration, bool) {
 	cv := valueCursor(n)
 	c := &cv
 	v, ok := b.unitVal(c, timeUnits, "time")
@@ -267,7 +267,7 @@ func (b *builder) timeVal(n *Node) (time.Duration, bool) {
 	return time.Duration(v) * time.Second, true
 }
 
-func (b *builder) byteVal(n *Node) (int64, bool) {
+func (b *builder) byteVal(n *node) (int64, bool) {
 	cv := valueCursor(n)
 	c := &cv
 	v, ok := b.unitVal(c, byteUnits, "byte")
@@ -275,7 +275,7 @@ func (b *builder) byteVal(n *Node) (int64, bool) {
 }
 
 // stringList parses string_list_spec.
-func (b *builder) stringList(n *Node) ([]string, bool) {
+func (b *builder) stringList(n *node) ([]string, bool) {
 	els, ok := b.elements(n)
 	if !ok {
 		return nil, false
@@ -396,7 +396,7 @@ var services = map[string]uint16{
 	"discard": 9, "mip6": 5436, "kink": 910,
 }
 
-func (b *builder) port(t Token) (uint16, bool) {
+func (b *builder) port(t token) (uint16, bool) {
 	if !t.isString() {
 		b.rep.errorf(b.at(t), "syntax error: port wants a number, a service name or any, found %s", describe(t))
 		return 0, false
@@ -408,7 +408,7 @@ func (b *builder) port(t Token) (uint16, bool) {
 	if s == "any" {
 		return 0, true
 	}
-	if v, ok := parseNumber(Token{Kind: tokWord, Text: s}); ok {
+	if v, ok := parseNumber(token{Kind: tokWord, Text: s}); ok {
 		if v < 0 || v > 65535 {
 			b.rep.errorf(b.at(t), "port %d out of range", v)
 			return 0, false
@@ -426,7 +426,7 @@ func (b *builder) port(t Token) (uint16, bool) {
 }
 
 // addrList parses addr_list_spec.
-func (b *builder) addrList(n *Node) ([]Address, bool) {
+func (b *builder) addrList(n *node) ([]Address, bool) {
 	els, ok := b.elements(n)
 	if !ok {
 		return nil, false
@@ -446,7 +446,7 @@ func (b *builder) addrList(n *Node) ([]Address, bool) {
 var idTypes = map[string]IDType{"ipaddr": IDIPAddr, "email": IDEmail, "fqdn": IDFQDN, "keyid": IDKeyID, "x509_subject": IDX509Subject}
 
 // idList parses id_list_spec: `type [file|tag] string`.
-func (b *builder) idList(n *Node) ([]ID, bool) {
+func (b *builder) idList(n *node) ([]ID, bool) {
 	els, ok := b.elements(n)
 	if !ok {
 		return nil, false
@@ -490,7 +490,7 @@ func (b *builder) idList(n *Node) ([]ID, bool) {
 
 // algList parses algorithm_list_spec; groups also accept DH group numbers
 // (kmp_dh_group).
-func (b *builder) algList(n *Node, groups bool) ([]Algorithm, bool) {
+func (b *builder) algList(n *node, groups bool) ([]Algorithm, bool) {
 	els, ok := b.elements(n)
 	if !ok {
 		return nil, false
