@@ -19,7 +19,8 @@ func runCheckConfig(path string, dump bool, stdout, stderr io.Writer) int {
 	if path == "" {
 		path = version.ConfigPath()
 	}
-	return checkConfig(path, dump, conf.Options{UID: -1}, stdout, stderr)
+	// NoHostAddrs: listing the interfaces would open a netlink socket.
+	return checkConfig(path, dump, conf.Options{UID: -1, NoHostAddrs: true}, stdout, stderr)
 }
 
 func checkConfig(path string, dump bool, opts conf.Options, stdout, stderr io.Writer) int {

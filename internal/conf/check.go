@@ -611,6 +611,9 @@ func (c *checker) expandMacro(a Address, add func(netip.Addr, uint16)) {
 		add(netip.IPv6Unspecified(), a.Port)
 		return
 	}
+	if c.opts.NoHostAddrs {
+		return
+	}
 	if !c.gotAddr {
 		c.gotAddr = true
 		c.addrs, c.addrErr = c.opts.Addrs()

@@ -520,3 +520,13 @@ func TestUndefinedSectionNameDropsSection(t *testing.T) {
 		t.Errorf("remotes %v selectors %v\n%s", c.Remotes, c.Selectors, reportText(r))
 	}
 }
+
+func TestNoHostAddrs(t *testing.T) {
+	o := memOpts(map[string]string{"t.conf": `interface { ike { MY_IP%eth0; MY_IPV4 port 500; }; };`})
+	o.NoHostAddrs = true
+	o.Addrs = func() ([]IfaceAddr, error) { t.Fatal("Addrs called"); return nil, nil }
+	c, r := Load("t.conf", o)
+	if len(r.Diags) != 0 || len(c.Interface.IKE) != 1 || c.Interface.IKE[0].String() != "0.0.0.0:500" {
+		t.Errorf("IKE %v\n%s", c.Interface.IKE, reportText(r))
+	}
+}
