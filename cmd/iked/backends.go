@@ -5,10 +5,9 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"runtime"
-	"strings"
 
 	"github.com/racoon2go/iked/internal/ike"
+	"github.com/racoon2go/iked/internal/kernel"
 )
 
 // backends are the pieces of iked built elsewhere: the configuration
@@ -36,34 +35,14 @@ func defaultBackends() backends {
 // While it is nil, -P is refused.
 var pcapOpener func(spec string, log *slog.Logger) (ike.Capture, io.Closer, error)
 
-// kernelBackends maps --kernel names to constructors. The pfkey and xfrm
-// packages register here (one file each, kernel_pfkey.go, kernel_xfrm.go).
-var kernelBackends = map[string]func(log *slog.Logger) (ike.Kernel, error){}
-
-// openKernel opens the named backend; "auto" prefers XFRM on Linux and
-// PF_KEY elsewhere, falling back to whichever is built in.
+// openKernel opens the --kernel backend: "auto" is XFRM on Linux and
+// PF_KEY elsewhere (internal/kernel).
 func openKernel(name string, log *slog.Logger) (ike.Kernel, error) {
-	order := []string{name}
-	if name == "auto" {
-		order = []string{"pfkey", "xfrm"}
-		if runtime.GOOS == "linux" {
-			order = []string{"xfrm", "pfkey"}
-		}
+	k, err := kernel.Open(name, log)
+	if err != nil {
+		return nil, fmt.Errorf("kernel IPsec interface: %w (use -D 8 to run without one)", err)
 	}
-	var errs []string
-	for _, n := range order {
-		open, ok := kernelBackends[n]
-		if !ok {
-			errs = append(errs, n+": not built into this iked")
-			continue
-		}
-		k, err := open(log)
-		if err == nil {
-			return k, nil
-		}
-		errs = append(errs, fmt.Sprintf("%s: %v", n, err))
-	}
-	return nil, fmt.Errorf("kernel IPsec interface: %s (use -D 8 to run without one)", strings.Join(errs, "; "))
+	return k, nil
 }
 
 // spmdDialer is set by the spmd client's wiring file (spmd_client.go).

@@ -258,9 +258,10 @@ func TestInProcessShutdownGrace(t *testing.T) {
 func TestInProcessStartFailures(t *testing.T) {
 	defer goleak.VerifyNone(t)
 	// As if no backend were built in, whatever wiring files exist.
-	savedK, savedS := kernelBackends, spmdDialer
-	kernelBackends, spmdDialer = map[string]func(*slog.Logger) (ike.Kernel, error){}, nil
-	defer func() { kernelBackends, spmdDialer = savedK, savedS }()
+	savedS := spmdDialer
+	spmdDialer = nil
+	defer func() { spmdDialer = savedS }()
+	badKernel := func(_ string, log *slog.Logger) (ike.Kernel, error) { return openKernel("bogus", log) }
 	for _, c := range []struct {
 		name string
 		b    backends
@@ -270,7 +271,7 @@ func TestInProcessStartFailures(t *testing.T) {
 		{"bad config", backends{load: func(string, io.Writer) (*config, string, error) {
 			return nil, "x.conf:1:1: error: bad\n", errors.New("1 error")
 		}}, nil, "iked: failed reading configuration: 1 error"},
-		{"no kernel", backends{load: okConfig, kernel: openKernel, policy: dialSpmd}, nil, "use -D 8"},
+		{"no kernel", backends{load: okConfig, kernel: badKernel, policy: dialSpmd}, nil, "use -D 8"},
 		{"no spmd", backends{load: okConfig, kernel: func(string, *slog.Logger) (ike.Kernel, error) {
 			return iketest.NewKernel(0), nil
 		}, policy: dialSpmd}, nil, "spmd client is not built into this iked"},

@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"io"
 	"math/big"
-
-	"golang.org/x/crypto/curve25519"
 )
 
 // DHGroup is a Diffie-Hellman group of the KE payload (RFC 7296 3.4).
@@ -25,6 +23,7 @@ type DHKey interface {
 	PublicValue() []byte
 	// SharedSecret validates the peer's public value (RFC 6989) and returns
 	// g^ir as an octet string of the group's fixed length (RFC 7296 2.14).
+	// The caller clears it once the keys are derived.
 	SharedSecret(peer []byte) ([]byte, error)
 	// Zero erases the private value; the key cannot be used afterwards.
 	Zero()
@@ -199,50 +198,55 @@ func (k *ecpKey) SharedSecret(peer []byte) ([]byte, error) {
 // which cannot be scrubbed from here; it becomes garbage.
 func (k *ecpKey) Zero() { k.priv = nil }
 
-// x25519Group is Curve25519 (RFC 8031, RFC 7748).
+// x25519Group is Curve25519 (RFC 8031, RFC 7748) through crypto/ecdh: one
+// scalar multiplication for the key and one for the secret.
 type x25519Group struct{}
 
 type x25519Key struct {
-	scalar [32]byte
-	pub    []byte
-	zeroed bool
+	priv *ecdh.PrivateKey
+	pub  []byte
 }
 
 func (x25519Group) ID() DHID        { return DHCurve25519 }
 func (x25519Group) PublicSize() int { return 32 }
 
+// GenerateKey reads the 32-byte scalar from rand (clamped by X25519 itself,
+// RFC 7748 5).
 func (x25519Group) GenerateKey(rand io.Reader) (DHKey, error) {
-	k := &x25519Key{}
-	if _, err := io.ReadFull(rand, k.scalar[:]); err != nil {
+	var b [32]byte
+	defer clear(b[:])
+	if _, err := io.ReadFull(rand, b[:]); err != nil {
 		return nil, fmt.Errorf("crypto: X25519 private value: %w", err)
 	}
-	pub, err := curve25519.X25519(k.scalar[:], curve25519.Basepoint)
+	priv, err := ecdh.X25519().NewPrivateKey(b[:])
 	if err != nil {
 		return nil, err
 	}
-	k.pub = pub
-	return k, nil
+	return &x25519Key{priv: priv, pub: priv.PublicKey().Bytes()}, nil
 }
 
 func (k *x25519Key) PublicValue() []byte { return k.pub }
 
 // SharedSecret rejects an all-zero result (RFC 8031 2, RFC 7748 6.1), which a
-// low-order peer value produces.
+// low-order peer value produces; crypto/ecdh makes that check.
 func (k *x25519Key) SharedSecret(peer []byte) ([]byte, error) {
-	if k.zeroed {
+	if k.priv == nil {
 		return nil, ErrDHZeroed
 	}
 	if len(peer) != 32 {
 		return nil, fmt.Errorf("%w: %d bytes, want 32", ErrDHPeerValue, len(peer))
 	}
-	z, err := curve25519.X25519(k.scalar[:], peer)
+	pk, err := ecdh.X25519().NewPublicKey(peer)
+	if err != nil {
+		return nil, ErrDHPeerValue
+	}
+	z, err := k.priv.ECDH(pk)
 	if err != nil {
 		return nil, ErrDHPeerValue
 	}
 	return z, nil
 }
 
-func (k *x25519Key) Zero() {
-	clear(k.scalar[:])
-	k.zeroed = true
-}
+// Zero drops the private key; as for ECP, crypto/ecdh's own copy of the
+// scalar cannot be scrubbed from here.
+func (k *x25519Key) Zero() { k.priv = nil }

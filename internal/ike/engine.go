@@ -69,14 +69,3 @@ type Env struct {
 
 // ShutdownGrace bounds how long the daemon waits for Engine.Shutdown.
 const ShutdownGrace = 2 * time.Second
-
-// Capture records IKE messages in the clear (iked -P); internal/pcap's
-// *Writer implements it. Both calls copy what they need and return at once.
-type Capture interface {
-	// Write records a message that is not encrypted on the wire (or that
-	// failed to decrypt), without the non-ESP marker.
-	Write(ts time.Time, src, dst netip.AddrPort, msg []byte)
-	// WriteDecrypted records an encrypted message in the clear: received
-	// ones after decryption and verification, sent ones before encryption.
-	WriteDecrypted(ts time.Time, src, dst netip.AddrPort, hdr []byte, first uint8, payloads []byte)
-}

@@ -101,7 +101,8 @@ type SAID struct {
 	SPI      uint32
 }
 
-// SAStats is what the kernel reports of an SA in use.
+// SAStats is what the kernel reports of an SA in use. Packets is PF_KEY's
+// "allocations" count, which Linux fills with packets.
 type SAStats struct {
 	Bytes, Packets uint64
 	AddTime        time.Time
@@ -219,6 +220,9 @@ type Acquire struct {
 	Proto    Proto
 	Mode     Mode
 	ReqID    uint32
+	// Selector is zero when the backend does not carry it (Linux PF_KEY
+	// sends only the endpoints and the policy id): resolve PolicyID
+	// through spmd (SLID) instead.
 	Selector Selector
 }
 

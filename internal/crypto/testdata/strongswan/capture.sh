@@ -10,15 +10,24 @@
 #   capture.sh OUT cbc-x25519 aes128-sha256-x25519 aes128-sha256-x25519
 #   capture.sh OUT gcm-ecp384 aes256gcm16-prfsha384-ecp384 aes256gcm16-ecp384
 #   capture.sh OUT xcbc-modp2048 aes192-aesxcbc-prfaesxcbc-modp2048 aes192-aesxcbc-modp2048
+#
+# With AUTH=pubkey the peers authenticate with the certificates in keys/
+# (LEFT and RIGHT name them: rsa, p256, p384, ed) and CHARON_EXTRA adds
+# strongswan.conf options (rsa_pss = yes, signature_authentication = no);
+# the IKE_AUTH plaintexts then carry both AUTH payloads.
 set -euo pipefail
 [[ ${IN_KERNEL:-} == 1 ]] || { echo "run inside the test bed" >&2; exit 2; }
 out=$1 name=$2 ike=$3 esp=$4
+auth=${AUTH:-psk} extra=${CHARON_EXTRA:-}
+keys=$(cd "$(dirname "$0")" && pwd)/keys
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 work=$(mktemp -d /tmp/sskm.XXXXXX)
 mount -t tmpfs tmpfs "$work"
 pids=()
 cleanup() {
+	local rc=$?
 	set +e
+	((rc)) && for f in "$work"/*/charon.log; do echo "--- $f"; grep -E "\[(IKE|CFG|LIB)\]" "$f" | grep -v "=>\|^ *[0-9]*\[...\] *[0-9]*:" | tail -n 15; done
 	for p in "${pids[@]}"; do kill "$p"; wait "$p"; done 2>/dev/null
 	ip netns del left 2>/dev/null
 	ip netns del right 2>/dev/null
@@ -38,14 +47,23 @@ for ns in left right; do ip -n $ns link set lo up; done
 ip -n left link set vl up
 ip -n right link set vr up
 
-mkconf() { # side local remote local-id remote-id
+mkconf() { # side local remote local-id remote-id [own-key peer-key]
 	local d=$work/$1
 	mkdir -p "$d/run" "$d/swanctl"
 	(cd "$d/swanctl" && mkdir -p x509 x509ca x509ocsp x509aa x509ac x509crl pubkey private rsa ecdsa bliss pkcs8 pkcs12)
+	local certs="" peercerts=""
+	if [[ $auth == pubkey ]]; then
+		cp "$keys/$6.key" "$d/swanctl/private/"
+		cp "$keys/$6.crt" "$d/swanctl/x509/"
+		cp "$keys/$7.crt" "$d/swanctl/x509/"
+		certs="certs = $6.crt"
+		peercerts="certs = $7.crt"
+	fi
 	cat >"$d/strongswan.conf" <<EOC
 charon {
-	load = random nonce aes sha1 sha2 hmac xcbc gcm kdf openssl curve25519 gmp kernel-netlink socket-default vici
+	load = random nonce aes sha1 sha2 hmac xcbc gcm kdf openssl curve25519 gmp pem pkcs1 pkcs8 x509 revocation constraints pubkey kernel-netlink socket-default vici
 	install_routes = no
+	$extra
 	plugins {
 		vici {
 			socket = unix://$d/charon.vici
@@ -74,12 +92,14 @@ connections {
 		remote_addrs = $3
 		proposals = $ike
 		local {
-			auth = psk
+			auth = $auth
 			id = $4
+			$certs
 		}
 		remote {
-			auth = psk
+			auth = $auth
 			id = $5
+			$peercerts
 		}
 		children {
 			net {
@@ -99,8 +119,13 @@ secrets {
 }
 EOC
 }
-mkconf left 10.99.0.1 10.99.0.2 left@test right@test
-mkconf right 10.99.0.2 10.99.0.1 right@test left@test
+if [[ $auth == pubkey ]]; then
+	mkconf left 10.99.0.1 10.99.0.2 "$LEFT.test" "$RIGHT.test" "$LEFT" "$RIGHT"
+	mkconf right 10.99.0.2 10.99.0.1 "$RIGHT.test" "$LEFT.test" "$RIGHT" "$LEFT"
+else
+	mkconf left 10.99.0.1 10.99.0.2 left@test right@test
+	mkconf right 10.99.0.2 10.99.0.1 right@test left@test
+fi
 for ns in left right; do
 	d=$work/$ns
 	ip netns exec $ns unshare --mount --propagation private \

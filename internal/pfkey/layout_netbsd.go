@@ -1,0 +1,3 @@
+package pfkey
+
+var native = netbsdLayout

@@ -1,0 +1,23 @@
+package pfkey
+
+import "github.com/racoon2go/iked/internal/ike"
+
+// Linux af_key's replay field counts packets, into a 32-bit bitmap: a
+// larger window would be cut to 32 without a word.
+const maxReplay = 32
+
+func replayField(w uint32) uint8 { return uint8(w) }
+
+// platformNotes marks what Linux PF_KEY cannot install correctly, as the
+// real-kernel tests establish (TestKernelTruncation, TestKernelRegister):
+// HMAC-SHA2-256 gets a 96-bit ICV (a pre-RFC 4868 draft) where RFC 4868
+// peers use 128 bits, and no AEAD can be named at all.
+func platformNotes(a *ike.Algorithms) {
+	a.Integ[integSHA256_128] = false
+	a.IntegNotes[integSHA256_128] = "Linux PF_KEY installs HMAC-SHA2-256 with a 96-bit ICV, not RFC 4868's 128 bits"
+	for _, id := range []uint16{encrAESGCM8, encrAESGCM12, encrAESGCM16, encrAESCCM8,
+		encrAESCCM12, encrAESCCM16, encrNullAESGMAC, encrChaCha20Poly} {
+		a.Encr[id] = false
+		a.EncrNotes[id] = "Linux PF_KEY cannot install AEAD transforms"
+	}
+}
