@@ -23,7 +23,7 @@ type Options struct {
 	Kernel ike.Kernel
 	Policy ike.PolicyService // nil: ACQUIREs use the policy id as selector (-D 8)
 	Log    *slog.Logger
-	Rand   io.Reader // crypto/rand when nil
+	Rand   io.Reader // crypto/rand when nil; workers use it too: must be safe for concurrent use
 	// LocalAddr picks our address toward a peer (the daemon asks the
 	// routing table); nil uses the unspecified address of the peer's family.
 	LocalAddr func(peer netip.Addr) netip.Addr
@@ -45,6 +45,16 @@ type Options struct {
 
 // Engine is the IKEv2 protocol engine. Every method must be called on the
 // event loop that owns it (ike.Loop); it starts no goroutine and no timer.
+//
+// Shape: IKE SAs live in one table keyed by our SPI. Each SA has a manager
+// (manager.go: message IDs, the send window, requests in flight with their
+// retransmission schedule, the one-response cache) and runs tasks: one per
+// request we send (task_init.go, task_auth.go, task_info.go), each building
+// its request and processing the response; requests from the peer are
+// answered by the respond* functions. DH, key derivation and signatures go
+// to the Executor and come back on the loop; every completion looks its SA
+// up again. Timers are ike.TimerKeys on the shared Scheduler, also looked
+// up again when they fire. Nothing unauthenticated changes an SA.
 type Engine struct {
 	o        Options
 	cfg      *ike.Config
@@ -167,10 +177,6 @@ func (e *Engine) HandleTimer(k ike.TimerKey) bool {
 		if sa.state < stateEstablished {
 			sa.log.Info("negotiation time limit reached", "state", sa.state)
 			e.destroy(sa, "negotiation timed out")
-		}
-	case timerHalfOpen:
-		if sa.state < stateEstablished && sa.role == ike.Responder {
-			e.destroy(sa, "half-open SA expired")
 		}
 	case timerDPD:
 		e.liveness(sa)

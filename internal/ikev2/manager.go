@@ -44,8 +44,6 @@ const (
 	timerNegoLimit                        // kmp_sa_nego_time_limit
 	timerDPD                              // liveness poll
 	timerLifetime                         // IKE SA hard lifetime
-	timerChildLife                        // Arg: inbound child SPI
-	timerHalfOpen                         // responder half-open expiry
 
 	timerKindFirst = timerRetransmit
 	timerKindLast  = 0x2ff

@@ -231,10 +231,15 @@ func nonceOf(m *Message) *Nonce {
 // and calls then on the loop.
 func (e *Engine) deriveKeys(sa *IKESA, peerKE []byte, then func()) {
 	hs := sa.hs
-	dh, s, ni, nr := hs.dh, sa.suite, hs.nonceI, hs.nonceR
+	// The worker owns the DH key and copies of the nonces: the SA may be
+	// destroyed (and its handshake zeroed) while the work runs.
+	dh, s := hs.dh, sa.suite
+	hs.dh = nil
+	ni, nr := bytes.Clone(hs.nonceI), bytes.Clone(hs.nonceR)
 	spi, spiI, spiR, initiator := sa.ourSPI(), sa.spiI, sa.spiR, sa.initiator()
 	e.o.Exec.Go(func() func() {
 		shared, err := dh.SharedSecret(peerKE)
+		dh.Zero()
 		var k ikeKeys
 		if err == nil {
 			k, err = deriveIKE(s, ni, nr, shared, spiI, spiR, initiator)
@@ -251,8 +256,6 @@ func (e *Engine) deriveKeys(sa *IKESA, peerKE []byte, then func()) {
 			}
 			sa.keys = k.km
 			sa.hs.skPi, sa.hs.skPr = k.skPi, k.skPr
-			sa.hs.dh.Zero()
-			sa.hs.dh = nil
 			then()
 		}
 	})
