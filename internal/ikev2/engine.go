@@ -68,6 +68,7 @@ type Engine struct {
 	msg      Message               // scratch for decoding
 	raw      []byte                // the datagram being handled
 	closing  bool
+	ext      engineExt // part 2: rekeying, NAT-T, hooks (task_child.go)
 	// shutdownDone is Shutdown's callback, run when the last SA is gone.
 	shutdownDone func()
 }
@@ -166,6 +167,10 @@ func (e *Engine) HandleTimer(k ike.TimerKey) bool {
 	if k.Kind < timerKindFirst || k.Kind > timerKindLast {
 		return false
 	}
+	if k.Kind >= timerExtFirst {
+		e.handleExtTimer(k) // task_child.go, task_rekey.go, natt.go
+		return true
+	}
 	sa := e.sas.get(k.SPI)
 	if sa == nil {
 		return true
@@ -220,6 +225,7 @@ func (e *Engine) destroy(sa *IKESA, why string) {
 		e.acquireDone(sa, true)
 	} else {
 		e.stats.Deleted++
+		e.onDown(sa) // hook (hooks.go)
 	}
 	for _, c := range sa.children {
 		e.removeChild(sa, c)

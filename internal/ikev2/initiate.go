@@ -139,11 +139,12 @@ func (e *Engine) initiate(ch *ike.ChildConfig, dst netip.Addr) (*IKESA, error) {
 	if peer.Passive {
 		return nil, fmt.Errorf("ikev2: remote %q is passive", peer.Name)
 	}
+	var up *IKESA
 	for _, sa := range e.sas.bySPI {
 		if sa.peer != peer || sa.state > stateEstablished {
 			continue
 		}
-		if sa.childCfg == ch {
+		if sa.childCfg == ch || childPending(sa, ch) {
 			return nil, nil
 		}
 		for _, c := range sa.children {
@@ -151,6 +152,13 @@ func (e *Engine) initiate(ch *ike.ChildConfig, dst netip.Addr) (*IKESA, error) {
 				return nil, nil
 			}
 		}
+		if sa.state == stateEstablished && !sa.rk.replaced() {
+			up = sa
+		}
+	}
+	if up != nil {
+		// RFC 7296 1.3.1: another child on the established IKE SA.
+		return nil, e.createChild(up, ch)
 	}
 	var to netip.Addr
 	for _, a := range peer.Addrs {
@@ -187,7 +195,8 @@ func (e *Engine) handleExpire(x *ike.Expire) bool {
 				continue
 			}
 			if !x.Hard {
-				sa.log.Info("CHILD_SA soft lifetime reached; rekeying is not implemented", "spi", fmt.Sprintf("%08x", x.SPI))
+				e.softExpire(sa, c, x) // task_child.go
+				e.idle(sa)
 				return true
 			}
 			sa.log.Info("CHILD_SA hard lifetime reached", "spi", fmt.Sprintf("%08x", x.SPI))

@@ -241,9 +241,8 @@ func (e *Engine) handleRequest(sa *IKESA, p ike.Packet, h *Header) {
 		sa.mgr.accepted(h.MessageID, p.Local, p.Remote)
 		out, st = e.respondInfo(sa, m)
 	case h.Exchange == ExchangeCreateChildSA && sa.state >= stateEstablished:
-		// Part 1 of the engine does not create or rekey SAs on request.
 		sa.mgr.accepted(h.MessageID, p.Local, p.Remote)
-		out = []Payload{notify(NotifyNoAdditionalSAs, nil)}
+		out, st = e.respondCreateChild(sa, m) // task_child.go
 	default:
 		e.stats.DropUnexpected++
 		return

@@ -181,6 +181,7 @@ func (e *Engine) established(sa *IKESA) {
 	if d := sa.peer.Lifetime; d > 0 {
 		e.o.Sched.Schedule(sa.created.Add(d), ike.TimerKey{Kind: timerLifetime, SPI: spi})
 	}
+	e.onEstablished(sa) // rekey timer, NAT keepalive, hook (task_rekey.go)
 }
 
 // dropHandshake forgets what only the handshake needed.
