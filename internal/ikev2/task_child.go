@@ -449,8 +449,8 @@ func (t *createChildTask) refused(e *Engine, sa *IKESA, n NotifyType) {
 		// RFC 7296 2.25: the peer has no such child. If a rekey of the
 		// peer's replaced it, that is all (2.8.1, second sequence);
 		// otherwise drop it and make a new one from scratch.
-		if old.rk.replaced() {
-			return
+		if old.rk.replaced() || !old.installed {
+			return // replaced by the peer's rekey, or deleted by the peer
 		}
 		sa.log.Info("peer has no such CHILD_SA; creating it anew", "spi", fmt.Sprintf("%08x", old.inSPI))
 		e.removeChild(sa, old)
