@@ -1,6 +1,13 @@
 package conf
 
 import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/base64"
+	"math/big"
 	"net/netip"
 	"testing"
 	"time"
@@ -147,3 +154,63 @@ func (e errNotFound) Error() string { return string(e) + ": not found" }
 type stringsBuilder struct{ s string }
 
 func (b *stringsBuilder) Write(p []byte) (int, error) { b.s += string(p); return len(p), nil }
+
+// racoon2 3.4: every ID type and its wire encoding.
+func TestIKEIdentityTypes(t *testing.T) {
+	der := selfSignedDER(t)
+	pemCert := "-----BEGIN CERTIFICATE-----\n" + base64Lines(der) + "-----END CERTIFICATE-----\n"
+	files := map[string]string{"/keyid": "\x01\x02key", "/cert.pem": pemCert}
+	o := IKEOptions{ReadFile: func(p string) ([]byte, error) {
+		if s, ok := files[p]; ok {
+			return []byte(s), nil
+		}
+		return nil, errNotFound(p)
+	}}
+	cert, _ := x509.ParseCertificate(der)
+	for _, c := range []struct {
+		id   ID
+		want ike.ID
+	}{
+		{ID{Type: IDIPAddr, Value: "192.0.2.1"}, ike.ID{Type: ike.IDIPv4, Data: []byte{192, 0, 2, 1}}},
+		{ID{Type: IDIPAddr, Value: "2001:db8::1"}, ike.IDFromAddr(netip.MustParseAddr("2001:db8::1"))},
+		{ID{Type: IDFQDN, Value: "host.example"}, ike.ID{Type: ike.IDFQDN, Data: []byte("host.example")}},
+		{ID{Type: IDEmail, Value: "user@example.org"}, ike.ID{Type: ike.IDRFC822, Data: []byte("user@example.org")}},
+		{ID{Type: IDKeyID, Qual: QualTag, Value: "tag-1"}, ike.ID{Type: ike.IDKeyID, Data: []byte("tag-1")}},
+		{ID{Type: IDKeyID, Qual: QualFile, Value: "/keyid"}, ike.ID{Type: ike.IDKeyID, Data: []byte("\x01\x02key")}},
+		{ID{Type: IDKeyID, Value: "/keyid"}, ike.ID{Type: ike.IDKeyID, Data: []byte("\x01\x02key")}},
+		{ID{Type: IDX509Subject, Value: "/cert.pem"}, ike.ID{Type: ike.IDDERASN1DN, Data: cert.RawSubject}},
+	} {
+		got, err := identity(c.id, o)
+		if err != nil || !got.Equal(c.want) {
+			t.Errorf("%v %q: got %+v %v, want %+v", c.id.Type, c.id.Value, got, err, c.want)
+		}
+	}
+	if _, err := identity(ID{Type: IDKeyID, Value: "/missing"}, o); err == nil {
+		t.Error("missing keyid file accepted")
+	}
+}
+
+func selfSignedDER(t *testing.T) []byte {
+	t.Helper()
+	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "id test", Organization: []string{"racoon2go"}},
+		NotBefore: time.Now(), NotAfter: time.Now().Add(time.Hour)}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, k.Public(), k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return der
+}
+
+func base64Lines(b []byte) string {
+	s := base64.StdEncoding.EncodeToString(b)
+	var out string
+	for len(s) > 64 {
+		out += s[:64] + "\n"
+		s = s[64:]
+	}
+	return out + s + "\n"
+}

@@ -16,6 +16,11 @@ type Options struct {
 	// Addrs lists the host's addresses for MY_IPV6_GLOBAL,
 	// MY_IPV6_LINKLOCAL and MY_IP%iface; nil means the host's interfaces.
 	Addrs func() ([]IfaceAddr, error)
+	// NoHostAddrs leaves the macros that need the host's interface list
+	// (MY_IPV6_GLOBAL, MY_IPV6_LINKLOCAL, MY_IP%iface) out of
+	// Interface.IKE instead of asking the kernel; --check-config uses it
+	// so that it opens no socket at all.
+	NoHostAddrs bool
 	// Trace receives the parse trace (iked -D 0x4); nil: none.
 	Trace io.Writer
 	// UID is the owner secret files must have; -1 means os.Geteuid().

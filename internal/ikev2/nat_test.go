@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/racoon2go/iked/internal/ike"
+	"github.com/racoon2go/iked/internal/ike/iketest"
 )
 
 // natFilter puts A behind a NAT with public address pub: A's ports 500 and
@@ -148,5 +149,30 @@ func TestRespondToRequestSourcePort_RFC7296_2_11(t *testing.T) {
 	}
 	if only(t, p.b).remote.Port() != 4500 {
 		t.Fatalf("responder still talks to %v", only(t, p.b).remote)
+	}
+}
+
+// Half-open SAs are bounded per peer (and in total): beyond the bound an
+// IKE_SA_INIT is dropped and counted, never answered.
+func TestHalfOpenBound(t *testing.T) {
+	p := newPair(t, func(ca, cb *ike.Config) {
+		for i := range 3 {
+			ca.Children = append(ca.Children, testChild("x"+string(rune('0'+i)), "b", "10.3."+string(rune('0'+i))+".0/24", "10.2.0.0/16"))
+		}
+	})
+	p.b.o.HalfOpenPerPeer = 2
+	p.b.o.HalfOpenLimit = 100 // no cookies in this test
+	p.w.AddFilter(iketest.Drop(msgIs(ExchangeIKESAInit, true)))
+	for i := range 3 {
+		_ = p.a.InitiateSelector("x" + string(rune('0'+i)))
+	}
+	p.w.Run()
+	if p.b.sas.halfOpen != 2 || p.b.Stats().DropHalfOpen != 1 {
+		t.Fatalf("half-open %d, dropped %d", p.b.sas.halfOpen, p.b.Stats().DropHalfOpen)
+	}
+	// They expire with the negotiation time limit.
+	p.w.Advance(p.cb.Peers[0].NegoLimit)
+	if p.b.sas.halfOpen != 0 || p.b.Len() != 0 {
+		t.Fatalf("half-open SAs left: %d", p.b.sas.halfOpen)
 	}
 }
