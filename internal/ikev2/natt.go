@@ -50,3 +50,16 @@ func (e *Engine) keepalive(sa *IKESA) {
 	}
 	e.armKeepalive(sa)
 }
+
+// peerMoved reacts to a NAT mapping that changed under an established IKE
+// SA (RFC 7296 2.23): the UDP-encapsulated children still name the old
+// port, so they are rekeyed, and the new SAs carry the new one. (RFC 7296
+// leaves the means open; a rekey needs nothing of the kernel but AddSA.)
+func (e *Engine) peerMoved(sa *IKESA) {
+	if sa.state != stateEstablished || !(sa.natLocal || sa.natRemote) {
+		return
+	}
+	for _, c := range sa.children {
+		e.rekeyChild(sa, c)
+	}
+}

@@ -172,6 +172,7 @@ func (e *Engine) afterAuthenticated(sa *IKESA, p ike.Packet) {
 		sa.log.Info("peer address changed", "from", sa.remote, "to", p.Remote)
 		sa.remote = p.Remote
 		sa.local = p.Local
+		e.peerMoved(sa) // natt.go
 	}
 }
 
@@ -236,6 +237,7 @@ func (e *Engine) handleRequest(sa *IKESA, p ike.Packet, h *Header) {
 	switch {
 	case h.Exchange == ExchangeIKEAuth && sa.role == ike.Responder && sa.state == stateAuth:
 		sa.mgr.accepted(h.MessageID, p.Local, p.Remote)
+		sa.contact = m.Notify(NotifyInitialContact) != nil // contact.go
 		out, st = e.respondAuth(sa, m)
 	case h.Exchange == ExchangeInformational && sa.state >= stateEstablished:
 		sa.mgr.accepted(h.MessageID, p.Local, p.Remote)

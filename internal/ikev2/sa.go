@@ -61,6 +61,7 @@ type IKESA struct {
 	childCfg      *ike.ChildConfig // initiator: the selector to negotiate
 	rk            *ikeRekey        // IKE SA rekey state (task_rekey.go)
 	cp            *cpLease         // configuration payload lease (cp.go)
+	contact       bool             // the peer sent INITIAL_CONTACT (contact.go)
 	created       time.Time
 	log           saLog
 }

@@ -233,6 +233,9 @@ func (e *Engine) newIKESA(old *IKESA, role ike.Role, ourSPI, peerSPI uint64, s s
 // onEstablished runs when an IKE SA becomes ESTABLISHED, by IKE_AUTH or
 // by a rekey: its rekey timer, NAT keepalives and the phase1 hook.
 func (e *Engine) onEstablished(sa *IKESA) {
+	if sa.contact {
+		e.initialContact(sa)
+	}
 	e.armIKERekey(sa)
 	e.armKeepalive(sa)
 	if e.ext.fromRekey {
