@@ -139,8 +139,12 @@ func (e *Engine) reassemble(sa *IKESA, m *Message, p ike.Packet, h *Header, in S
 	}
 	if sa.reasm == nil || sa.reasmID != h.MessageID || sa.reasmResp != h.IsResponse() {
 		sa.reasm, sa.reasmID, sa.reasmResp = &Reassembly{}, h.MessageID, h.IsResponse()
+		e.armReasm(sa, h.MessageID) // frag.go
 	}
 	done, err := sa.reasm.Add(enc, plain)
+	if err == nil {
+		err = e.reasmBounded(sa) // frag.go
+	}
 	if err != nil {
 		e.stats.DropMalformed++
 		return nil

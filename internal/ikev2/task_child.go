@@ -22,6 +22,7 @@ const (
 	timerChildRetry                                     // Arg: proto; SPI: inbound child SPI
 	timerIKERekey                                       // SPI: IKE SPI
 	timerNATKeepalive                                   // SPI: IKE SPI
+	timerReasm                                          // Arg: message ID; SPI: IKE SPI
 )
 
 // engineExt is the engine state of part 2.
@@ -95,6 +96,8 @@ func (e *Engine) handleExtTimer(k ike.TimerKey) {
 		e.rekeyIKE(sa)
 	case timerNATKeepalive:
 		e.keepalive(sa)
+	case timerReasm:
+		e.reasmExpired(sa, k.Arg)
 	}
 	e.idle(sa)
 }
