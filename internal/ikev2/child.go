@@ -217,7 +217,7 @@ func (e *Engine) installChildKeys(sa *IKESA, c *childSA, ni, nr, gir []byte) err
 	}
 	c.installed = true
 	sa.children = append(sa.children, c)
-	e.childTimers(sa, c) // task_child.go
+	e.childInstalled(sa, c) // task_child.go
 	e.stats.ChildInstalled++
 	sa.log.Info("CHILD_SA installed", "selector", c.cfg.Selector, "proto", c.proto, "mode", c.mode,
 		"spi-in", fmt.Sprintf("%08x", c.inSPI), "spi-out", fmt.Sprintf("%08x", c.outSPI))
@@ -255,7 +255,7 @@ func (e *Engine) removeChild(sa *IKESA, c *childSA) {
 		sa.log.Info("cannot delete outbound SA", "spi", fmt.Sprintf("%08x", c.outSPI), "err", err)
 	}
 	e.stats.ChildDeleted++
-	e.hookChild(sa, c, HookPhase2Down)
+	e.childRemoved(sa, c) // task_child.go
 	sa.log.Info("CHILD_SA removed", "proto", c.proto, "spi-in", fmt.Sprintf("%08x", c.inSPI), "spi-out", fmt.Sprintf("%08x", c.outSPI))
 }
 

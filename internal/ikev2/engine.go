@@ -225,12 +225,14 @@ func (e *Engine) destroy(sa *IKESA, why string) {
 		e.acquireDone(sa, true)
 	} else {
 		e.stats.Deleted++
-		e.onDown(sa) // hook (hooks.go)
 	}
 	for _, c := range sa.children {
 		e.removeChild(sa, c)
 	}
 	sa.children = nil
+	if sa.state >= stateEstablished {
+		e.onDown(sa) // hook, lease (task_rekey.go)
+	}
 	sa.log.Info("IKE SA removed", "reason", why, "state", sa.state)
 	sa.state = stateDead
 	e.sas.remove(sa)

@@ -242,6 +242,7 @@ func (e *Engine) handleRequest(sa *IKESA, p ike.Packet, h *Header) {
 	case h.Exchange == ExchangeIKEAuth && sa.role == ike.Responder && sa.state == stateAuth:
 		sa.mgr.accepted(h.MessageID, p.Local, p.Remote)
 		sa.contact = m.Notify(NotifyInitialContact) != nil // contact.go
+		noteCPRequest(sa, m)                               // cp.go
 		out, st = e.respondAuth(sa, m)
 	case h.Exchange == ExchangeInformational && sa.state >= stateEstablished:
 		sa.mgr.accepted(h.MessageID, p.Local, p.Remote)

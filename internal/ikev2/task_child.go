@@ -29,8 +29,9 @@ const (
 type engineExt struct {
 	stats     ExtCounters
 	hooks     Hooks
-	fromRekey bool          // established() is for a rekeyed IKE SA
-	natk      time.Duration // NAT keepalive interval (natk_interval)
+	fromRekey bool                 // established() is for a rekeyed IKE SA
+	natk      time.Duration        // NAT keepalive interval (natk_interval)
+	cp        map[string]*CPConfig // provide{}/request{} by remote (cp.go)
 }
 
 // ExtCounters count part 2's events.
@@ -120,6 +121,21 @@ func (e *Engine) childAnywhere(proto ike.Proto, spi uint32) (*IKESA, *childSA) {
 		}
 	}
 	return nil, nil
+}
+
+// childInstalled runs when a child's SAs are in the kernel.
+func (e *Engine) childInstalled(sa *IKESA, c *childSA) {
+	e.childTimers(sa, c)
+	e.cpAnnounce(sa, c)
+	if sa.hs != nil {
+		e.hookChild(sa, c, HookPhase2Up) // the IKE_AUTH child
+	}
+}
+
+// childRemoved runs when a child's SAs left the kernel.
+func (e *Engine) childRemoved(sa *IKESA, c *childSA) {
+	e.hookChild(sa, c, HookPhase2Down)
+	e.cpChildGone(sa, c)
 }
 
 // childTimers arms a new child's engine timers: a hard-expiry timer

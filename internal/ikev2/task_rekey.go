@@ -250,6 +250,7 @@ func (e *Engine) onEstablished(sa *IKESA) {
 func (e *Engine) onDown(sa *IKESA) {
 	if !sa.rk.replaced() {
 		e.hookIKE(sa, HookPhase1Down)
+		e.releaseLease(sa)
 	}
 }
 
@@ -261,6 +262,9 @@ func (e *Engine) moveChildren(from, to *IKESA) {
 		e.armChild(to, c)
 	}
 	from.children = nil
+	if from.cp != nil && to.cp == nil {
+		to.cp, from.cp = from.cp, nil // the lease goes with the children
+	}
 	keep := from.queue[:0]
 	for _, t := range from.queue {
 		if _, ok := t.(*createChildTask); ok {

@@ -1,0 +1,151 @@
+package ikev2
+
+import (
+	"net/netip"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/racoon2go/iked/internal/ike"
+)
+
+// policyRec is a recording ike.PolicyService (spmd).
+type policyRec struct {
+	adds, dels []ike.PolicyRequest
+}
+
+func (r *policyRec) SLID(id uint32, done func(string, error)) { done("", nil) }
+func (r *policyRec) PolicyAdd(q ike.PolicyRequest, done func(error)) {
+	r.adds = append(r.adds, q)
+	done(nil)
+}
+func (r *policyRec) PolicyDelete(q ike.PolicyRequest, done func(error)) {
+	r.dels = append(r.dels, q)
+	done(nil)
+}
+
+// hookRec records hook runs.
+type hookRec struct{ runs []string }
+
+func (h *hookRec) Run(remote string, ev HookEvent, env []string) {
+	h.runs = append(h.runs, remote+" "+ev.String()+" "+strings.Join(env, ","))
+}
+
+func (h *hookRec) find(ev HookEvent) []string {
+	var out []string
+	for _, r := range h.runs {
+		if strings.Contains(r, " "+ev.String()+" ") {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+func cpPair(t *testing.T, pool *ike.Pool) (*pair, *policyRec) {
+	p := newPair(t, func(ca, cb *ike.Config) {
+		ca.Children[0].Sel.Src = netip.MustParsePrefix("0.0.0.0/0")
+		cb.Children[0].Sel.Dst = netip.MustParsePrefix("10.9.0.0/24")
+	})
+	rec := &policyRec{}
+	p.b.o.Policy = rec
+	p.b.SetCP("a", &CPConfig{Pool: pool, DNS: []netip.Addr{netip.MustParseAddr("10.9.0.1")},
+		DHCP: []netip.Addr{netip.MustParseAddr("10.9.0.2")}, AppVersion: "racoon2go test"})
+	p.a.SetCP("b", &CPConfig{Request: ReqIP4 | ReqIP4DNS | ReqAppVersion})
+	return p, rec
+}
+
+// RFC 7296 2.19, racoon2 3.3 and 5.4 (a): the responder leases an address
+// from the addresspool, with the DNS server and application version asked
+// for; the leased address is the initiator's traffic selector and is
+// announced to spmd with POLICY ADD; rekeys keep the lease; the end of the
+// IKE SA gives it back with POLICY DELETE.
+func TestConfigPayloadLease_RFC7296_2_19(t *testing.T) {
+	pool := ike.NewPool("rw", ike.AddrRange{First: netip.MustParseAddr("10.9.0.10"), Last: netip.MustParseAddr("10.9.0.20")})
+	p, rec := cpPair(t, pool)
+	hooks := &hookRec{}
+	p.a.SetHooks(hooks)
+	p.establish(t)
+	leased := netip.MustParseAddr("10.9.0.10")
+	la := only(t, p.a).cp
+	if la == nil || la.addr4 != leased || !slices.Equal(la.dns4, []netip.Addr{netip.MustParseAddr("10.9.0.1")}) ||
+		la.appVersion != "racoon2go test" || la.dhcp4 != nil {
+		t.Fatalf("initiator got %+v", la)
+	}
+	if childPairs(t, p) != 1 {
+		t.Fatal("no child")
+	}
+	want := ike.PolicyRequest{Selector: "b-out", Lifetime: 3600, Mode: ike.ModeTunnel,
+		Src: netip.MustParsePrefix("10.2.0.0/16"), Dst: netip.MustParsePrefix("10.9.0.10/32"), SASrc: addrB, SADst: addrA}
+	if len(rec.adds) != 1 || rec.adds[0] != want {
+		t.Fatalf("POLICY ADD %+v, want %+v", rec.adds, want)
+	}
+	up := hooks.find(HookPhase2Up)
+	if len(up) != 1 || !strings.Contains(up[0], "INTERNAL_ADDR4=10.9.0.10,") || !strings.Contains(up[0], "INTERNAL_DNS4=10.9.0.1,") ||
+		!strings.Contains(up[0], "APPLICATION_VERSION=racoon2go test") {
+		t.Fatalf("phase2_up hook: %q", up)
+	}
+	// Rekeys keep the lease and announce nothing more.
+	p.a.rekeyChild(firstChild(t, p.a))
+	p.w.Run()
+	p.a.rekeyIKE(only(t, p.a))
+	p.w.Run()
+	if childPairs(t, p) != 1 || len(rec.adds) != 1 || len(rec.dels) != 0 || only(t, p.b).cp == nil {
+		t.Fatalf("after rekeys: adds %d dels %d", len(rec.adds), len(rec.dels))
+	}
+	if v4, _ := pool.Leased(); v4 != 1 {
+		t.Fatalf("%d leases", v4)
+	}
+	// The end of the IKE SA ends the lease.
+	p.a.deleteIKE(only(t, p.a))
+	p.w.Run()
+	if v4, _ := pool.Leased(); v4 != 0 || len(rec.dels) != 1 || rec.dels[0].Dst != want.Dst {
+		t.Fatalf("lease not released: %d, dels %+v", v4, rec.dels)
+	}
+}
+
+// RFC 7296 3.10.1: an exhausted pool answers INTERNAL_ADDRESS_FAILURE; the
+// IKE SA comes up without a child and nothing is announced.
+func TestConfigPayloadPoolExhausted(t *testing.T) {
+	pool := ike.NewPool("rw", ike.AddrRange{First: netip.MustParseAddr("10.9.0.10"), Last: netip.MustParseAddr("10.9.0.10")})
+	pool.Lease(true)
+	p, rec := cpPair(t, pool)
+	p.establish(t)
+	if childPairs(t, p) != 0 || len(rec.adds) != 0 || only(t, p.b).cp != nil {
+		t.Fatal("child made without an address")
+	}
+	if v4, _ := pool.Leased(); v4 != 1 {
+		t.Fatal("pool changed")
+	}
+}
+
+// racoon2 3.5: phase1_up, phase2_up, phase2_rekey, phase1_rekey,
+// phase2_down and phase1_down fire with racoon2's environment.
+func TestHookEvents(t *testing.T) {
+	p := newPair(t, nil)
+	h := &hookRec{}
+	p.a.SetHooks(h)
+	p.establish(t)
+	p.a.rekeyChild(firstChild(t, p.a))
+	p.w.Run()
+	p.a.rekeyIKE(only(t, p.a))
+	p.w.Run()
+	p.a.deleteIKE(only(t, p.a))
+	p.w.Run()
+	var evs []string
+	for _, r := range h.runs {
+		evs = append(evs, strings.Fields(r)[1])
+	}
+	want := []string{"phase1_up", "phase2_up", "phase2_rekey", "phase2_down", "phase1_rekey", "phase2_down", "phase1_down"}
+	if !slices.Equal(evs, want) {
+		t.Fatalf("events %v, want %v", evs, want)
+	}
+	if !strings.Contains(h.runs[0], "LOCAL_ADDR=192.0.2.1,LOCAL_PORT=500,REMOTE_ADDR=192.0.2.2,REMOTE_PORT=500") {
+		t.Fatalf("phase1 env %q", h.runs[0])
+	}
+	for _, v := range []string{"SELECTOR_INDEX=a-out", "IPSEC_MODE=tunnel", "LOCAL_NET_ADDR=10.1.0.0", "LOCAL_NET_PREFIXLEN=16",
+		"REMOTE_NET_ADDR=10.2.0.0", "REMOTE_NET_PREFIXLEN=16", "UPPER_LAYER_PROTOCOL=any", "LOCAL_NET_PORT=0"} {
+		if !strings.Contains(h.runs[1], v) {
+			t.Fatalf("phase2 env lacks %s: %q", v, h.runs[1])
+		}
+	}
+}
