@@ -27,8 +27,8 @@ func (r *policyRec) PolicyDelete(q ike.PolicyRequest, done func(error)) {
 // hookRec records hook runs.
 type hookRec struct{ runs []string }
 
-func (h *hookRec) Run(remote string, ev HookEvent, env []string) {
-	h.runs = append(h.runs, remote+" "+ev.String()+" "+strings.Join(env, ","))
+func (h *hookRec) Run(remote, ev string, env []string) {
+	h.runs = append(h.runs, remote+" "+ev+" "+strings.Join(env, ","))
 }
 
 func (h *hookRec) find(ev HookEvent) []string {

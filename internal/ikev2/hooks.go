@@ -31,11 +31,12 @@ func (h HookEvent) String() string {
 	return "hook(" + strconv.Itoa(int(h)) + ")"
 }
 
-// Hooks runs hook scripts. Run is called on the event loop and must not
-// block: it queues the script of remote for event ev with environment env
-// (KEY=value strings, exactly racoon2's variables).
+// Hooks runs hook scripts (internal/hook). Run is called on the event
+// loop and must not block: it queues the script of remote for event (a
+// HookEvent's name) with environment env (KEY=value strings, exactly
+// racoon2's variables).
 type Hooks interface {
-	Run(remote string, ev HookEvent, env []string)
+	Run(remote, event string, env []string)
 }
 
 // SetHooks installs the hook runner (nil: no hooks).
@@ -52,7 +53,7 @@ func (e *Engine) hookIKE(sa *IKESA, ev HookEvent) {
 		"REMOTE_ADDR=" + sa.remote.Addr().Unmap().String(),
 		"REMOTE_PORT=" + strconv.Itoa(int(sa.remote.Port())),
 	}
-	e.ext.hooks.Run(sa.peer.Name, ev, env)
+	e.ext.hooks.Run(sa.peer.Name, ev.String(), env)
 }
 
 // hookChild runs a phase2 hook with racoon2's IKEv2 phase2 environment.
@@ -60,7 +61,7 @@ func (e *Engine) hookChild(sa *IKESA, c *childSA, ev HookEvent) {
 	if e.ext.hooks == nil || sa.peer == nil || c.cfg == nil {
 		return
 	}
-	e.ext.hooks.Run(sa.peer.Name, ev, phase2Env(sa, c))
+	e.ext.hooks.Run(sa.peer.Name, ev.String(), phase2Env(sa, c))
 }
 
 // phase2Env builds the phase2 variables (racoon2 3.5). Internal addresses
