@@ -69,3 +69,43 @@ func TestProcessIKEv2RekeyShortLifetimes(t *testing.T) {
 	b.signal(t, syscall.SIGTERM)
 	b.wait(t)
 }
+
+// racoon2 3.5: hook scripts run for IKE and child SA events, with the
+// event name as argument and racoon2's variables plus PATH as environment.
+func TestProcessIKEv2HookScripts(t *testing.T) {
+	port := freeUDPPort(t)
+	dir := t.TempDir()
+	out := filepath.Join(dir, "events")
+	hook := filepath.Join(dir, "hook.sh")
+	writeFile(t, hook, "#!/bin/sh\necho \"$1 $REMOTE_ADDR $SELECTOR_INDEX $PATH\" >> "+out+"\n")
+	if err := os.Chmod(hook, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	confA := peerConfig(t, t.TempDir(), "127.0.0.1", "127.0.0.2", "a.example", "b.example")
+	b, err := os.ReadFile(confA)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := strings.Replace(string(b), "kmp_dh_group { modp2048; };", `kmp_dh_group { modp2048; };
+		script { phase1_up "`+hook+`"; phase2_up "`+hook+`"; phase1_down "`+hook+`"; };`, 1)
+	writeFile(t, confA, s)
+	confB := peerConfig(t, t.TempDir(), "127.0.0.2", "127.0.0.1", "b.example", "a.example")
+	pb := startPeer(t, confB, port)
+	pa := startPeer(t, confA, port, "-I", "127.0.0.2")
+	pa.stderr.waitFor(t, `CHILD_SA installed selector=out`)
+	pa.signal(t, syscall.SIGTERM)
+	pa.wait(t)
+	pb.signal(t, syscall.SIGTERM)
+	pb.wait(t)
+	var got []byte
+	for range 100 {
+		if got, _ = os.ReadFile(out); strings.Count(string(got), "\n") >= 3 {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	want := "phase1_up 127.0.0.2  /usr/sbin:/usr/bin:/sbin:/bin\nphase2_up 127.0.0.2 out /usr/sbin:/usr/bin:/sbin:/bin\nphase1_down 127.0.0.2  /usr/sbin:/usr/bin:/sbin:/bin\n"
+	if string(got) != want {
+		t.Fatalf("hook runs:\n%s\nwant:\n%s", got, want)
+	}
+}

@@ -33,6 +33,7 @@ type Runner struct {
 	closed  bool
 	// Dropped counts scripts not run because the queue was full.
 	dropped uint64
+	pending int // queued or running
 }
 
 type job struct {
@@ -78,6 +79,7 @@ func (r *Runner) Run(remote, event string, env []string) {
 	}
 	select {
 	case r.q <- job{path: path, event: event, env: append(env[:len(env):len(env)], Path)}:
+		r.pending++
 	default:
 		r.dropped++
 		r.log.Error("hook script queue full, script not run", "script", path, "event", event)
@@ -106,6 +108,28 @@ func (r *Runner) loop() {
 	defer close(r.done)
 	for j := range r.q {
 		r.exec(j)
+		r.mu.Lock()
+		r.pending--
+		r.mu.Unlock()
+	}
+}
+
+// Drain waits until every queued script has run, at most d; it reports
+// whether the queue is empty. The daemon drains at exit so that the last
+// phase1_down runs, as it does in racoon2.
+func (r *Runner) Drain(d time.Duration) bool {
+	deadline := time.Now().Add(d)
+	for {
+		r.mu.Lock()
+		n := r.pending
+		r.mu.Unlock()
+		if n == 0 {
+			return true
+		}
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(5 * time.Millisecond)
 	}
 }
 

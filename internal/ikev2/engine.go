@@ -281,7 +281,7 @@ func (e *Engine) acquireDone(sa *IKESA, failed bool) {
 // loop when the last SA is gone (every Delete answered or given up on).
 func (e *Engine) Shutdown(done func()) {
 	e.closing = true
-	e.shutdownDone = done
+	e.shutdownDone = e.drainHooksThen(done) // hooks.go
 	for _, sa := range e.sortedSAs() {
 		for _, c := range sa.children {
 			e.removeChild(sa, c)

@@ -4,6 +4,7 @@ import (
 	"net/netip"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/racoon2go/iked/internal/ike"
 )
@@ -37,6 +38,23 @@ func (h HookEvent) String() string {
 // racoon2's variables).
 type Hooks interface {
 	Run(remote, event string, env []string)
+}
+
+// hookDrainTime bounds how long shutdown waits for queued hook scripts.
+const hookDrainTime = time.Second
+
+// drainHooksThen runs the hook scripts still queued (the last phase1_down
+// and phase2_down), at most hookDrainTime, before done: racoon2 runs them
+// before it exits.
+func (e *Engine) drainHooksThen(done func()) func() {
+	d, ok := e.ext.hooks.(interface{ Drain(time.Duration) bool })
+	if !ok || done == nil {
+		return done
+	}
+	return func() {
+		d.Drain(hookDrainTime)
+		done()
+	}
 }
 
 // SetHooks installs the hook runner (nil: no hooks).
