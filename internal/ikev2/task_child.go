@@ -436,6 +436,7 @@ func (t *createChildTask) finish(e *Engine, sa *IKESA, c *childSA, k int, nr, gi
 	}
 	t.spis[k] = 0
 	t.release(e, sa)
+	defer e.forwardChildren(sa)
 	if t.old == nil {
 		e.ext.stats.ChildCreated++
 		e.hookChild(sa, c, HookPhase2Up)
@@ -446,6 +447,22 @@ func (t *createChildTask) finish(e *Engine, sa *IKESA, c *childSA, k int, nr, gi
 	r.ourNew, r.ourLow = c, lowest(t.ni, nr)
 	e.hookChild(sa, c, HookPhase2Rekey)
 	e.settle(sa, t.old)
+}
+
+// forwardChildren hands children that an exchange finished on an IKE SA
+// already replaced by a rekey (possible with a window above 1) to the
+// IKE SA that replaced it.
+func (e *Engine) forwardChildren(sa *IKESA) {
+	if !sa.rk.replaced() || len(sa.children) == 0 {
+		return
+	}
+	to := sa.rk.ourNew
+	if to == nil || to.state != stateEstablished {
+		to = sa.rk.peerNew
+	}
+	if to != nil && to.state == stateEstablished {
+		e.moveChildren(sa, to)
+	}
 }
 
 // refused handles an error notify in answer to our CREATE_CHILD_SA
