@@ -14,7 +14,8 @@ import (
 
 // startCharon runs strongSwan's charon with the PSK configuration of
 // writeStrongSwan, ESP proposals espProps, and returns a swanctl runner.
-func startCharon(t *testing.T, port uint16, espProps string) func(...string) string {
+// edit, when given, changes swanctl.conf.
+func startCharon(t *testing.T, port uint16, espProps string, edit ...func(string) string) func(...string) string {
 	t.Helper()
 	charon := "/usr/lib/ipsec/charon"
 	if _, err := os.Stat(charon); err != nil {
@@ -23,7 +24,15 @@ func startCharon(t *testing.T, port uint16, espProps string) func(...string) str
 	swanctl := iketest.RequireBinary(t, "swanctl")
 	ss := t.TempDir()
 	writeStrongSwan(t, ss, port)
-	writeFile(t, ss+"/swanctl.conf", strings.Replace(readFile(t, ss+"/swanctl.conf"), "esp_proposals = aes128-sha256", "esp_proposals = "+espProps, 1))
+	sc := strings.Replace(readFile(t, ss+"/swanctl.conf"), "esp_proposals = aes128-sha256", "esp_proposals = "+espProps, 1)
+	for _, f := range edit {
+		sc = f(sc)
+	}
+	writeFile(t, ss+"/swanctl.conf", sc)
+	// A virtual IP is only noted, not put on an interface (the test bed
+	// has none for it).
+	writeFile(t, ss+"/strongswan.conf", strings.Replace(readFile(t, ss+"/strongswan.conf"),
+		"install_routes = no", "install_routes = no\n\tinstall_virtual_ip = no", 1))
 	cmd := exec.Command(charon)
 	cmd.Env = append(os.Environ(), "STRONGSWAN_CONF="+ss+"/strongswan.conf")
 	if err := cmd.Start(); err != nil {
