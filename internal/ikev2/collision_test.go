@@ -27,7 +27,18 @@ func TestExchangeCollisions_RFC7296_2_25(t *testing.T) {
 	reqFromA := func(x ExchangeType) func(ike.Packet) bool {
 		return func(q ike.Packet) bool { return q.Local.Addr() == addrA && msgIs(x, false)(q) }
 	}
+	respFromB := func(x ExchangeType) func(ike.Packet) bool {
+		return func(q ike.Packet) bool { return q.Local.Addr() == addrB && msgIs(x, true)(q) }
+	}
 	cases := []tc{
+		{name: "2.3 child rekey response lost once", start: func(p *pair) {
+			p.a.rekeyChild(firstChild(t, p.a))
+		}, filter: func(p *pair) iketest.Filter { return iketest.DropN(1, respFromB(ExchangeCreateChildSA)) },
+			advance: time.Minute, children: 1},
+		{name: "2.3 IKE SA rekey response lost once", start: func(p *pair) {
+			p.a.rekeyIKE(only(t, p.a))
+		}, filter: func(p *pair) iketest.Filter { return iketest.DropN(1, respFromB(ExchangeCreateChildSA)) },
+			advance: time.Minute, children: 1},
 		{name: "2.8.1 both rekey the child", start: func(p *pair) {
 			p.a.rekeyChild(firstChild(t, p.a))
 			p.b.rekeyChild(firstChild(t, p.b))

@@ -318,6 +318,7 @@ func (e *Engine) sortedSAs() []*IKESA {
 func (e *Engine) Status(w io.Writer) {
 	fmt.Fprintf(w, "ikev2: %d IKE SAs, %d half-open\n", e.sas.len(), e.sas.halfOpen)
 	e.stats.write(w)
+	e.ext.stats.write(w) // task_child.go
 	for _, sa := range e.sortedSAs() {
 		name := "-"
 		if sa.peer != nil && sa.peer.Name != "" {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"fmt"
+	"io"
 	"time"
 
 	"github.com/racoon2go/iked/internal/ike"
@@ -46,6 +47,13 @@ type ExtCounters struct {
 	SoftUnused      uint64 // soft EXPIREs of unused SAs ignored
 	Keepalives      uint64 // NAT keepalives sent
 	InitialContacts uint64 // INITIAL_CONTACT honoured
+}
+
+func (c *ExtCounters) write(w io.Writer) {
+	fmt.Fprintf(w, "rekeys: child %d by-peer %d, ike %d by-peer %d, collisions %d, temporary-failures %d; children added %d; "+
+		"unused soft expires %d; nat keepalives %d; initial contacts %d\n",
+		c.ChildRekeys, c.ChildRekeyedBy, c.IKERekeys, c.IKERekeyedBy, c.Collisions, c.TempFailures, c.ChildCreated,
+		c.SoftUnused, c.Keepalives, c.InitialContacts)
 }
 
 // ExtStats returns part 2's counters.
