@@ -234,7 +234,7 @@ func (e *Engine) childLifetime(ch *ike.ChildConfig) ike.Lifetime {
 		l.SoftTime = l.HardTime * time.Duration(800+int(b[0])*100/255) / 1000
 	}
 	if l.SoftBytes == 0 && l.HardBytes > 0 {
-		l.SoftBytes = l.HardBytes / 10 * 8
+		l.SoftBytes = uint64(e.jitter(time.Duration(l.HardBytes))) // racoon2: 0.8-0.9 for bytes too
 	}
 	return l
 }

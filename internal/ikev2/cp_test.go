@@ -149,3 +149,22 @@ func TestHookEvents(t *testing.T) {
 		}
 	}
 }
+
+// racoon2 3.5: a kernel MIGRATE of one of our children runs the migration
+// hook with OLD_SRC OLD_DST NEW_SRC NEW_DST; others are not ours.
+func TestHookMigration(t *testing.T) {
+	p := newPair(t, nil)
+	h := &hookRec{}
+	p.a.SetHooks(h)
+	p.establish(t)
+	n := len(h.runs)
+	if p.a.HandleKernelEvent(&ike.Migrate{ReqID: 99, OldSrc: addrB, OldDst: addrA}) {
+		t.Fatal("foreign MIGRATE claimed")
+	}
+	if !p.a.HandleKernelEvent(&ike.Migrate{ReqID: 7, OldSrc: addrA, OldDst: addrB, NewSrc: netip.MustParseAddr("192.0.2.9"), NewDst: addrB}) {
+		t.Fatal("MIGRATE of our child not handled")
+	}
+	if len(h.runs) != n+1 || h.runs[n] != "b migration OLD_SRC=192.0.2.1,OLD_DST=192.0.2.2,NEW_SRC=192.0.2.9,NEW_DST=192.0.2.2" {
+		t.Fatalf("hook runs %q", h.runs[n:])
+	}
+}

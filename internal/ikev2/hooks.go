@@ -145,8 +145,24 @@ func joinAddrs(a []netip.Addr) string {
 	return strings.Join(s, " ")
 }
 
-// HookMigrationEnv is the environment of the migration event.
-func HookMigrationEnv(m *ike.Migrate) []string {
-	return []string{"OLD_SRC=" + m.OldSrc.String(), "OLD_DST=" + m.OldDst.String(),
-		"NEW_SRC=" + m.NewSrc.String(), "NEW_DST=" + m.NewDst.String()}
+// handleMigrate runs the migration hook (OLD_SRC OLD_DST NEW_SRC NEW_DST)
+// for a kernel MIGRATE of one of our children (matched by reqid, else by
+// its old endpoints), as racoon2 does; the SAs themselves are not moved
+// (racoon2's IKEv2 MIGRATE support is partial and MIPv6-only). It reports
+// whether the event was ours.
+func (e *Engine) handleMigrate(m *ike.Migrate) bool {
+	for _, sa := range e.sortedSAs() {
+		for _, c := range sa.children {
+			local, peer := saAddrs(sa, c.cfg, c.mode)
+			if (m.ReqID != 0 && c.cfg.ReqID == m.ReqID) || (local == m.OldSrc && peer == m.OldDst) {
+				sa.log.Info("kernel MIGRATE", "old-src", m.OldSrc, "old-dst", m.OldDst, "new-src", m.NewSrc, "new-dst", m.NewDst)
+				if e.ext.hooks != nil {
+					e.ext.hooks.Run(sa.peer.Name, HookMigration.String(), []string{"OLD_SRC=" + m.OldSrc.String(),
+						"OLD_DST=" + m.OldDst.String(), "NEW_SRC=" + m.NewSrc.String(), "NEW_DST=" + m.NewDst.String()})
+				}
+				return true
+			}
+		}
+	}
+	return false
 }

@@ -22,6 +22,8 @@ func (e *Engine) HandleKernelEvent(ev ike.Event) bool {
 		return true
 	case *ike.Expire:
 		return e.handleExpire(v)
+	case *ike.Migrate:
+		return e.handleMigrate(v) // hooks.go
 	}
 	return false
 }
