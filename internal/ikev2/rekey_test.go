@@ -380,3 +380,29 @@ func TestRekeyMonth(t *testing.T) {
 		t.Fatal("both peers should rekey, and sometimes at once")
 	}
 }
+
+// Deleting the IKE SA while child requests are queued or in flight leaves
+// no larval SPI behind (the kernel would hold them until they time out).
+func TestDeleteWithChildRequestsPending(t *testing.T) {
+	for _, pfs := range []bool{false, true} {
+		p := newPair(t, func(ca, cb *ike.Config) {
+			ca.Children = append(ca.Children, testChild("a-out2", "b", "10.3.0.0/16", "10.4.0.0/16"))
+			cb.Children = append(cb.Children, testChild("b-out2", "a", "10.4.0.0/16", "10.3.0.0/16"))
+			ca.Peers[0].NeedPFS, cb.Peers[0].NeedPFS = pfs, pfs
+		})
+		p.establish(t)
+		if err := p.a.InitiateSelector("a-out2"); err != nil {
+			t.Fatal(err)
+		}
+		p.w.Run()
+		sa := only(t, p.a)
+		p.a.rekeyChild(sa, sa.children[0])
+		p.a.rekeyChild(sa, sa.children[1])
+		p.w.Step() // work and one packet: the second request stays queued
+		p.a.deleteIKE(sa)
+		p.w.Run()
+		if p.a.Len() != 0 || p.ka.Count() != 0 || len(p.ka.Larval) != 0 {
+			t.Fatalf("pfs %v: left %d IKE SAs, %d SAs, larval %v", pfs, p.a.Len(), p.ka.Count(), p.ka.Larval)
+		}
+	}
+}

@@ -706,6 +706,22 @@ func (e *Engine) childAnswered(sa *IKESA, r *childResp, gir, pub []byte) []Paylo
 	return out
 }
 
+// dropTasks gives back what requests that will never be sent or answered
+// hold: larval SPIs and DH keys.
+func (e *Engine) dropTasks(sa *IKESA, ts []task) {
+	for _, t := range ts {
+		switch t := t.(type) {
+		case *createChildTask:
+			t.abandon(e, sa)
+		case *ikeRekeyTask:
+			if t.dh != nil {
+				t.dh.Zero()
+				t.dh = nil
+			}
+		}
+	}
+}
+
 // childPending reports whether a CREATE_CHILD_SA for ch is queued or in
 // flight on sa.
 func childPending(sa *IKESA, ch *ike.ChildConfig) bool {

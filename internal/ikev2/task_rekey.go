@@ -248,6 +248,10 @@ func (e *Engine) onEstablished(sa *IKESA) {
 // onDown runs when an established IKE SA goes: phase1_down, unless a
 // rekey replaced it (racoon2 3.5).
 func (e *Engine) onDown(sa *IKESA) {
+	e.dropTasks(sa, sa.queue)
+	for i := range sa.mgr.out {
+		e.dropTasks(sa, []task{sa.mgr.out[i].t})
+	}
 	if !sa.rk.replaced() {
 		e.hookIKE(sa, HookPhase1Down)
 		e.releaseLease(sa)
