@@ -188,24 +188,19 @@ func (e *Engine) initiate(ch *ike.ChildConfig, dst netip.Addr) (*IKESA, error) {
 }
 
 // handleExpire reacts to a kernel lifetime report: a hard expiry deletes
-// the child on both sides; a soft one would start a rekey, which this
-// part of the engine does not do yet (logged).
+// the child on both sides; a soft one starts a rekey (task_child.go).
 func (e *Engine) handleExpire(x *ike.Expire) bool {
-	for _, sa := range e.sas.bySPI {
-		for _, c := range sa.children {
-			if c.proto != x.Proto || (c.inSPI != x.SPI && c.outSPI != x.SPI) {
-				continue
-			}
-			if !x.Hard {
-				e.softExpire(sa, c, x) // task_child.go
-				e.idle(sa)
-				return true
-			}
-			sa.log.Info("CHILD_SA hard lifetime reached", "spi", fmt.Sprintf("%08x", x.SPI))
-			e.deleteChild(sa, c)
-			e.idle(sa)
-			return true
-		}
+	sa, c := e.childByKernel(x.SAID) // index: task_child.go
+	if c == nil {
+		return false
 	}
-	return false
+	if !x.Hard {
+		e.softExpire(sa, c, x) // task_child.go
+		e.idle(sa)
+		return true
+	}
+	sa.log.Info("CHILD_SA hard lifetime reached", "spi", fmt.Sprintf("%08x", x.SPI))
+	e.deleteChild(sa, c)
+	e.idle(sa)
+	return true
 }

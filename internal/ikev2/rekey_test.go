@@ -121,6 +121,9 @@ func childPairs(t testing.TB, p *pair) int {
 	if n := 2 * len(sa.children); p.ka.Count() != n || p.kb.Count() != n {
 		t.Fatalf("kernel SAs: A %d, B %d, want %d", p.ka.Count(), p.kb.Count(), n)
 	}
+	if len(p.a.ext.kids) != 2*len(sa.children) || len(p.b.ext.kids) != 2*len(sb.children) {
+		t.Fatalf("child index: A %d B %d entries for %d children", len(p.a.ext.kids), len(p.b.ext.kids), len(sa.children))
+	}
 	if len(p.ka.Larval) != 0 || len(p.kb.Larval) != 0 {
 		t.Fatalf("larval SPIs left: A %v B %v", p.ka.Larval, p.kb.Larval)
 	}

@@ -28,6 +28,7 @@ const (
 
 // engineExt is the engine state of part 2.
 type engineExt struct {
+	kids      map[ike.SAID]*IKESA   // owner of each installed child, by kernel SA
 	stats     ExtCounters
 	hooks     Hooks
 	fromRekey bool                 // established() is for a rekeyed IKE SA
@@ -131,8 +132,49 @@ func (e *Engine) childAnywhere(proto ike.Proto, spi uint32) (*IKESA, *childSA) {
 	return nil, nil
 }
 
+// kernelIDs are the kernel SAs of child c of sa.
+func kernelIDs(sa *IKESA, c *childSA) (in, out ike.SAID) {
+	local, peer := saAddrs(sa, c.cfg, c.mode)
+	return ike.SAID{Src: peer, Dst: local, Proto: c.proto, SPI: c.inSPI},
+		ike.SAID{Src: local, Dst: peer, Proto: c.proto, SPI: c.outSPI}
+}
+
+// indexChild records sa as the owner of c's kernel SAs, so that a kernel
+// EXPIRE finds its child without a scan of every SA.
+func (e *Engine) indexChild(sa *IKESA, c *childSA) {
+	if e.ext.kids == nil {
+		e.ext.kids = map[ike.SAID]*IKESA{}
+	}
+	in, out := kernelIDs(sa, c)
+	e.ext.kids[in], e.ext.kids[out] = sa, sa
+}
+
+func (e *Engine) unindexChild(sa *IKESA, c *childSA) {
+	in, out := kernelIDs(sa, c)
+	for _, id := range []ike.SAID{in, out} {
+		if e.ext.kids[id] == sa {
+			delete(e.ext.kids, id)
+		}
+	}
+}
+
+// childByKernel returns the child one of whose kernel SAs is id.
+func (e *Engine) childByKernel(id ike.SAID) (*IKESA, *childSA) {
+	sa := e.ext.kids[id]
+	if sa == nil {
+		return nil, nil
+	}
+	for _, c := range sa.children {
+		if c.proto == id.Proto && (c.inSPI == id.SPI || c.outSPI == id.SPI) {
+			return sa, c
+		}
+	}
+	return nil, nil
+}
+
 // childInstalled runs when a child's SAs are in the kernel.
 func (e *Engine) childInstalled(sa *IKESA, c *childSA) {
+	e.indexChild(sa, c)
 	e.childTimers(sa, c)
 	e.cpAnnounce(sa, c)
 	if sa.hs != nil {
@@ -142,6 +184,7 @@ func (e *Engine) childInstalled(sa *IKESA, c *childSA) {
 
 // childRemoved runs when a child's SAs left the kernel.
 func (e *Engine) childRemoved(sa *IKESA, c *childSA) {
+	e.unindexChild(sa, c)
 	e.hookChild(sa, c, HookPhase2Down)
 	e.cpChildGone(sa, c)
 }

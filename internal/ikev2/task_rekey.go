@@ -263,6 +263,8 @@ func (e *Engine) onDown(sa *IKESA) {
 func (e *Engine) moveChildren(from, to *IKESA) {
 	for _, c := range from.children {
 		to.children = append(to.children, c)
+		e.unindexChild(from, c)
+		e.indexChild(to, c)
 		e.armChild(to, c)
 	}
 	from.children = nil
