@@ -28,7 +28,7 @@ const (
 
 // engineExt is the engine state of part 2.
 type engineExt struct {
-	kids      map[ike.SAID]*IKESA   // owner of each installed child, by kernel SA
+	kids      map[ike.SAID]*IKESA // owner of each installed child, by kernel SA
 	stats     ExtCounters
 	hooks     Hooks
 	fromRekey bool                 // established() is for a rekeyed IKE SA
