@@ -409,3 +409,20 @@ func TestDeleteWithChildRequestsPending(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkChildRekey is one child rekey (both peers' work, PFS with
+// X25519) on the harness.
+func BenchmarkChildRekey(b *testing.B) {
+	p := newPair(b, func(ca, cb *ike.Config) { ca.Peers[0].NeedPFS, cb.Peers[0].NeedPFS = true, true })
+	p.w.NoLog = true
+	p.establish(b)
+	b.ReportAllocs()
+	for b.Loop() {
+		sa := only(b, p.a)
+		p.a.rekeyChild(sa, sa.children[0])
+		p.w.Run()
+	}
+	if len(only(b, p.a).children) != 1 {
+		b.Fatal("children")
+	}
+}

@@ -781,11 +781,18 @@ func childPending(sa *IKESA, ch *ike.ChildConfig) bool {
 	return false
 }
 
-// childBusy reports whether we have a CREATE_CHILD_SA queued or in flight.
+// childBusy reports whether we are creating, rekeying or closing a child
+// (a CREATE_CHILD_SA or a child Delete in flight), when RFC 7296 2.25.1
+// wants TEMPORARY_FAILURE for a rekey of the IKE SA.
 func childBusy(sa *IKESA) bool {
 	for i := range sa.mgr.out {
-		if _, ok := sa.mgr.out[i].t.(*createChildTask); ok {
+		switch t := sa.mgr.out[i].t.(type) {
+		case *createChildTask:
 			return true
+		case *deleteTask:
+			if !t.ike {
+				return true
+			}
 		}
 	}
 	return false
