@@ -55,6 +55,9 @@ type Options struct {
 // to the Executor and come back on the loop; every completion looks its SA
 // up again. Timers are ike.TimerKeys on the shared Scheduler, also looked
 // up again when they fire. Nothing unauthenticated changes an SA.
+// CREATE_CHILD_SA and what keeps SAs alive for months are in task_child.go
+// (children, their timers, collisions), task_rekey.go (IKE SA rekey),
+// natt.go, frag.go, cp.go, contact.go and hooks.go.
 type Engine struct {
 	o        Options
 	cfg      *ike.Config
