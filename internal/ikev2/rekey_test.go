@@ -346,6 +346,13 @@ func TestRekeyMonth(t *testing.T) {
 	if testing.Short() {
 		t.Skip("long")
 	}
+	for _, nat := range []bool{false, true} {
+		t.Run(fmt.Sprintf("nat=%v", nat), func(t *testing.T) { rekeyMonth(t, nat) })
+	}
+}
+
+func rekeyMonth(t *testing.T, nat bool) {
+	pub := netip.MustParseAddr("198.51.100.1")
 	p, la, lb := newLifePair(t, func(ca, cb *ike.Config) {
 		for _, c := range []*ike.Config{ca, cb} {
 			c.Peers[0].Lifetime = 30 * time.Minute
@@ -353,7 +360,16 @@ func TestRekeyMonth(t *testing.T) {
 			c.Children[0].Lifetime = ike.Lifetime{HardTime: 10 * time.Minute}
 			c.Peers[0].NeedPFS = true
 		}
+		if nat {
+			cb.Peers[0].Addrs = []netip.Addr{pub}
+		}
 	})
+	var n *mappingNAT
+	if nat {
+		n = &mappingNAT{pub: pub, out: map[uint16]uint16{500: 1024, 4500: 1025}}
+		p.w.AddFilter(n.filter)
+	}
+	p.w.NoLog = true
 	p.establish(t)
 	const step = 15 * time.Second
 	end := p.w.Now().Add(30 * 24 * time.Hour)
@@ -381,6 +397,16 @@ func TestRekeyMonth(t *testing.T) {
 	}
 	if sa.ChildRekeys == 0 || sb.ChildRekeys == 0 || sa.Collisions+sb.Collisions == 0 {
 		t.Fatal("both peers should rekey, and sometimes at once")
+	}
+	if nat {
+		if n.keepalive < 30*24*3600/20*95/100 || sb.Keepalives != 0 { // each IKE SA rekey restarts the interval
+			t.Fatalf("%d keepalives crossed the NAT, B sent %d", n.keepalive, sb.Keepalives)
+		}
+		for _, k := range append(values(p.ka), values(p.kb)...) {
+			if k.Encap == nil {
+				t.Fatalf("SA %08x not UDP-encapsulated behind the NAT", k.SPI)
+			}
+		}
 	}
 }
 
