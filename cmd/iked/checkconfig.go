@@ -5,6 +5,7 @@ import (
 	"io"
 
 	"github.com/racoon2go/iked/internal/conf"
+	"github.com/racoon2go/iked/internal/version"
 )
 
 // runCheckConfig implements `iked --check-config [-f FILE]` and, with
@@ -13,8 +14,13 @@ import (
 // effective configuration to stdout. It opens no socket and touches
 // neither the kernel nor spmd. It returns the exit status: 0 when the
 // configuration is valid, 1 when it is not.
+// An empty path means the compiled-in default, version.ConfigPath().
 func runCheckConfig(path string, dump bool, stdout, stderr io.Writer) int {
-	return checkConfig(path, dump, conf.Options{UID: -1}, stdout, stderr)
+	if path == "" {
+		path = version.ConfigPath()
+	}
+	// NoHostAddrs: listing the interfaces would open a netlink socket.
+	return checkConfig(path, dump, conf.Options{UID: -1, NoHostAddrs: true}, stdout, stderr)
 }
 
 func checkConfig(path string, dump bool, opts conf.Options, stdout, stderr io.Writer) int {

@@ -206,3 +206,36 @@ func TestDumpConfigRoundTrip(t *testing.T) {
 		})
 	}
 }
+
+// An invalid configuration prints nothing on stdout, even with --dump-config.
+func TestDumpConfigInvalid(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "bad.conf")
+	os.WriteFile(p, []byte("remote r { ikev2 { passive maybe; }; };\n"), 0o644)
+	var out, errb bytes.Buffer
+	if code := runCheckConfig(p, true, &out, &errb); code != 1 || out.Len() != 0 || !strings.Contains(errb.String(), "bad.conf:1:28: error:") {
+		t.Errorf("exit %d stdout %q stderr %q", code, out.String(), errb.String())
+	}
+}
+
+// The quick-start examples check clean once the key is installed privately.
+func TestCheckConfigExamples(t *testing.T) {
+	dir := t.TempDir()
+	key := filepath.Join(dir, "test.psk")
+	b, err := os.ReadFile(filepath.Join("..", "..", "testdata", "examples", "test.psk"))
+	if err != nil {
+		t.Skip(err)
+	}
+	os.WriteFile(key, b, 0o600)
+	for _, f := range []string{"racoon2.conf", "peer.conf"} {
+		src, _ := os.ReadFile(filepath.Join("..", "..", "testdata", "examples", f))
+		p := filepath.Join(dir, f)
+		os.WriteFile(p, bytes.Replace(src, []byte("/etc/racoon2/psk/test.psk"), []byte(key), -1), 0o644)
+		if code, stderr := check(t, p); code != 0 || stderr != "" {
+			t.Errorf("%s: exit %d\n%s", f, code, stderr)
+		}
+	}
+	os.Chmod(key, 0o644)
+	if code, stderr := check(t, filepath.Join(dir, "racoon2.conf")); code != 1 || !strings.Contains(stderr, key) {
+		t.Errorf("world-readable key accepted: %d %s", code, stderr)
+	}
+}

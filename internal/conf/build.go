@@ -1,5 +1,7 @@
 package conf
 
+import "slices"
+
 // builder turns the generic tree into the typed Config (racoon2's
 // cfsetup.c "fix" step), reporting what it cannot read.
 type builder struct {
@@ -18,7 +20,9 @@ type builder struct {
 	scratch   Report  // diagnostics of the section being built
 	pending   []pendingSection
 	junk      KMPConf  // target of directives a duplicate rule drops
+	file      string   // file of the section being built, for token positions
 	curs      []cursor // scratch for elements
+	mem       slabs
 }
 
 // Sections are built as soon as the parser has read them, so the tree of
@@ -29,9 +33,12 @@ type builder struct {
 
 // pendingSection is a section whose build waits for later setval entries.
 type pendingSection struct {
-	n   *Node
+	n   *node
 	obj any // the object already placed in the Config, to be rebuilt
 }
+
+// at is the position of a token of the section being built.
+func (b *builder) at(t token) Pos { return tokPos(b.file, t) }
 
 func (b *builder) start() {
 	b.cfg.Vars = map[string]string{}
@@ -42,7 +49,8 @@ func (b *builder) start() {
 
 // top builds one top-level statement. It returns true when it keeps the
 // node for later (the parser must then not reuse its memory).
-func (b *builder) top(n *Node) bool {
+func (b *builder) top(n *node) bool {
+	b.file = n.Pos.File
 	kw := n.Keyword()
 	if kw == "setval" {
 		if b.onlyOnce(n, kw) {
@@ -82,8 +90,9 @@ func (b *builder) top(n *Node) bool {
 
 // finish builds the sections that waited for variables.
 func (b *builder) finish() {
-	b.deferring = false
+	b.deferring, b.missed = false, false
 	for _, p := range b.pending {
+		b.file = p.n.Pos.File
 		b.buildSection(p.n.Keyword(), p.n, p.obj)
 	}
 	b.pending = nil
@@ -91,7 +100,7 @@ func (b *builder) finish() {
 
 // buildSection builds a section into obj (a fresh object when nil) and
 // returns the object.
-func (b *builder) buildSection(kw string, n *Node, obj any) any {
+func (b *builder) buildSection(kw string, n *node, obj any) any {
 	switch kw {
 	case "interface":
 		b.cfg.Interface = Interface{}
@@ -108,16 +117,15 @@ func (b *builder) buildSection(kw string, n *Node, obj any) any {
 	}
 	name, ok := b.index(n)
 	if !ok && !b.missed {
-		if obj != nil {
-			b.rep.errorf(n.Pos, "%s section dropped", kw) // unreachable in practice: the name failed twice
-		}
+		// The name is reported; on a retry, take the placeholder out.
+		b.drop(obj)
 		return nil
 	}
 	switch kw {
 	case "remote":
 		r, _ := obj.(*Remote)
 		if r == nil {
-			r = &Remote{}
+			r = b.mem.remotes.one()
 			b.cfg.Remotes = append(b.cfg.Remotes, r)
 		}
 		*r = Remote{Name: name, Pos: n.Pos}
@@ -126,7 +134,7 @@ func (b *builder) buildSection(kw string, n *Node, obj any) any {
 	case "selector":
 		s, _ := obj.(*Selector)
 		if s == nil {
-			s = &Selector{}
+			s = b.mem.selectors.one()
 			b.cfg.Selectors = append(b.cfg.Selectors, s)
 		}
 		*s = Selector{Name: name, Pos: n.Pos, ULP: ProtoAny, ULPArgs: [2]int{-1, -1}}
@@ -135,7 +143,7 @@ func (b *builder) buildSection(kw string, n *Node, obj any) any {
 	case "policy":
 		p, _ := obj.(*Policy)
 		if p == nil {
-			p = &Policy{}
+			p = b.mem.policies.one()
 			b.cfg.Policies = append(b.cfg.Policies, p)
 		}
 		*p = Policy{Name: name, Pos: n.Pos}
@@ -144,7 +152,7 @@ func (b *builder) buildSection(kw string, n *Node, obj any) any {
 	case "ipsec":
 		p, _ := obj.(*IPsec)
 		if p == nil {
-			p = &IPsec{}
+			p = b.mem.ipsecs.one()
 			b.cfg.IPsecs = append(b.cfg.IPsecs, p)
 		}
 		*p = IPsec{Name: name, Pos: n.Pos}
@@ -153,7 +161,7 @@ func (b *builder) buildSection(kw string, n *Node, obj any) any {
 	case "sa":
 		s, _ := obj.(*SA)
 		if s == nil {
-			s = &SA{}
+			s = b.mem.sas.one()
 			b.cfg.SAs = append(b.cfg.SAs, s)
 		}
 		*s = SA{Name: name, Pos: n.Pos}
@@ -172,7 +180,7 @@ func (b *builder) buildSection(kw string, n *Node, obj any) any {
 }
 
 // onlyOnce reports a second setval, interface, resolver or default.
-func (b *builder) onlyOnce(n *Node, kw string) bool {
+func (b *builder) onlyOnce(n *node, kw string) bool {
 	if prev, ok := b.once[kw]; ok {
 		b.rep.errorf(n.Pos, "duplicate %s section (the first is at line %d of %s)", kw, prev.Line, prev.File)
 		return false
@@ -182,7 +190,7 @@ func (b *builder) onlyOnce(n *Node, kw string) bool {
 }
 
 // plainBlock checks `keyword { ... }` with nothing between.
-func (b *builder) plainBlock(n *Node) bool {
+func (b *builder) plainBlock(n *node) bool {
 	if len(n.Args) != 1 || !n.HasBlock {
 		b.rep.errorf(n.Pos, "syntax error: %s wants a block: %s { ... };", n.Args[0].Text, n.Args[0].Text)
 		return false
@@ -191,11 +199,11 @@ func (b *builder) plainBlock(n *Node) bool {
 }
 
 // index reads `keyword name { ... }` and expands the name.
-func (b *builder) index(n *Node) (string, bool) {
+func (b *builder) index(n *node) (string, bool) {
 	kw := n.Args[0].Text
 	if len(n.Args) != 2 || !n.HasBlock {
 		if len(n.Args) >= 2 && !n.Args[1].isString() {
-			b.rep.errorf(n.Args[1].Pos, "syntax error: %s name expected, found %s%s", kw, describe(n.Args[1]), quoteHint(n.Args[1]))
+			b.rep.errorf(b.at(n.Args[1]), "syntax error: %s name expected, found %s%s", kw, describe(n.Args[1]), quoteHint(n.Args[1]))
 			return "", false
 		}
 		b.rep.errorf(n.Pos, "syntax error: %s wants a name and a block: %s NAME { ... };", kw, kw)
@@ -206,13 +214,13 @@ func (b *builder) index(n *Node) (string, bool) {
 
 // setval: `setval NAME value;` or `setval { NAME value; ... };`. The
 // first definition of a name wins, as in racoon2.
-func (b *builder) setval(n *Node) {
-	var pairs []*Node
+func (b *builder) setval(n *node) {
+	var pairs []*node
 	switch {
 	case n.HasBlock && len(n.Args) == 1:
 		pairs = n.Block
 	case !n.HasBlock && len(n.Args) == 3:
-		pairs = []*Node{{Args: n.Args[1:], Pos: n.Args[1].Pos}}
+		pairs = []*node{{Args: n.Args[1:], Pos: b.at(n.Args[1])}}
 	default:
 		b.rep.errorf(n.Pos, "syntax error: setval wants NAME \"value\" pairs")
 		return
@@ -232,7 +240,7 @@ func (b *builder) setval(n *Node) {
 	}
 }
 
-func firstHint(ts []Token) string {
+func firstHint(ts []token) string {
 	for _, t := range ts {
 		if t.Kind == tokKeyword {
 			return quoteHint(t)
@@ -294,7 +302,7 @@ func (b *builder) newDup(what, name, suffix string, firstWins bool) dupTracker {
 func (b *builder) release(d *dupTracker) { b.free = append(b.free, d.seen) }
 
 // ok tells whether the directive should be applied.
-func (d *dupTracker) ok(key string, n *Node) bool {
+func (d *dupTracker) ok(key string, n *node) bool {
 	prev, dup := d.seen.get(key)
 	if !dup {
 		d.seen.set(key, n.Pos)
@@ -310,7 +318,7 @@ func (d *dupTracker) ok(key string, n *Node) bool {
 }
 
 // list reports a repeated algorithm list, an error in racoon2.
-func (d *dupTracker) list(key string, n *Node) bool {
+func (d *dupTracker) list(key string, n *node) bool {
 	if prev, dup := d.seen.get(key); dup {
 		d.b.rep.errorf(n.Pos, "algorithm list already defined (%s at line %d)", key, prev.Line)
 		return false
@@ -319,7 +327,7 @@ func (d *dupTracker) list(key string, n *Node) bool {
 	return true
 }
 
-func (b *builder) unknown(n *Node, where string) {
+func (b *builder) unknown(n *node, where string) {
 	if len(n.Args) == 0 {
 		return
 	}
@@ -328,7 +336,7 @@ func (b *builder) unknown(n *Node, where string) {
 
 // ---- interface and resolver ----
 
-func (b *builder) iface(n *Node) {
+func (b *builder) iface(n *node) {
 	f := &b.cfg.Interface
 	d := b.newDup("interface", "", "", false)
 	defer b.release(&d)
@@ -372,7 +380,7 @@ func (b *builder) iface(n *Node) {
 	}
 }
 
-func (b *builder) resolver(n *Node) {
+func (b *builder) resolver(n *node) {
 	r := &b.cfg.Resolver
 	r.Present = true
 	d := b.newDup("resolver", "", "", false)
@@ -399,7 +407,7 @@ func (b *builder) resolver(n *Node) {
 
 // ---- default ----
 
-func (b *builder) defaults(n *Node) {
+func (b *builder) defaults(n *node) {
 	df := &b.cfg.Default
 	seen := map[string]Pos{}
 	for _, c := range n.Block {
@@ -440,7 +448,7 @@ func (b *builder) defaults(n *Node) {
 
 var kmpWords = map[string]KMP{"ikev1": KMPIKEv1, "ikev2": KMPIKEv2, "kink": KMPKINK}
 
-func (b *builder) remoteBody(block []*Node, r *Remote) {
+func (b *builder) remoteBody(block []*node, r *Remote) {
 	what := "remote "
 	if r.Name == "" {
 		what = "default remote"
@@ -468,7 +476,8 @@ func (b *builder) remoteBody(block []*Node, r *Remote) {
 				b.rep.warnf(c.Pos, "second %s block in %s replaces the one at line %d", kw, d.label(), prev.Line)
 			}
 			d.seen.set(kw, c.Pos)
-			k := &KMPConf{Proto: kmpWords[kw], Pos: c.Pos}
+			k := b.mem.kmps.one()
+			*k = KMPConf{Proto: kmpWords[kw], Pos: c.Pos}
 			b.kmpBody(c.Block, k, what, r.Name)
 			switch kw {
 			case "ikev1":
@@ -484,7 +493,7 @@ func (b *builder) remoteBody(block []*Node, r *Remote) {
 	}
 }
 
-func (b *builder) kmpList(n *Node) ([]KMP, bool) {
+func (b *builder) kmpList(n *node) ([]KMP, bool) {
 	els, ok := b.elements(n)
 	if !ok {
 		return nil, false
@@ -495,7 +504,7 @@ func (b *builder) kmpList(n *Node) ([]KMP, bool) {
 		t := c.next()
 		k, ok := kmpWords[t.Text]
 		if t.Kind != tokKeyword || !ok {
-			b.rep.errorf(t.Pos, "syntax error: acceptable_kmp wants ikev1, ikev2 or kink, found %s", describe(t))
+			b.rep.errorf(b.at(t), "syntax error: acceptable_kmp wants ikev1, ikev2 or kink, found %s", describe(t))
 			return nil, false
 		}
 		if !b.done(c) {
@@ -506,10 +515,29 @@ func (b *builder) kmpList(n *Node) ([]KMP, bool) {
 			dup = dup || o == k
 		}
 		if dup {
-			b.rep.warnf(t.Pos, "%s listed twice in acceptable_kmp", k)
+			b.rep.warnf(b.at(t), "%s listed twice in acceptable_kmp", k)
 			continue
 		}
 		out = append(out, k)
 	}
 	return out, true
+}
+
+// drop removes a placeholder section whose name could not be expanded.
+func (b *builder) drop(obj any) {
+	c := b.cfg
+	switch o := obj.(type) {
+	case *Remote:
+		c.Remotes = slices.DeleteFunc(c.Remotes, func(x *Remote) bool { return x == o })
+	case *Selector:
+		c.Selectors = slices.DeleteFunc(c.Selectors, func(x *Selector) bool { return x == o })
+	case *Policy:
+		c.Policies = slices.DeleteFunc(c.Policies, func(x *Policy) bool { return x == o })
+	case *IPsec:
+		c.IPsecs = slices.DeleteFunc(c.IPsecs, func(x *IPsec) bool { return x == o })
+	case *SA:
+		c.SAs = slices.DeleteFunc(c.SAs, func(x *SA) bool { return x == o })
+	case *AddressPool:
+		c.AddressPools = slices.DeleteFunc(c.AddressPools, func(x *AddressPool) bool { return x == o })
+	}
 }

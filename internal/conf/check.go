@@ -24,6 +24,8 @@ type checker struct {
 	gotAddr bool
 	secrets map[string]error
 	inbound map[string][]*Selector // inbound selectors by policy_index
+	// inDefault is set while the default remote is checked.
+	inDefault bool
 }
 
 func (c *checker) run() {
@@ -45,21 +47,21 @@ func (c *checker) run() {
 		// racoon2 silently uses the first section of a name.
 		c.rep.warnf(again, "%s %s is defined again; the first one (%s) is used, as in racoon2", kind, name, first)
 	})
-	c.inbound = map[string][]*Selector{}
+	c.inbound = make(map[string][]*Selector, len(cfg.Selectors)/2)
 	for _, s := range cfg.Selectors {
 		if s.Direction == DirInbound {
 			c.inbound[s.PolicyIndex] = append(c.inbound[s.PolicyIndex], s)
 		}
 	}
-	reachedP := map[*Policy]bool{}
+	reachedP := make(map[*Policy]bool, len(cfg.Policies))
 	for _, s := range cfg.Selectors {
 		c.selector(s, reachedP)
 	}
-	reachedI := map[*IPsec]bool{}
+	reachedI := make(map[*IPsec]bool, len(cfg.IPsecs))
 	for _, p := range cfg.Policies {
 		c.policy(p, reachedP[p], reachedI)
 	}
-	reachedS := map[*SA]bool{}
+	reachedS := make(map[*SA]bool, len(cfg.SAs))
 	for _, p := range cfg.IPsecs {
 		c.ipsec(p, reachedI[p], reachedS)
 	}
@@ -70,7 +72,9 @@ func (c *checker) run() {
 		c.remote(r, false)
 	}
 	if cfg.DefaultRemote != nil {
+		c.inDefault = true
 		c.remote(cfg.DefaultRemote, true)
+		c.inDefault = false
 	}
 	c.iface()
 }
@@ -78,7 +82,10 @@ func (c *checker) run() {
 // report is an error when err is set, else a warning.
 func (c *checker) report(err bool, p Pos, format string, args ...any) {
 	msg := fmt.Sprintf(format, args...)
-	if !err {
+	switch {
+	case c.inDefault:
+		msg += " (in the default remote, a fallback for the values remotes leave unset)"
+	case !err:
 		msg += " (not used by any selector, so racoon2 does not check it)"
 	}
 	c.rep.add(p, !err, msg)
@@ -304,7 +311,7 @@ func (c *checker) algs(p Pos, l []Algorithm, class AlgClass, owner, dir string, 
 		}
 		aead = aead && info.AEAD
 		if info.Class != class {
-			c.rep.add(p, !err, fmt.Sprintf("%s: %s: %s is not a %s algorithm", owner, dir, a.Name, class))
+			c.rep.add(p, !err, fmt.Sprintf("%s: %s: %s is a %s algorithm; %s wants %s", owner, dir, a.Name, info.Class, dir, class))
 			continue
 		}
 		if ok != nil && !ok(info) {
@@ -319,16 +326,23 @@ func (c *checker) algs(p Pos, l []Algorithm, class AlgClass, owner, dir string, 
 }
 
 func (c *checker) keyLen(p Pos, a Algorithm, info *AlgInfo, owner, dir string, err bool) {
-	what := owner + ": " + dir
+	if msg := keyLenProblem(a, info); msg != "" {
+		c.rep.add(p, !err, owner+": "+dir+": "+msg)
+	}
+}
+
+// keyLenProblem checks the ",keylen" of a cipher; "" when it is fine.
+func keyLenProblem(a Algorithm, info *AlgInfo) string {
 	bits := a.KeyLen
 	switch {
 	case bits <= 0 && info.NeedKeyLen:
-		c.rep.add(p, !err, fmt.Sprintf("%s: %s needs a key length (%s,128, ,192 or ,256)", what, a.Name, a.Name))
+		return fmt.Sprintf("%s needs a key length (%s,128, ,192 or ,256)", a.Name, a.Name)
 	case bits > 0 && info.KeyLen > 0 && bits != info.KeyLen:
-		c.rep.add(p, !err, fmt.Sprintf("%s: %s has a fixed key length of %d bits, not %d", what, a.Name, info.KeyLen, bits))
+		return fmt.Sprintf("%s has a fixed key length of %d bits, not %d", a.Name, info.KeyLen, bits)
 	case bits > 0 && info.KeyLen == 0 && info.Encr >= 12 && info.Encr <= 20 && bits != 128 && bits != 192 && bits != 256:
-		c.rep.add(p, !err, fmt.Sprintf("%s: AES key length must be 128, 192 or 256, not %d", what, bits))
+		return fmt.Sprintf("AES key length must be 128, 192 or 256, not %d", bits)
 	}
+	return ""
 }
 
 // remote checks one remote's effective protocol blocks. The default
@@ -595,6 +609,9 @@ func (c *checker) expandMacro(a Address, add func(netip.Addr, uint16)) {
 		return
 	case a.Iface == "" && a.Name == "MY_IPV6":
 		add(netip.IPv6Unspecified(), a.Port)
+		return
+	}
+	if c.opts.NoHostAddrs {
 		return
 	}
 	if !c.gotAddr {

@@ -4,6 +4,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -17,7 +18,17 @@ func memOpts(files map[string]string) Options {
 			}
 			return nil, os.ErrNotExist
 		},
-		LookupEnv:      func(string) (string, bool) { return "", false },
+		LookupEnv: func(string) (string, bool) { return "", false },
+		Glob: func(pat string) ([]string, error) {
+			var out []string
+			for name := range files {
+				if ok, _ := filepath.Match(pat, name); ok {
+					out = append(out, name)
+				}
+			}
+			slices.Sort(out)
+			return out, nil
+		},
 		Addrs:          fakeAddrs,
 		NoSecretChecks: true,
 		UID:            -1,
@@ -78,9 +89,7 @@ func sharedDir(t testing.TB) string {
 func quirk(t *testing.T, name string) (*Config, *Report) {
 	t.Helper()
 	p := filepath.Join(sharedDir(t), "racoon2-samples", "quirks", name)
-	opts := memOpts(nil)
-	opts.ReadFile = nil
-	return Load(p, opts)
+	return Load(p, diskOpts())
 }
 
 // minimal is a complete IKEv2 PSK tunnel used by several tests.

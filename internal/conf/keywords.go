@@ -65,23 +65,43 @@ func init() {
 	}
 	for w := range reserved {
 		maxKeywordLen = max(maxKeywordLen, len(w))
+		kwInsert(w)
 	}
 }
 
-// isKeyword looks s up, skipping the map for the many words (addresses,
-// prefixes, numbers) that cannot be reserved.
-func isKeyword(s string) bool {
-	if len(s) > maxKeywordLen || s[0] >= '0' && s[0] <= '9' && s[0] != '3' {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		switch c := s[i]; {
-		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9', c == '_':
-		default:
-			return false
+// kwTable is an open-addressing set of the reserved words with a hash of
+// a few bytes: the lexer asks it for every word, and it is several times
+// cheaper than a map.
+var kwTable [1024]string
+
+func kwHash(s string) uint32 {
+	n := len(s)
+	return (uint32(n)*31 + uint32(s[0])*7 + uint32(s[n-1])*13 + uint32(s[n/2])*17 + uint32(s[(n-1)/3])*5) & (uint32(len(kwTable)) - 1)
+}
+
+func kwInsert(w string) {
+	for h := kwHash(w); ; h = (h + 1) & (uint32(len(kwTable)) - 1) {
+		if kwTable[h] == "" {
+			kwTable[h] = w
+			return
 		}
 	}
-	return reserved[s]
 }
 
+// isReserved reports whether s is a reserved word.
+func isReserved(s string) bool {
+	if len(s) == 0 || len(s) > maxKeywordLen {
+		return false
+	}
+	for h := kwHash(s); ; h = (h + 1) & (uint32(len(kwTable)) - 1) {
+		switch kwTable[h] {
+		case "":
+			return false
+		case s:
+			return true
+		}
+	}
+}
+
+// maxKeywordLen lets the lexer skip the map for long words.
 var maxKeywordLen int

@@ -37,7 +37,7 @@ var kmpDirectives = map[string]int{
 
 // unimplemented lists what racoon2's iked parses but does not honour
 // ("configuration field support is unimplemented, ignored"), per protocol.
-var unimplemented = map[KMP]map[string]string{
+var unimplemented = [KMPKINK + 1]map[string]string{
 	KMPIKEv1: {
 		"peers_kmp_port": "", "selector_check": "", "random_padlen": "", "max_padlen": "",
 		"max_retry_to_send": " (IKEv1 retries 5 times)", "kmp_sa_nego_time_limit": " (IKEv1 uses 30 s)",
@@ -88,7 +88,7 @@ func isAlgListDirective(kw string) bool {
 
 // kmpBody reads an ikev1{}, ikev2{} or kink{} block. In ikev2{} the first
 // of a repeated directive wins (cfparse.y's ikev2_list is right-recursive).
-func (b *builder) kmpBody(block []*Node, k *KMPConf, what, name string) {
+func (b *builder) kmpBody(block []*node, k *KMPConf, what, name string) {
 	d := b.newDup(what, name, " "+k.Proto.String()+"{}", k.Proto == KMPIKEv2)
 	defer b.release(&d)
 	for _, n := range block {
@@ -132,14 +132,14 @@ func (b *builder) kmpBody(block []*Node, k *KMPConf, what, name string) {
 		if !isAlgListDirective(kw) && !d.ok(kw, n) {
 			continue
 		}
-		if why, u := unimplemented[k.Proto][kw]; u {
+		if why, u := unimplemented[k.Proto][kw]; u && !zeroValue(n) {
 			b.rep.warnf(n.Pos, "%s in %s{} is not implemented by iked (as in racoon2); ignored%s", kw, k.Proto, why)
 		}
 	}
 }
 
 // kmpValue parses one directive into k; k is left alone on an error.
-func (b *builder) kmpValue(n *Node, kw string, k *KMPConf) bool {
+func (b *builder) kmpValue(n *node, kw string, k *KMPConf) bool {
 	if p := kmpBool(k, kw); p != nil {
 		v, ok := b.boolVal(n)
 		if ok {
@@ -282,13 +282,13 @@ func (b *builder) kmpValue(n *Node, kw string, k *KMPConf) bool {
 
 // keyFiles parses `my_public_key type pub priv` or
 // `peers_public_key type file [ignored]`.
-func (b *builder) keyFiles(n *Node, mine bool) (*KeyFiles, bool) {
+func (b *builder) keyFiles(n *node, mine bool) (*KeyFiles, bool) {
 	cv := valueCursor(n)
 	c := &cv
 	t := c.next()
 	typ, ok := pubKeyTypes[t.Text]
 	if t.Kind != tokKeyword || !ok {
-		b.rep.errorf(t.Pos, "syntax error: key type x509pem, pkcs12 or ascii expected, found %s", describe(t))
+		b.rep.errorf(b.at(t), "syntax error: key type x509pem, pkcs12 or ascii expected, found %s", describe(t))
 		return nil, false
 	}
 	kf := &KeyFiles{Type: typ, Pos: n.Pos}
@@ -304,12 +304,12 @@ func (b *builder) keyFiles(n *Node, mine bool) (*KeyFiles, bool) {
 		if _, ok := b.str(c.next()); !ok {
 			return nil, false
 		}
-		b.rep.warnf(t.Pos, "the second file of peers_public_key is ignored (racoon2's deprecated form)")
+		b.rep.warnf(b.at(t), "the second file of peers_public_key is ignored (racoon2's deprecated form)")
 	}
 	return kf, b.done(c)
 }
 
-func (b *builder) scripts(n *Node, k *KMPConf, d *dupTracker) {
+func (b *builder) scripts(n *node, k *KMPConf, d *dupTracker) {
 	var items []cursor
 	if n.HasBlock {
 		if len(n.Args) != 1 {
@@ -330,20 +330,20 @@ func (b *builder) scripts(n *Node, k *KMPConf, d *dupTracker) {
 		t := c.next()
 		st, ok := scriptWords[t.Text]
 		if t.Kind != tokKeyword || !ok {
-			b.rep.errorf(t.Pos, "syntax error: script type expected, found %s", describe(t))
+			b.rep.errorf(b.at(t), "syntax error: script type expected, found %s", describe(t))
 			continue
 		}
 		path, ok := b.str(c.next())
 		if !ok || !b.done(c) {
 			continue
 		}
-		if d.ok("script "+st.String(), &Node{Pos: t.Pos}) {
+		if d.ok("script "+st.String(), &node{Pos: b.at(t)}) {
 			k.Scripts[st] = path
 		}
 	}
 }
 
-func (b *builder) provide(n *Node) (*Provide, bool) {
+func (b *builder) provide(n *node) (*Provide, bool) {
 	if !n.HasBlock || len(n.Args) != 1 {
 		b.rep.errorf(n.Pos, "syntax error: provide wants a block")
 		return nil, false
@@ -372,7 +372,7 @@ func (b *builder) provide(n *Node) (*Provide, bool) {
 	return p, ok
 }
 
-func (b *builder) request(n *Node) (Request, bool) {
+func (b *builder) request(n *node) (Request, bool) {
 	els, ok := b.elements(n)
 	if !ok {
 		return 0, false
@@ -383,7 +383,7 @@ func (b *builder) request(n *Node) (Request, bool) {
 		t := c.next()
 		v, ok := requestWords[t.Text]
 		if t.Kind != tokKeyword || !ok {
-			b.rep.errorf(t.Pos, "syntax error: request item expected, found %s", describe(t))
+			b.rep.errorf(b.at(t), "syntax error: request item expected, found %s", describe(t))
 			return 0, false
 		}
 		if !b.done(c) {
@@ -492,4 +492,18 @@ func kmpAlgs(k *KMPConf, kw string) *[]Algorithm {
 		return &k.DHGroup
 	}
 	return &k.AuthMethod
+}
+
+// zeroValue tells whether a directive's value is 0 or infinite: such a
+// value means "unset", so ignoring the directive changes nothing.
+func zeroValue(n *node) bool {
+	if len(n.Args) < 2 || n.HasBlock {
+		return false
+	}
+	v := n.Args[1]
+	if v.Kind == tokKeyword {
+		return v.Text == "infinite"
+	}
+	x, ok := parseNumber(v)
+	return ok && x == 0
 }

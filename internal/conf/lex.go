@@ -42,14 +42,17 @@ func (k tokKind) String() string {
 	return "end of file"
 }
 
-// Token is one lexical token with its position.
-type Token struct {
-	Kind tokKind
-	Text string
-	Pos  Pos
+// token is one lexical token with its position.
+type token struct {
+	Text      string
+	Line, Col int32 // the file is the statement's (node.Pos.File)
+	Kind      tokKind
 }
 
-func (t Token) String() string {
+// tokPos is t's position in file.
+func tokPos(file string, t token) Pos { return Pos{File: file, Line: t.Line, Col: t.Col} }
+
+func (t token) String() string {
 	switch t.Kind {
 	case tokWord, tokKeyword:
 		return t.Text
@@ -61,19 +64,28 @@ func (t Token) String() string {
 
 // isString tells whether t can stand where the grammar wants a STRING:
 // a bare word or a quoted string, never a reserved word.
-func (t Token) isString() bool { return t.Kind == tokWord || t.Kind == tokQuoted }
+func (t token) isString() bool { return t.Kind == tokWord || t.Kind == tokQuoted }
 
-func isBareChar(c byte) bool {
-	switch {
-	case c >= '0' && c <= '9', c >= 'A' && c <= 'Z', c >= 'a' && c <= 'z':
-		return true
+// charClass flags: bareChar for cftoken.l's string class, wordChar for
+// the characters reserved words are made of.
+const (
+	bareChar = 1 << iota
+	wordChar
+)
+
+var charClass = func() (t [256]uint8) {
+	for c := 0; c < 256; c++ {
+		switch {
+		case c >= '0' && c <= '9', c >= 'A' && c <= 'Z', c >= 'a' && c <= 'z', c == '_':
+			t[c] = bareChar | wordChar
+		case c == '%', c == '*', c == '-', c == '.', c == '/', c == ':', c == '?', c == '@':
+			t[c] = bareChar
+		}
 	}
-	switch c {
-	case '%', '*', '-', '.', '/', ':', '?', '@', '_':
-		return true
-	}
-	return false
-}
+	return t
+}()
+
+func isBareChar(c byte) bool { return charClass[c]&bareChar != 0 }
 
 // lexer splits one file into tokens. Unlike cftoken.l it counts newlines
 // inside quoted strings, so positions after them stay right.
@@ -100,7 +112,7 @@ func (l *lexer) newline() {
 }
 
 // next returns the next token. Illegal characters are reported and skipped.
-func (l *lexer) next() Token {
+func (l *lexer) next() token {
 	for l.off < len(l.src) {
 		c := l.src[l.off]
 		switch {
@@ -126,7 +138,7 @@ func (l *lexer) next() Token {
 		case c == '{', c == '}', c == ';', c == ',':
 			p := l.pos()
 			l.off++
-			return Token{Kind: punct(c), Text: l.src[l.off-1 : l.off], Pos: p}
+			return token{Kind: punct(c), Text: l.src[l.off-1 : l.off], Line: p.Line, Col: p.Col}
 		case isBareChar(c):
 			return l.bare()
 		default:
@@ -134,7 +146,8 @@ func (l *lexer) next() Token {
 			l.off++
 		}
 	}
-	return Token{Kind: tokEOF, Pos: l.pos()}
+	p := l.pos()
+	return token{Kind: tokEOF, Line: p.Line, Col: p.Col}
 }
 
 func punct(c byte) tokKind {
@@ -149,23 +162,29 @@ func punct(c byte) tokKind {
 	return tokComma
 }
 
-func (l *lexer) bare() Token {
+func (l *lexer) bare() token {
 	p := l.pos()
 	start := l.off
-	for l.off < len(l.src) && isBareChar(l.src[l.off]) {
+	all := uint8(wordChar)
+	for l.off < len(l.src) {
+		f := charClass[l.src[l.off]]
+		if f&bareChar == 0 {
+			break
+		}
+		all &= f
 		l.off++
 	}
 	s := l.src[start:l.off]
 	switch {
 	case s == "-":
-		return Token{Kind: tokDash, Text: s, Pos: p}
-	case isKeyword(s):
-		return Token{Kind: tokKeyword, Text: s, Pos: p}
+		return token{Kind: tokDash, Text: s, Line: p.Line, Col: p.Col}
+	case all != 0 && isReserved(s):
+		return token{Kind: tokKeyword, Text: s, Line: p.Line, Col: p.Col}
 	}
-	return Token{Kind: tokWord, Text: s, Pos: p}
+	return token{Kind: tokWord, Text: s, Line: p.Line, Col: p.Col}
 }
 
-func (l *lexer) quoted() Token {
+func (l *lexer) quoted() token {
 	p := l.pos()
 	l.off++ // opening quote
 	start := l.off
@@ -179,15 +198,15 @@ func (l *lexer) quoted() Token {
 	}
 	if l.off >= len(l.src) {
 		l.rep.errorf(p, "syntax error: unterminated quoted string")
-		return Token{Kind: tokQuoted, Text: l.src[start:], Pos: p}
+		return token{Kind: tokQuoted, Text: l.src[start:], Line: p.Line, Col: p.Col}
 	}
 	s := l.src[start:l.off]
 	l.off++
-	return Token{Kind: tokQuoted, Text: s, Pos: p}
+	return token{Kind: tokQuoted, Text: s, Line: p.Line, Col: p.Col}
 }
 
 // describe is used in syntax errors.
-func describe(t Token) string {
+func describe(t token) string {
 	switch t.Kind {
 	case tokEOF:
 		return "end of file"

@@ -5,10 +5,10 @@ import (
 	"testing"
 )
 
-func lexAll(src string) ([]Token, *Report) {
+func lexAll(src string) ([]token, *Report) {
 	r := &Report{}
 	l := newLexer("f", []byte(src), r)
-	var out []Token
+	var out []token
 	for {
 		t := l.next()
 		if t.Kind == tokEOF {
@@ -41,8 +41,8 @@ func TestLexer(t *testing.T) {
 	}
 	for i, w := range want {
 		g := toks[i]
-		if g.Kind != w.k || g.Text != w.text || g.Pos.Line != w.line || g.Pos.Col != w.col {
-			t.Errorf("token %d = %v %q %d:%d, want %v %q %d:%d", i, g.Kind, g.Text, g.Pos.Line, g.Pos.Col, w.k, w.text, w.line, w.col)
+		if g.Kind != w.k || g.Text != w.text || g.Line != w.line || g.Col != w.col {
+			t.Errorf("token %d = %v %q %d:%d, want %v %q %d:%d", i, g.Kind, g.Text, g.Line, g.Col, w.k, w.text, w.line, w.col)
 		}
 	}
 }
@@ -64,8 +64,8 @@ func TestLexerErrors(t *testing.T) {
 // Quoted strings may span lines; unlike racoon2 we keep counting lines.
 func TestLexerMultilineQuote(t *testing.T) {
 	toks, _ := lexAll("\"a\nb\" c")
-	if toks[1].Pos.Line != 2 {
-		t.Errorf("line after a multi-line string = %d, want 2", toks[1].Pos.Line)
+	if toks[1].Line != 2 {
+		t.Errorf("line after a multi-line string = %d, want 2", toks[1].Line)
 	}
 }
 
@@ -74,6 +74,19 @@ func TestEveryReservedWordIsAKeyword(t *testing.T) {
 		toks, _ := lexAll(w)
 		if len(toks) != 1 || toks[0].Kind != tokKeyword {
 			t.Errorf("%s lexes as %v", w, toks)
+		}
+	}
+}
+
+func TestKeywordTable(t *testing.T) {
+	for w := range reserved {
+		if !isReserved(w) {
+			t.Errorf("%s not found", w)
+		}
+	}
+	for _, w := range []string{"ipsec_esp", "ike_frag", "r1", "esp1", "Ike", "a", "tunnels", "my_ip"} {
+		if isReserved(w) {
+			t.Errorf("%s found", w)
 		}
 	}
 }

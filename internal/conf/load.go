@@ -4,6 +4,8 @@ import (
 	"io"
 	"net/netip"
 	"os"
+	"path/filepath"
+	"syscall"
 )
 
 // Options tunes Load. The zero value is usable except for UID, where -1
@@ -14,6 +16,11 @@ type Options struct {
 	// Addrs lists the host's addresses for MY_IPV6_GLOBAL,
 	// MY_IPV6_LINKLOCAL and MY_IP%iface; nil means the host's interfaces.
 	Addrs func() ([]IfaceAddr, error)
+	// NoHostAddrs leaves the macros that need the host's interface list
+	// (MY_IPV6_GLOBAL, MY_IPV6_LINKLOCAL, MY_IP%iface) out of
+	// Interface.IKE instead of asking the kernel; --check-config uses it
+	// so that it opens no socket at all.
+	NoHostAddrs bool
 	// Trace receives the parse trace (iked -D 0x4); nil: none.
 	Trace io.Writer
 	// UID is the owner secret files must have; -1 means os.Geteuid().
@@ -21,6 +28,8 @@ type Options struct {
 	// ReadFile reads configuration files; nil means os.ReadFile. Tests
 	// and the fuzz target use it to stay off the disk.
 	ReadFile func(string) ([]byte, error)
+	// Glob expands include patterns; nil means filepath.Glob.
+	Glob func(pattern string) ([]string, error)
 	// NoSecretChecks skips the existence, owner and mode checks of key
 	// and password files (the fuzz target and Dump round trips).
 	NoSecretChecks bool
@@ -54,7 +63,13 @@ func Load(path string, opts Options) (*Config, *Report) {
 	cfg := &Config{}
 	b := &builder{rep: rep, env: opts.LookupEnv, cfg: cfg, once: map[string]Pos{}}
 	b.start()
-	p := &parser{rep: rep, env: opts.LookupEnv, trace: opts.Trace, readSrc: opts.ReadFile, emit: b.top}
+	if opts.Glob == nil {
+		opts.Glob = filepath.Glob
+	}
+	p := &parser{rep: rep, env: opts.LookupEnv, trace: opts.Trace, readSrc: opts.ReadFile, emit: b.top, globFn: opts.Glob}
+	if !opts.NoSecretChecks {
+		p.checkOwner = func(path string) { configFileSafety(rep, path, opts.UID) }
+	}
 	p.parseFile(path, nil)
 	if len(p.files) == 0 {
 		return nil, rep
@@ -77,4 +92,22 @@ func readConfigFile(path string) ([]byte, error) {
 		return nil, errNotRegular
 	}
 	return os.ReadFile(path)
+}
+
+// configFileSafety warns where racoon2's rc_safefile would refuse a
+// configuration file: another owner than the daemon's user, or writable
+// by group or others. (A warning: --check-config often runs as another
+// user than the daemon.)
+func configFileSafety(rep *Report, path string, uid int) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return
+	}
+	pos := Pos{File: path, Line: 1, Col: 1}
+	if st, ok := fi.Sys().(*syscall.Stat_t); ok && int(st.Uid) != uid {
+		rep.warnf(pos, "%s is owned by uid %d, not %d; racoon2 refuses such a file", path, st.Uid, uid)
+	}
+	if fi.Mode().Perm()&0o022 != 0 {
+		rep.warnf(pos, "%s is writable by group or others (mode %04o)", path, fi.Mode().Perm())
+	}
 }

@@ -13,10 +13,10 @@ var (
 	saProtos = map[string]SAProto{"esp": SAProtoESP, "ah": SAProtoAH, "ipcomp": SAProtoIPComp}
 )
 
-func (b *builder) selectorBody(block []*Node, s *Selector) {
+func (b *builder) selectorBody(block []*node, s *Selector) {
 	d := b.newDup("selector ", s.Name, "", false)
 	defer b.release(&d)
-	var ulp *Node
+	var ulp *node
 	for _, n := range block {
 		kw := n.Keyword()
 		switch kw {
@@ -70,7 +70,7 @@ func (b *builder) selectorBody(block []*Node, s *Selector) {
 }
 
 // upperLayer parses `upper_layer_protocol name [n [n]]`.
-func (b *builder) upperLayer(n *Node, s *Selector) {
+func (b *builder) upperLayer(n *node, s *Selector) {
 	cv := valueCursor(n)
 	c := &cv
 	t := c.next()
@@ -79,9 +79,9 @@ func (b *builder) upperLayer(n *Node, s *Selector) {
 		return
 	}
 	var proto uint8
-	if v, isNum := parseNumber(Token{Kind: tokWord, Text: name}); isNum {
+	if v, isNum := parseNumber(token{Kind: tokWord, Text: name}); isNum {
 		if v < 0 || v > 255 {
-			b.rep.errorf(t.Pos, "protocol number %d out of range", v)
+			b.rep.errorf(b.at(t), "protocol number %d out of range", v)
 			return
 		}
 		proto = uint8(v)
@@ -92,7 +92,7 @@ func (b *builder) upperLayer(n *Node, s *Selector) {
 		if name == "icmp6" {
 			hint = " (racoon2 on BSD knows this alias; use \"ipv6-icmp\" or 58)"
 		}
-		b.rep.errorf(t.Pos, "unknown protocol %s%s", name, hint)
+		b.rep.errorf(b.at(t), "unknown protocol %s%s", name, hint)
 		return
 	}
 	args := [2]int{-1, -1}
@@ -102,7 +102,7 @@ func (b *builder) upperLayer(n *Node, s *Selector) {
 			return
 		}
 		if v < 0 || v > 255 {
-			b.rep.errorf(t.Pos, "upper_layer_protocol argument %d out of range", v)
+			b.rep.errorf(b.at(t), "upper_layer_protocol argument %d out of range", v)
 			return
 		}
 		args[i] = int(v)
@@ -138,7 +138,7 @@ func hasPort(l []Address) bool {
 	return false
 }
 
-func (b *builder) policyBody(block []*Node, p *Policy) {
+func (b *builder) policyBody(block []*node, p *Policy) {
 	what := "policy "
 	if p.Name == "" {
 		what = "default policy"
@@ -191,7 +191,7 @@ func (b *builder) policyBody(block []*Node, p *Policy) {
 	}
 }
 
-func (b *builder) ipsecBody(block []*Node, p *IPsec) {
+func (b *builder) ipsecBody(block []*node, p *IPsec) {
 	what := "ipsec "
 	if p.Name == "" {
 		what = "default ipsec"
@@ -223,7 +223,7 @@ func (b *builder) ipsecBody(block []*Node, p *IPsec) {
 	}
 }
 
-func (b *builder) saBody(block []*Node, s *SA) {
+func (b *builder) saBody(block []*node, s *SA) {
 	what := "sa "
 	if s.Name == "" {
 		what = "default sa"
@@ -264,7 +264,7 @@ func (b *builder) saBody(block []*Node, s *SA) {
 
 // poolBody reads `a1 - a2;` ranges. Both ends must be numeric addresses
 // of one family.
-func (b *builder) poolBody(block []*Node, p *AddressPool) {
+func (b *builder) poolBody(block []*node, p *AddressPool) {
 	for _, n := range block {
 		if n.HasBlock || len(n.Args) != 3 || n.Args[1].Kind != tokDash {
 			b.rep.errorf(n.Pos, "syntax error: address range must be written \"first - last\" with spaces around '-'")

@@ -24,7 +24,7 @@ func writeFiles(t *testing.T, dir string, files map[string]string) {
 
 func diskOpts() Options {
 	o := memOpts(nil)
-	o.ReadFile = nil
+	o.ReadFile, o.Glob = nil, nil
 	return o
 }
 
@@ -207,6 +207,7 @@ func TestChecks(t *testing.T) {
 		{"kink directive in ikev2", `remote z { ikev2 { my_principal "x"; }; };`, "my_principal is not allowed in ikev2", false},
 		{"duplicate alg list (q13)", `remote z { ikev2 { kmp_enc_alg aes128_cbc; kmp_enc_alg 3des_cbc; }; };`, "algorithm list already defined", false},
 		{"unimplemented", `remote z { ikev2 { send_cert on; }; };`, "send_cert in ikev2{} is not implemented", true},
+		{"unimplemented but zero", `remote z { ikev2 { kmp_sa_lifetime_byte infinite; max_padlen 0; }; };`, "", false},
 		{"ikev1 only main mode", `remote z { acceptable_kmp ikev1; ikev1 { exchange_mode aggressive; }; };`, "only exchange_mode main", true},
 		{"missing ; at block end", `policy z { action none }; `, "missing ';'", false},
 		{"ipv4 range nospace (q06)", `addresspool x { 10.0.0.1-10.0.0.9; };`, "spaces around", false},
@@ -218,6 +219,7 @@ func TestChecks(t *testing.T) {
 		{"interface fqdn", `interface { ike { www.example.com; }; };`, "host name", false},
 		{"interface spmd tcp", `interface { spmd { 127.0.0.1 port 9555; }; };`, "unix sockets only", true},
 		{"duplicate interface (q12)", `interface { ike MY_IP; }; interface { kink MY_IP; };`, "duplicate interface section", false},
+		{"lexed but no grammar (7.2.16)", `remote z { ikev2 { max_ip4_alloc 5; }; };`, "max_ip4_alloc", false},
 		{"ikev2 first duplicate wins", `remote z { ikev2 { passive on; passive off; }; };`, "the first one (line", true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -266,14 +268,14 @@ func TestUsedRemoteNeeds(t *testing.T) {
 
 func TestAlgorithmChecks(t *testing.T) {
 	for _, tc := range []struct{ from, to, want string }{
-		{"kmp_hash_alg { hmac_sha2_256; }", "kmp_hash_alg { sha1; }", "sha1 is not a integrity algorithm"},
+		{"kmp_hash_alg { hmac_sha2_256; }", "kmp_hash_alg { sha1; }", "sha1 is a hash algorithm; kmp_hash_alg wants integrity"},
 		{"kmp_enc_alg { aes128_cbc; }", "kmp_enc_alg { aes_ctr; }", "aes_ctr needs a key length"},
 		{"kmp_enc_alg { aes128_cbc; }", "kmp_enc_alg { aes128_cbc,256; }", "fixed key length"},
 		{"kmp_enc_alg { aes128_cbc; }", "kmp_enc_alg { blowfish_cbc; }", "not supported here"},
 		{"kmp_dh_group { modp2048; }", "kmp_dh_group { ec2n155; }", "not supported here"},
 		{"kmp_prf_alg { hmac_sha2_256; }", "kmp_prf_alg { des_mac; }", "not supported here"},
 		{"kmp_auth_method { psk; }", "kmp_auth_method { rsasig; }", "needs my_public_key"},
-		{"esp_auth_alg { hmac_sha1; }", "esp_auth_alg { md5; }", "md5 is not a integrity algorithm"},
+		{"esp_auth_alg { hmac_sha1; }", "esp_auth_alg { md5; }", "md5 is a hash algorithm"},
 		{"esp_enc_alg { aes128_cbc; }; esp_auth_alg { hmac_sha1; }", "esp_enc_alg { aes128_cbc; }", "esp needs esp_auth_alg"},
 	} {
 		_, r := load(t, strings.Replace(minimal, tc.from, tc.to, 1))
@@ -426,5 +428,105 @@ func TestTrace(t *testing.T) {
 	Load("t.conf", o)
 	if !strings.Contains(tr.String(), "t.conf:2:1: remote r { 2 statements };") {
 		t.Errorf("trace:\n%s", tr.String())
+	}
+}
+
+func TestConfigFileSafety(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "w.conf")
+	os.WriteFile(p, []byte("remote r { };\n"), 0o666)
+	os.Chmod(p, 0o666)
+	o := diskOpts()
+	o.NoSecretChecks, o.UID = false, os.Geteuid()+1
+	_, r := Load(p, o)
+	if !hasWarning(r, "writable by group or others") || !hasWarning(r, "racoon2 refuses such a file") || r.HasErrors() {
+		t.Errorf("diagnostics:\n%s", reportText(r))
+	}
+}
+
+func TestIncludeInMemory(t *testing.T) {
+	c, r := Load("t.conf", memOpts(map[string]string{
+		"t.conf":     `include "inc/*.conf"; selector z { };`,
+		"inc/b.conf": `selector b { };`,
+		"inc/a.conf": `selector a { };`,
+	}))
+	if r.HasErrors() || len(c.Selectors) != 3 || c.Selectors[0].Name != "a" || c.Files[1] != "inc/a.conf" {
+		t.Errorf("%v %v\n%s", c.Selectors, c.Files, reportText(r))
+	}
+}
+
+// sa sections reached from a selector (racoon2's IPSEC_CONF/SA_CONF checks).
+func TestSAChecks(t *testing.T) {
+	for _, tc := range []struct {
+		sa, want string
+		warn     bool
+	}{
+		{`sa e { esp_enc_alg aes128_cbc; esp_auth_alg hmac_sha1; };`, "lacks sa_protocol", false},
+		{`sa e { sa_protocol ah; };`, "ah needs ah_auth_alg", false},
+		{`sa e { sa_protocol ah; ah_auth_alg hmac_sha1; esp_enc_alg aes128_cbc; };`, "esp_enc_alg is not used with sa_protocol ah", true},
+		{`sa e { sa_protocol ipcomp; };`, "ipcomp needs ipcomp_alg", false},
+		{`sa e { sa_protocol ipcomp; ipcomp_alg deflate; };`, "", false},
+		{`sa e { sa_protocol ipcomp; ipcomp_alg aes128_cbc; };`, "wants compression", false},
+		{`sa e { sa_protocol esp; esp_enc_alg aes_gcm_16,128; esp_auth_alg hmac_sha1; };`, "not used with combined-mode", true},
+		{`sa e { sa_protocol esp; esp_enc_alg aes_gcm_16,100; };`, "128, 192 or 256", false},
+		{`sa e { sa_protocol esp; esp_enc_alg aes128_cbc; esp_auth_alg hmac_sha1; spi 0x100000000; };`, "spi 4294967296 out of range", false},
+		{`sa e { sa_protocol esp; esp_enc_alg aes128_cbc; esp_auth_alg hmac_sha1; ipcomp_alg lzs; };`, "ipcomp_alg is not used", true},
+	} {
+		src := strings.Replace(minimal, "sa e { sa_protocol esp; esp_enc_alg { aes128_cbc; }; esp_auth_alg { hmac_sha1; }; };", tc.sa, 1)
+		_, r := load(t, src)
+		switch {
+		case tc.want == "":
+			if r.HasErrors() {
+				t.Errorf("%s:\n%s", tc.sa, reportText(r))
+			}
+		case tc.warn && !hasWarning(r, tc.want), !tc.warn && !hasError(r, tc.want):
+			t.Errorf("%s: no %q:\n%s", tc.sa, tc.want, reportText(r))
+		}
+	}
+}
+
+func TestSyntaxRecovery(t *testing.T) {
+	_, r := load(t, "remote a { } x;\nremote b { ikev2 { passive maybe; }; };\n}\nselector c { direction sideways; };")
+	for _, want := range []string{"t.conf:1:14: error: syntax error: missing ';' after '}'", "t.conf:2:28: error: syntax error: passive wants on or off", "t.conf:3:1: error: syntax error: unexpected '}'", "t.conf:4:24: error: syntax error: direction wants one of inbound, outbound"} {
+		if !strings.Contains(reportText(r), want) {
+			t.Errorf("missing %q in:\n%s", want, reportText(r))
+		}
+	}
+}
+
+// MY_IP%iface with the host's own interfaces (no fake): loopback exists
+// everywhere the tests run.
+func TestHostAddrs(t *testing.T) {
+	o := memOpts(map[string]string{"t.conf": `interface { ike { MY_IPV4%lo port 500; }; };`})
+	o.Addrs = nil
+	c, r := Load("t.conf", o)
+	if r.HasErrors() {
+		t.Fatal(reportText(r))
+	}
+	if len(c.Interface.IKE) == 0 && !hasWarning(r, "matches no address") {
+		t.Errorf("no address and no warning: %v", c.Interface.IKE)
+	}
+}
+
+func TestUnimplementedZeroIsQuiet(t *testing.T) {
+	_, r := load(t, `remote z { ikev2 { kmp_sa_lifetime_byte infinite; }; ikev1 { max_padlen 0; }; };`)
+	if hasWarning(r, "not implemented") {
+		t.Errorf("warning for a zero value:\n%s", reportText(r))
+	}
+}
+
+func TestUndefinedSectionNameDropsSection(t *testing.T) {
+	c, r := load(t, `remote "${NOPE}" { }; selector "${NOPE}" { };`)
+	if !hasError(r, "${NOPE} is not defined") || len(c.Remotes) != 0 || len(c.Selectors) != 0 || r.Errors() != 2 {
+		t.Errorf("remotes %v selectors %v\n%s", c.Remotes, c.Selectors, reportText(r))
+	}
+}
+
+func TestNoHostAddrs(t *testing.T) {
+	o := memOpts(map[string]string{"t.conf": `interface { ike { MY_IP%eth0; MY_IPV4 port 500; }; };`})
+	o.NoHostAddrs = true
+	o.Addrs = func() ([]IfaceAddr, error) { t.Fatal("Addrs called"); return nil, nil }
+	c, r := Load("t.conf", o)
+	if len(r.Diags) != 0 || len(c.Interface.IKE) != 1 || c.Interface.IKE[0].String() != "0.0.0.0:500" {
+		t.Errorf("IKE %v\n%s", c.Interface.IKE, reportText(r))
 	}
 }

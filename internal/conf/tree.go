@@ -9,11 +9,11 @@ import (
 	"strings"
 )
 
-// Node is one statement of the generic tree: the tokens before an optional
+// node is one statement of the generic tree: the tokens before an optional
 // braced block, and the block's statements. Every statement ends with ';'.
-type Node struct {
-	Args     []Token
-	Block    []*Node
+type node struct {
+	Args     []token
+	Block    []*node
 	HasBlock bool
 	Pos      Pos // of the first token
 	// NoSemi marks a single-form "script type path;" not followed by the
@@ -22,7 +22,7 @@ type Node struct {
 }
 
 // Keyword returns the first token's text when it is a keyword.
-func (n *Node) Keyword() string {
+func (n *node) Keyword() string {
 	if len(n.Args) > 0 && n.Args[0].Kind == tokKeyword {
 		return n.Args[0].Text
 	}
@@ -40,15 +40,18 @@ type parser struct {
 	stack   []string // absolute paths being read, for cycle detection
 	files   []string // every file read, in order
 	readSrc func(string) ([]byte, error)
+	globFn  func(string) ([]string, error)
+	// checkOwner, when set, looks at a configuration file's owner and mode.
+	checkOwner func(path string)
 	// emit receives each top-level statement and returns true when it
 	// keeps the node.
-	emit func(*Node) bool
+	emit func(*node) bool
 }
 
 // parseFile reads path and hands each top-level statement to p.emit, the
 // statements of included files in place of the include. from is the
 // including statement, nil for the main file.
-func (p *parser) parseFile(path string, from *Node) {
+func (p *parser) parseFile(path string, from *node) {
 	abs, err := filepath.Abs(path)
 	if err != nil {
 		abs = path
@@ -73,15 +76,18 @@ func (p *parser) parseFile(path string, from *Node) {
 		return
 	}
 	p.files = append(p.files, path)
+	if p.checkOwner != nil {
+		p.checkOwner(path)
+	}
 	p.stack = append(p.stack, abs)
 	defer func() { p.stack = p.stack[:len(p.stack)-1] }()
 
 	lx := newLexer(path, src, p.rep)
-	sp := &stmtParser{lx: lx, rep: p.rep, trace: p.trace, toks: make([]Token, 0, 256)}
+	sp := &stmtParser{lx: lx, rep: p.rep, trace: p.trace, toks: make([]token, 0, 256)}
 	sp.advance()
 	for sp.tok.Kind != tokEOF {
 		if sp.tok.Kind == tokRBrace {
-			p.rep.errorf(sp.tok.Pos, "syntax error: unexpected '}'")
+			p.rep.errorf(tokPos(path, sp.tok), "syntax error: unexpected '}'")
 			sp.advance()
 			continue
 		}
@@ -92,7 +98,7 @@ func (p *parser) parseFile(path string, from *Node) {
 			p.include(n)
 		case p.emit(n):
 			// Kept for later: leave its memory alone.
-			sp.toks, sp.nodes, sp.ptrs = make([]Token, 0, 256), nil, nil
+			sp.toks, sp.nodes, sp.ptrs = make([]token, 0, 256), nil, nil
 			continue
 		}
 		sp.toks, sp.nodes, sp.ptrs = sp.toks[:0], sp.nodes[:0], sp.ptrs[:0]
@@ -110,30 +116,30 @@ func unwrapPathErr(err error) error {
 // racoon2 reads includes before setval exists), then the pattern is
 // globbed. Relative paths are tried against the including file's
 // directory first, then, as racoon2 does, the working directory.
-func (p *parser) include(n *Node) {
+func (p *parser) include(n *node) {
 	if len(n.Args) != 2 || !n.Args[1].isString() || n.HasBlock {
 		p.rep.errorf(n.Pos, "syntax error: include wants one path: include \"file\";")
 		return
 	}
 	raw := n.Args[1].Text
 	if strings.Contains(raw, "${") {
-		p.rep.errorf(n.Args[1].Pos, "${...} cannot be used in an include path: setval is not known while files are read (use $[ENV])")
+		p.rep.errorf(tokPos(n.Pos.File, n.Args[1]), "${...} cannot be used in an include path: setval is not known while files are read (use $[ENV])")
 		return
 	}
 	path, err := expandEnv(raw, p.env)
 	if err != nil {
-		p.rep.errorf(n.Args[1].Pos, "include path %q: %v", raw, err)
+		p.rep.errorf(tokPos(n.Pos.File, n.Args[1]), "include path %q: %v", raw, err)
 		return
 	}
 	path = expandTilde(path)
 	matches := p.glob(path, n.Pos.File)
 	if len(matches) == 0 {
-		p.rep.errorf(n.Args[1].Pos, "glob found no matches for path (%s)", path)
+		p.rep.errorf(tokPos(n.Pos.File, n.Args[1]), "glob found no matches for path (%s)", path)
 		return
 	}
 	// The include node lives in the including file's arena, which the
 	// included file does not touch; its Pos is copied anyway.
-	from := &Node{Pos: n.Pos}
+	from := &node{Pos: n.Pos}
 	for _, m := range matches {
 		p.parseFile(m, from)
 	}
@@ -141,14 +147,14 @@ func (p *parser) include(n *Node) {
 
 func (p *parser) glob(path, from string) []string {
 	if filepath.IsAbs(path) {
-		m, _ := filepath.Glob(path)
+		m, _ := p.globFn(path)
 		return m
 	}
 	rel := filepath.Join(filepath.Dir(from), path)
-	if m, _ := filepath.Glob(rel); len(m) > 0 {
+	if m, _ := p.globFn(rel); len(m) > 0 {
 		return m
 	}
-	m, _ := filepath.Glob(path)
+	m, _ := p.globFn(path)
 	return m
 }
 
@@ -164,27 +170,27 @@ func expandTilde(p string) string {
 // stmtParser reads statements from one lexer.
 type stmtParser struct {
 	lx    *lexer
-	tok   Token
+	tok   token
 	rep   *Report
 	trace io.Writer
 	// toks and nodes are arenas: a statement's Args is a capped window of
 	// toks and nodes are carved from slabs, so the tree costs few
 	// allocations however large the file.
-	toks  []Token
-	nodes []Node
-	kids  []*Node // children of the open blocks, a stack
-	ptrs  []*Node // arena for Block slices
+	toks  []token
+	nodes []node
+	kids  []*node // children of the open blocks, a stack
+	ptrs  []*node // arena for Block slices
 }
 
-func (s *stmtParser) newNode(p Pos) *Node {
+func (s *stmtParser) newNode(p Pos) *node {
 	if len(s.nodes) == cap(s.nodes) {
-		s.nodes = make([]Node, 0, 512)
+		s.nodes = make([]node, 0, 512)
 	}
-	s.nodes = append(s.nodes, Node{Pos: p})
+	s.nodes = append(s.nodes, node{Pos: p})
 	return &s.nodes[len(s.nodes)-1]
 }
 
-func (s *stmtParser) args(start int) []Token {
+func (s *stmtParser) args(start int) []token {
 	end := len(s.toks)
 	return s.toks[start:end:end]
 }
@@ -193,11 +199,11 @@ func (s *stmtParser) advance() { s.tok = s.lx.next() }
 
 // statement parses `tokens* [ '{' statement* '}' ] ';'`. On a syntax error
 // it skips to the end of the statement and returns nil.
-func (s *stmtParser) statement(depth int) *Node {
-	n := s.newNode(s.tok.Pos)
+func (s *stmtParser) statement(depth int) *node {
+	n := s.newNode(tokPos(s.lx.file, s.tok))
 	start := len(s.toks)
 	if s.tok.Kind == tokSemi {
-		s.rep.errorf(s.tok.Pos, "syntax error: unexpected ';' (empty statement)")
+		s.rep.errorf(tokPos(s.lx.file, s.tok), "syntax error: unexpected ';' (empty statement)")
 		s.advance()
 		return nil
 	}
@@ -206,7 +212,7 @@ func (s *stmtParser) statement(depth int) *Node {
 		case tokWord, tokKeyword, tokQuoted, tokComma, tokDash:
 			if len(s.toks) == cap(s.toks) {
 				// Keep this statement's tokens contiguous in the new slab.
-				nt := make([]Token, len(s.toks)-start, max(1024, 2*(len(s.toks)-start)))
+				nt := make([]token, len(s.toks)-start, max(1024, 2*(len(s.toks)-start)))
 				copy(nt, s.toks[start:])
 				s.toks, start = nt, 0
 			}
@@ -216,10 +222,10 @@ func (s *stmtParser) statement(depth int) *Node {
 		case tokLBrace:
 			n.Args = s.args(start)
 			if len(n.Args) == 0 {
-				s.rep.errorf(s.tok.Pos, "syntax error: block without a directive")
+				s.rep.errorf(tokPos(s.lx.file, s.tok), "syntax error: block without a directive")
 			}
 			if depth > 16 {
-				s.rep.errorf(s.tok.Pos, "syntax error: blocks nested too deeply")
+				s.rep.errorf(tokPos(s.lx.file, s.tok), "syntax error: blocks nested too deeply")
 				s.skip(depth)
 				return nil
 			}
@@ -229,7 +235,7 @@ func (s *stmtParser) statement(depth int) *Node {
 				return nil
 			}
 			if s.tok.Kind != tokSemi {
-				s.rep.errorf(s.tok.Pos, "syntax error: missing ';' after '}', found %s", describe(s.tok))
+				s.rep.errorf(tokPos(s.lx.file, s.tok), "syntax error: missing ';' after '}', found %s", describe(s.tok))
 				s.skip(depth)
 				return nil
 			}
@@ -245,7 +251,7 @@ func (s *stmtParser) statement(depth int) *Node {
 				}
 			}
 		case tokRBrace, tokEOF:
-			s.rep.errorf(s.tok.Pos, "syntax error: missing ';' before %s", describe(s.tok))
+			s.rep.errorf(tokPos(s.lx.file, s.tok), "syntax error: missing ';' before %s", describe(s.tok))
 			return nil
 		}
 		if s.trace != nil {
@@ -255,12 +261,12 @@ func (s *stmtParser) statement(depth int) *Node {
 	}
 }
 
-func isSingleScript(n *Node) bool {
+func isSingleScript(n *node) bool {
 	return !n.HasBlock && n.Keyword() == "script" && len(n.Args) > 1
 }
 
 // block reads statements up to the closing '}'.
-func (s *stmtParser) block(n *Node, depth int) bool {
+func (s *stmtParser) block(n *node, depth int) bool {
 	mark := len(s.kids)
 	defer func() { s.kids = s.kids[:mark] }()
 	for {
@@ -270,7 +276,7 @@ func (s *stmtParser) block(n *Node, depth int) bool {
 			n.Block = s.blockSlice(s.kids[mark:])
 			return true
 		case tokEOF:
-			s.rep.errorf(s.tok.Pos, "syntax error: missing '}' for the block at %d:%d", n.Pos.Line, n.Pos.Col)
+			s.rep.errorf(tokPos(s.lx.file, s.tok), "syntax error: missing '}' for the block at %d:%d", n.Pos.Line, n.Pos.Col)
 			return false
 		}
 		if c := s.statement(depth); c != nil {
@@ -280,12 +286,12 @@ func (s *stmtParser) block(n *Node, depth int) bool {
 }
 
 // blockSlice copies a block's children into the pointer arena.
-func (s *stmtParser) blockSlice(kids []*Node) []*Node {
+func (s *stmtParser) blockSlice(kids []*node) []*node {
 	if len(kids) == 0 {
 		return nil
 	}
 	if cap(s.ptrs)-len(s.ptrs) < len(kids) {
-		s.ptrs = make([]*Node, 0, max(512, len(kids)))
+		s.ptrs = make([]*node, 0, max(512, len(kids)))
 	}
 	start := len(s.ptrs)
 	s.ptrs = append(s.ptrs, kids...)
@@ -315,7 +321,7 @@ func (s *stmtParser) skip(depth int) {
 	}
 }
 
-func (s *stmtParser) traceNode(n *Node, depth int) {
+func (s *stmtParser) traceNode(n *node, depth int) {
 	var b strings.Builder
 	for i, t := range n.Args {
 		if i > 0 {

@@ -524,7 +524,8 @@ type Defaults struct {
 }
 
 // Config is a whole racoon2.conf after includes, variables, default
-// merging and checks.
+// merging and checks. Treat it as read-only: remotes share the slices they
+// take from the default section. A new Load gives a new Config (reload).
 type Config struct {
 	Interface Interface
 	Resolver  Resolver

@@ -14,9 +14,9 @@ import (
 // helper reports its own errors and returns ok=false after one.
 
 // str expands a string token (racoon2 expands every string-typed value).
-func (b *builder) str(t Token) (string, bool) {
+func (b *builder) str(t token) (string, bool) {
 	if !t.isString() {
-		b.rep.errorf(t.Pos, "syntax error: expected a string, found %s%s", describe(t), quoteHint(t))
+		b.rep.errorf(b.at(t), "syntax error: expected a string, found %s%s", describe(t), quoteHint(t))
 		return "", false
 	}
 	if t.Kind == tokWord {
@@ -29,16 +29,16 @@ func (b *builder) str(t Token) (string, bool) {
 			return "", false
 		}
 		if _, ok := err.(*undefinedError); ok {
-			b.rep.errorf(t.Pos, "the string was not defined: %v", err)
+			b.rep.errorf(b.at(t), "the string was not defined: %v", err)
 		} else {
-			b.rep.errorf(t.Pos, "%v", err)
+			b.rep.errorf(b.at(t), "%v", err)
 		}
 		return "", false
 	}
 	return s, true
 }
 
-func quoteHint(t Token) string {
+func quoteHint(t token) string {
 	if t.Kind == tokKeyword {
 		return " (a reserved word; quote it to use it as a name)"
 	}
@@ -46,7 +46,7 @@ func quoteHint(t Token) string {
 }
 
 // number parses racoon2's number rule: 0x hex or decimal, sign allowed.
-func parseNumber(t Token) (int64, bool) {
+func parseNumber(t token) (int64, bool) {
 	if t.Kind != tokWord {
 		return 0, false
 	}
@@ -71,31 +71,31 @@ func parseNumber(t Token) (int64, bool) {
 	return int64(v), true
 }
 
-func (b *builder) number(t Token) (int64, bool) {
+func (b *builder) number(t token) (int64, bool) {
 	v, ok := parseNumber(t)
 	if !ok {
-		b.rep.errorf(t.Pos, "illegal a number string [%s]", t.String())
+		b.rep.errorf(b.at(t), "illegal a number string [%s]", t.String())
 	}
 	return v, ok
 }
 
 // cursor walks the value tokens of one statement.
 type cursor struct {
-	toks []Token
+	toks []token
 	i    int
 	end  Pos // where a missing token would be
 }
 
 func (c *cursor) more() bool { return c.i < len(c.toks) }
 
-func (c *cursor) peek() Token {
+func (c *cursor) peek() token {
 	if c.i < len(c.toks) {
 		return c.toks[c.i]
 	}
-	return Token{Kind: tokSemi, Text: ";", Pos: c.end}
+	return token{Kind: tokSemi, Text: ";", Line: c.end.Line, Col: c.end.Col}
 }
 
-func (c *cursor) next() Token {
+func (c *cursor) next() token {
 	t := c.peek()
 	if c.i < len(c.toks) {
 		c.i++
@@ -111,17 +111,17 @@ func (c *cursor) isKeyword(s string) bool {
 // done reports an error when tokens are left.
 func (b *builder) done(c *cursor) bool {
 	if c.more() {
-		b.rep.errorf(c.peek().Pos, "syntax error: unexpected %s", describe(c.peek()))
+		b.rep.errorf(b.at(c.peek()), "syntax error: unexpected %s", describe(c.peek()))
 		return false
 	}
 	return true
 }
 
-func valueCursor(n *Node) cursor {
+func valueCursor(n *node) cursor {
 	end := n.Pos
 	if len(n.Args) > 0 {
 		last := n.Args[len(n.Args)-1]
-		end = last.Pos
+		end = tokPos(n.Pos.File, last)
 		end.Col += int32(len(last.Text))
 	}
 	return cursor{toks: n.Args[1:], end: end}
@@ -129,10 +129,10 @@ func valueCursor(n *Node) cursor {
 
 // elements returns the value token lists of a list_spec: the braced
 // elements, or the single bare value.
-func (b *builder) elements(n *Node) ([]cursor, bool) {
+func (b *builder) elements(n *node) ([]cursor, bool) {
 	if n.HasBlock {
 		if len(n.Args) != 1 {
-			b.rep.errorf(n.Args[1].Pos, "syntax error: unexpected %s before '{'", describe(n.Args[1]))
+			b.rep.errorf(b.at(n.Args[1]), "syntax error: unexpected %s before '{'", describe(n.Args[1]))
 			return nil, false
 		}
 		if len(n.Block) == 0 {
@@ -160,22 +160,30 @@ func (b *builder) elements(n *Node) ([]cursor, bool) {
 	return b.curs, true
 }
 
-var boolWords = map[string]Bool{"on": On, "enable": On, "yes": On, "off": Off, "disable": Off, "no": Off}
+func boolWord(s string) Bool {
+	switch s {
+	case "on", "enable", "yes":
+		return On
+	case "off", "disable", "no":
+		return Off
+	}
+	return Unset
+}
 
-func (b *builder) boolVal(n *Node) (Bool, bool) {
+func (b *builder) boolVal(n *node) (Bool, bool) {
 	cv := valueCursor(n)
 	c := &cv
 	t := c.next()
-	v, ok := boolWords[t.Text]
-	if t.Kind != tokKeyword || !ok {
-		b.rep.errorf(t.Pos, "syntax error: %s wants on or off, found %s", n.Args[0].Text, describe(t))
+	v := boolWord(t.Text)
+	if t.Kind != tokKeyword || v == Unset {
+		b.rep.errorf(b.at(t), "syntax error: %s wants on or off, found %s", n.Args[0].Text, describe(t))
 		return Unset, false
 	}
 	return v, b.done(c)
 }
 
 // keywordVal parses a directive whose value is one keyword from table.
-func keywordVal[T any](b *builder, n *Node, table map[string]T) (T, bool) {
+func keywordVal[T any](b *builder, n *node, table map[string]T) (T, bool) {
 	var zero T
 	cv := valueCursor(n)
 	c := &cv
@@ -187,20 +195,20 @@ func keywordVal[T any](b *builder, n *Node, table map[string]T) (T, bool) {
 			words = append(words, k)
 		}
 		slices.Sort(words)
-		b.rep.errorf(t.Pos, "syntax error: %s wants one of %s, found %s", n.Args[0].Text, strings.Join(words, ", "), describe(t))
+		b.rep.errorf(b.at(t), "syntax error: %s wants one of %s, found %s", n.Args[0].Text, strings.Join(words, ", "), describe(t))
 		return zero, false
 	}
 	return v, b.done(c)
 }
 
-func (b *builder) numberVal(n *Node) (int64, bool) {
+func (b *builder) numberVal(n *node) (int64, bool) {
 	cv := valueCursor(n)
 	c := &cv
 	v, ok := b.number(c.next())
 	return v, ok && b.done(c)
 }
 
-func (b *builder) stringVal(n *Node) (string, bool) {
+func (b *builder) stringVal(n *node) (string, bool) {
 	cv := valueCursor(n)
 	c := &cv
 	s, ok := b.str(c.next())
@@ -229,23 +237,23 @@ func (b *builder) unitVal(c *cursor, units map[string]int64, what string) (int64
 		u := c.next()
 		m, ok := units[u.Text]
 		if !ok {
-			b.rep.errorf(u.Pos, "syntax error: %s is not a %s unit", u.Text, what)
+			b.rep.errorf(b.at(u), "syntax error: %s is not a %s unit", u.Text, what)
 			return 0, false
 		}
 		if v != 0 && (v*m/m != v) {
-			b.rep.errorf(t.Pos, "value %d %s overflows", v, u.Text)
+			b.rep.errorf(b.at(t), "value %d %s overflows", v, u.Text)
 			return 0, false
 		}
 		v *= m
 	}
 	if v < 0 {
-		b.rep.errorf(t.Pos, "a %s cannot be negative", what)
+		b.rep.errorf(b.at(t), "a %s cannot be negative", what)
 		return 0, false
 	}
 	return v, true
 }
 
-func (b *builder) timeVal(n *Node) (time.Duration, bool) {
+func (b *builder) timeVal(n *node) (time.Duration, bool) {
 	cv := valueCursor(n)
 	c := &cv
 	v, ok := b.unitVal(c, timeUnits, "time")
@@ -259,7 +267,7 @@ func (b *builder) timeVal(n *Node) (time.Duration, bool) {
 	return time.Duration(v) * time.Second, true
 }
 
-func (b *builder) byteVal(n *Node) (int64, bool) {
+func (b *builder) byteVal(n *node) (int64, bool) {
 	cv := valueCursor(n)
 	c := &cv
 	v, ok := b.unitVal(c, byteUnits, "byte")
@@ -267,12 +275,12 @@ func (b *builder) byteVal(n *Node) (int64, bool) {
 }
 
 // stringList parses string_list_spec.
-func (b *builder) stringList(n *Node) ([]string, bool) {
+func (b *builder) stringList(n *node) ([]string, bool) {
 	els, ok := b.elements(n)
 	if !ok {
 		return nil, false
 	}
-	out := make([]string, 0, len(els))
+	out := b.mem.strs.list(len(els))
 	for i := range els {
 		c := &els[i]
 		s, ok := b.str(c.next())
@@ -299,14 +307,14 @@ func (b *builder) addrSpec(c *cursor) (Address, bool) {
 		if !ok {
 			return Address{}, false
 		}
-		return Address{Kind: AddrUnix, Name: s, Pos: t.Pos}, b.done(c)
+		return Address{Kind: AddrUnix, Name: s, Pos: b.at(t)}, b.done(c)
 	}
 	t := c.next()
 	s, ok := b.str(t)
 	if !ok {
 		return Address{}, false
 	}
-	a, ok := b.parseAddr(s, t.Pos)
+	a, ok := b.parseAddr(s, b.at(t))
 	if !ok {
 		return Address{}, false
 	}
@@ -388,9 +396,9 @@ var services = map[string]uint16{
 	"discard": 9, "mip6": 5436, "kink": 910,
 }
 
-func (b *builder) port(t Token) (uint16, bool) {
+func (b *builder) port(t token) (uint16, bool) {
 	if !t.isString() {
-		b.rep.errorf(t.Pos, "syntax error: port wants a number, a service name or any, found %s", describe(t))
+		b.rep.errorf(b.at(t), "syntax error: port wants a number, a service name or any, found %s", describe(t))
 		return 0, false
 	}
 	s, ok := b.str(t)
@@ -400,9 +408,9 @@ func (b *builder) port(t Token) (uint16, bool) {
 	if s == "any" {
 		return 0, true
 	}
-	if v, ok := parseNumber(Token{Kind: tokWord, Text: s}); ok {
+	if v, ok := parseNumber(token{Kind: tokWord, Text: s}); ok {
 		if v < 0 || v > 65535 {
-			b.rep.errorf(t.Pos, "port %d out of range", v)
+			b.rep.errorf(b.at(t), "port %d out of range", v)
 			return 0, false
 		}
 		return uint16(v), true
@@ -413,17 +421,17 @@ func (b *builder) port(t Token) (uint16, bool) {
 	if p, err := net.LookupPort("udp", s); err == nil {
 		return uint16(p), true
 	}
-	b.rep.errorf(t.Pos, "unknown service %q", s)
+	b.rep.errorf(b.at(t), "unknown service %q", s)
 	return 0, false
 }
 
 // addrList parses addr_list_spec.
-func (b *builder) addrList(n *Node) ([]Address, bool) {
+func (b *builder) addrList(n *node) ([]Address, bool) {
 	els, ok := b.elements(n)
 	if !ok {
 		return nil, false
 	}
-	out := make([]Address, 0, len(els))
+	out := b.mem.addrs.list(len(els))
 	for i := range els {
 		c := &els[i]
 		a, ok := b.addrSpec(c)
@@ -438,21 +446,21 @@ func (b *builder) addrList(n *Node) ([]Address, bool) {
 var idTypes = map[string]IDType{"ipaddr": IDIPAddr, "email": IDEmail, "fqdn": IDFQDN, "keyid": IDKeyID, "x509_subject": IDX509Subject}
 
 // idList parses id_list_spec: `type [file|tag] string`.
-func (b *builder) idList(n *Node) ([]ID, bool) {
+func (b *builder) idList(n *node) ([]ID, bool) {
 	els, ok := b.elements(n)
 	if !ok {
 		return nil, false
 	}
-	out := make([]ID, 0, len(els))
+	out := b.mem.ids.list(len(els))
 	for i := range els {
 		c := &els[i]
 		t := c.next()
 		typ, ok := idTypes[t.Text]
 		if t.Kind != tokKeyword || !ok {
-			b.rep.errorf(t.Pos, "syntax error: identifier type (ipaddr, email, fqdn, keyid, x509_subject) expected, found %s", describe(t))
+			b.rep.errorf(b.at(t), "syntax error: identifier type (ipaddr, email, fqdn, keyid, x509_subject) expected, found %s", describe(t))
 			return nil, false
 		}
-		id := ID{Type: typ, Pos: t.Pos}
+		id := ID{Type: typ, Pos: b.at(t)}
 		if c.isKeyword("file") || c.isKeyword("tag") {
 			q := c.next()
 			id.Qual = QualFile
@@ -460,7 +468,7 @@ func (b *builder) idList(n *Node) ([]ID, bool) {
 				id.Qual = QualTag
 			}
 			if typ != IDKeyID {
-				b.rep.warnf(q.Pos, "%s qualifier has no meaning for %s identifiers; ignored", q.Text, typ)
+				b.rep.warnf(b.at(q), "%s qualifier has no meaning for %s identifiers; ignored", q.Text, typ)
 				id.Qual = QualNone
 			}
 		}
@@ -470,7 +478,7 @@ func (b *builder) idList(n *Node) ([]ID, bool) {
 		}
 		if typ == IDIPAddr {
 			if _, err := netip.ParseAddr(v); err != nil {
-				b.rep.errorf(t.Pos, "ipaddr identifier %q is not an IP address", v)
+				b.rep.errorf(b.at(t), "ipaddr identifier %q is not an IP address", v)
 				return nil, false
 			}
 		}
@@ -482,12 +490,12 @@ func (b *builder) idList(n *Node) ([]ID, bool) {
 
 // algList parses algorithm_list_spec; groups also accept DH group numbers
 // (kmp_dh_group).
-func (b *builder) algList(n *Node, groups bool) ([]Algorithm, bool) {
+func (b *builder) algList(n *node, groups bool) ([]Algorithm, bool) {
 	els, ok := b.elements(n)
 	if !ok {
 		return nil, false
 	}
-	out := make([]Algorithm, 0, len(els))
+	out := b.mem.algs.list(len(els))
 	for i := range els {
 		c := &els[i]
 		a, ok := b.algSpec(c, groups)
@@ -512,12 +520,12 @@ func (b *builder) algSpec(c *cursor, groups bool) (Algorithm, bool) {
 		}
 		name, ok := groupByNumber[v]
 		if !ok {
-			b.rep.errorf(t.Pos, "illegal dh group number %d", v)
+			b.rep.errorf(b.at(t), "illegal dh group number %d", v)
 			return a, false
 		}
 		a.Name = name
 	default:
-		b.rep.errorf(t.Pos, "syntax error: algorithm name expected, found %s", describe(t))
+		b.rep.errorf(b.at(t), "syntax error: algorithm name expected, found %s", describe(t))
 		return a, false
 	}
 	if c.peek().Kind != tokComma {
@@ -532,7 +540,7 @@ func (b *builder) algSpec(c *cursor, groups bool) (Algorithm, bool) {
 			return a, false
 		}
 		if v > 1<<20 {
-			b.rep.errorf(t.Pos, "key length %d too large", v)
+			b.rep.errorf(b.at(t), "key length %d too large", v)
 			return a, false
 		}
 		a.KeyLen = int(v)
