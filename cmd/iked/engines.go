@@ -33,7 +33,9 @@ func newEngines(cfg *config, env ike.Env) ([]ike.Engine, error) {
 		if err != nil {
 			return nil, fmt.Errorf("IKE engine: %w", err)
 		}
-		out = append(out, e)
+		if e != nil { // nil: the configuration has nothing for that version
+			out = append(out, e)
+		}
 	}
 	return out, nil
 }

@@ -1,0 +1,216 @@
+package conf
+
+import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/base64"
+	"math/big"
+	"net/netip"
+	"testing"
+	"time"
+
+	"github.com/racoon2go/iked/internal/ike"
+)
+
+const ikeTestConf = `
+interface { ike { 127.0.0.1 port 500; }; spmd { unix "/tmp/spmif"; }; spmd_password "/tmp/pw"; };
+default {
+	remote { ikev2 { max_retry_to_send 3; interval_to_send 2 sec; times_per_send 2; }; };
+	ipsec { ipsec_sa_lifetime_time 3600 sec; };
+	policy { ipsec_mode tunnel; };
+};
+remote peer {
+	acceptable_kmp { ikev2; };
+	ikev2 {
+		my_id fqdn "me.example";
+		peers_id ipaddr "127.0.0.2";
+		peers_ipaddr 127.0.0.2 port 500;
+		kmp_enc_alg { aes256_gcm_16; aes128_cbc; 3des_cbc; };
+		kmp_prf_alg { hmac_sha2_256; };
+		kmp_hash_alg { hmac_sha2_256; };
+		kmp_dh_group { curve25519; modp2048; };
+		kmp_auth_method { psk; };
+		pre_shared_key "/keys/psk";
+		cookie_required on;
+	};
+};
+selector out {
+	direction outbound;
+	src 10.1.0.0/16;
+	dst 10.2.0.0/16 port 80;
+	upper_layer_protocol "tcp";
+	policy_index pol;
+	reqid 5;
+};
+selector in {
+	direction inbound;
+	src 10.2.0.0/16;
+	dst 10.1.0.0/16;
+	policy_index pol;
+};
+policy pol {
+	action auto_ipsec;
+	remote_index peer;
+	ipsec_index { ipsec_esp; };
+	my_sa_ipaddr 127.0.0.1;
+	peers_sa_ipaddr 127.0.0.2;
+};
+ipsec ipsec_esp { sa_index esp_sa; };
+sa esp_sa { sa_protocol esp; esp_enc_alg { aes128_cbc; }; esp_auth_alg { hmac_sha2_256; }; };
+`
+
+func TestIKEConfigFromRacoon2Conf(t *testing.T) {
+	files := map[string]string{"/etc/racoon2.conf": ikeTestConf, "/keys/psk": "secret\n"}
+	read := func(p string) ([]byte, error) {
+		if s, ok := files[p]; ok {
+			return []byte(s), nil
+		}
+		return nil, errNotFound(p)
+	}
+	c, rep := Load("/etc/racoon2.conf", Options{ReadFile: read, NoSecretChecks: true, LookupEnv: func(string) (string, bool) { return "", false }})
+	if c == nil || rep.HasErrors() {
+		var b stringsBuilder
+		rep.WriteTo(&b)
+		t.Fatalf("load: %s", b.s)
+	}
+	ic, err := c.IKEConfig(KMPIKEv2, IKEOptions{ReadFile: read})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := ic.PeerByName("peer")
+	if p == nil {
+		t.Fatal("remote peer missing")
+	}
+	if string(p.PSK) != "secret\n" || p.Auth != ike.AuthPSK {
+		t.Errorf("PSK %q auth %v", p.PSK, p.Auth)
+	}
+	if !p.MyID.Equal(ike.ID{Type: ike.IDFQDN, Data: []byte("me.example")}) ||
+		len(p.PeersIDs) != 1 || !p.PeersIDs[0].Equal(ike.IDFromAddr(netip.MustParseAddr("127.0.0.2"))) {
+		t.Errorf("IDs %+v %+v", p.MyID, p.PeersIDs)
+	}
+	want := ike.IKEProposal{
+		Encr: []ike.EncrAlg{{ID: 20, KeyBits: 256}, {ID: 12, KeyBits: 128}, {ID: 3}},
+		PRF:  []uint16{5}, Integ: []uint16{12}, DH: []uint16{31, 14},
+	}
+	if !sameProposal(p.Proposal, want) {
+		t.Errorf("proposal %+v", p.Proposal)
+	}
+	if p.Retransmit != (ike.Retransmit{Interval: 2 * time.Second, TimesPerSend: 2, MaxRetry: 3}) {
+		t.Errorf("retransmit %+v", p.Retransmit)
+	}
+	// Built-in IKEv2 defaults (racoon2 Appendix A).
+	if p.NonceSize != 32 || p.Lifetime != 86400*time.Second || p.NegoLimit != 600*time.Second ||
+		p.DPDDelay != 3600*time.Second || !p.NATTraversal || !p.VerifyID || !p.CookieReq || p.ProposalCheck != ike.ProposalObey {
+		t.Errorf("defaults %+v", p)
+	}
+	if len(p.Addrs) != 1 || p.Addrs[0] != netip.MustParseAddr("127.0.0.2") {
+		t.Errorf("peers_ipaddr %v", p.Addrs)
+	}
+	if len(ic.Children) != 1 {
+		t.Fatalf("%d children (only the outbound selector counts)", len(ic.Children))
+	}
+	ch := ic.Children[0]
+	if ch.Selector != "out" || ch.Remote != "peer" || ch.Mode != ike.ModeTunnel || ch.ReqID != 5 ||
+		ch.Sel.Proto != 6 || ch.Sel.DstPort != 80 || ch.Sel.Src != netip.MustParsePrefix("10.1.0.0/16") ||
+		ch.SALocal != netip.MustParseAddr("127.0.0.1") || ch.SAPeer != netip.MustParseAddr("127.0.0.2") ||
+		ch.Lifetime.HardTime != time.Hour || ch.Replay != 32 {
+		t.Errorf("child %+v", ch)
+	}
+	if len(ch.Proposals) != 1 || ch.Proposals[0].Proto != ike.ProtoESP || ch.Proposals[0].Encr[0] != (ike.EncrAlg{ID: 12, KeyBits: 128}) || ch.Proposals[0].Integ[0] != 12 {
+		t.Errorf("child proposals %+v", ch.Proposals)
+	}
+}
+
+func sameProposal(a, b ike.IKEProposal) bool {
+	eq := func(x, y []uint16) bool {
+		if len(x) != len(y) {
+			return false
+		}
+		for i := range x {
+			if x[i] != y[i] {
+				return false
+			}
+		}
+		return true
+	}
+	if len(a.Encr) != len(b.Encr) {
+		return false
+	}
+	for i := range a.Encr {
+		if a.Encr[i] != b.Encr[i] {
+			return false
+		}
+	}
+	return eq(a.PRF, b.PRF) && eq(a.Integ, b.Integ) && eq(a.DH, b.DH)
+}
+
+type errNotFound string
+
+func (e errNotFound) Error() string { return string(e) + ": not found" }
+
+type stringsBuilder struct{ s string }
+
+func (b *stringsBuilder) Write(p []byte) (int, error) { b.s += string(p); return len(p), nil }
+
+// racoon2 3.4: every ID type and its wire encoding.
+func TestIKEIdentityTypes(t *testing.T) {
+	der := selfSignedDER(t)
+	pemCert := "-----BEGIN CERTIFICATE-----\n" + base64Lines(der) + "-----END CERTIFICATE-----\n"
+	files := map[string]string{"/keyid": "\x01\x02key", "/cert.pem": pemCert}
+	o := IKEOptions{ReadFile: func(p string) ([]byte, error) {
+		if s, ok := files[p]; ok {
+			return []byte(s), nil
+		}
+		return nil, errNotFound(p)
+	}}
+	cert, _ := x509.ParseCertificate(der)
+	for _, c := range []struct {
+		id   ID
+		want ike.ID
+	}{
+		{ID{Type: IDIPAddr, Value: "192.0.2.1"}, ike.ID{Type: ike.IDIPv4, Data: []byte{192, 0, 2, 1}}},
+		{ID{Type: IDIPAddr, Value: "2001:db8::1"}, ike.IDFromAddr(netip.MustParseAddr("2001:db8::1"))},
+		{ID{Type: IDFQDN, Value: "host.example"}, ike.ID{Type: ike.IDFQDN, Data: []byte("host.example")}},
+		{ID{Type: IDEmail, Value: "user@example.org"}, ike.ID{Type: ike.IDRFC822, Data: []byte("user@example.org")}},
+		{ID{Type: IDKeyID, Qual: QualTag, Value: "tag-1"}, ike.ID{Type: ike.IDKeyID, Data: []byte("tag-1")}},
+		{ID{Type: IDKeyID, Qual: QualFile, Value: "/keyid"}, ike.ID{Type: ike.IDKeyID, Data: []byte("\x01\x02key")}},
+		{ID{Type: IDKeyID, Value: "/keyid"}, ike.ID{Type: ike.IDKeyID, Data: []byte("\x01\x02key")}},
+		{ID{Type: IDX509Subject, Value: "/cert.pem"}, ike.ID{Type: ike.IDDERASN1DN, Data: cert.RawSubject}},
+	} {
+		got, err := identity(c.id, o)
+		if err != nil || !got.Equal(c.want) {
+			t.Errorf("%v %q: got %+v %v, want %+v", c.id.Type, c.id.Value, got, err, c.want)
+		}
+	}
+	if _, err := identity(ID{Type: IDKeyID, Value: "/missing"}, o); err == nil {
+		t.Error("missing keyid file accepted")
+	}
+}
+
+func selfSignedDER(t *testing.T) []byte {
+	t.Helper()
+	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "id test", Organization: []string{"racoon2go"}},
+		NotBefore: time.Now(), NotAfter: time.Now().Add(time.Hour)}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, k.Public(), k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return der
+}
+
+func base64Lines(b []byte) string {
+	s := base64.StdEncoding.EncodeToString(b)
+	var out string
+	for len(s) > 64 {
+		out += s[:64] + "\n"
+		s = s[64:]
+	}
+	return out + s + "\n"
+}
