@@ -366,6 +366,9 @@ func (k *Kernel) GetSPI(src, dst netip.Addr, proto ike.Proto, mode ike.Mode, req
 	if !ok || st == SATypeUnspec {
 		return 0, fmt.Errorf("pfkey: GETSPI: protocol %v: %w", proto, syscall.EINVAL)
 	}
+	if err := checkReqID(reqID); err != nil {
+		return 0, fmt.Errorf("pfkey: GETSPI: %w", err)
+	}
 	r, err := k.Do(&Msg{Type: GetSPI, SAType: st,
 		SA2: &SA2{Mode: modeOf(mode), ReqID: reqID},
 		Src: hostAddr(src), Dst: hostAddr(dst), SPIRange: spiRange(proto)})

@@ -2,12 +2,6 @@ package pfkey
 
 import "github.com/racoon2go/iked/internal/ike"
 
-// Linux af_key's replay field counts packets, into a 32-bit bitmap: a
-// larger window would be cut to 32 without a word.
-const maxReplay = 32
-
-func replayField(w uint32) uint8 { return uint8(w) }
-
 // platformNotes marks what Linux PF_KEY cannot install correctly, as the
 // real-kernel tests establish (TestKernelTruncation, TestKernelRegister):
 // HMAC-SHA2-256 gets a 96-bit ICV (a pre-RFC 4868 draft) where RFC 4868
