@@ -35,7 +35,7 @@ type layout struct {
 	// priority: sadb_x_policy_priority is honoured (Linux, FreeBSD);
 	// NetBSD has sadb_x_policy_reserved2 there.
 	priority bool
-	migrate bool // SADB_X_MIGRATE exists (Linux; NetBSD has it under #if 0)
+	migrate  bool // SADB_X_MIGRATE exists (Linux; NetBSD has it under #if 0)
 }
 
 const afInet = 2
