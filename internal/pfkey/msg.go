@@ -364,7 +364,7 @@ func (m *Msg) parseExt(t ExtType, e []byte) error {
 		} else {
 			m.NATTDPort = &v
 		}
-	case ExtXSecCtx:
+	case ExtXNATTOAR: // ExtXSecCtx on Linux
 		if native.oar {
 			a, err := parseAddress(e)
 			if err != nil {
@@ -374,7 +374,7 @@ func (m *Msg) parseExt(t ExtType, e []byte) error {
 			return nil
 		}
 		m.Raw = append(m.Raw, RawExt{Type: t, Data: e[extHdr:]})
-	case ExtXFilter:
+	case ExtXSAReplay: // ExtXFilter on Linux
 		if native.replayExt {
 			if len(e) < 8 {
 				return errExtShort
@@ -602,7 +602,7 @@ func (m *Msg) Marshal(b []byte) ([]byte, error) {
 		if !native.oar {
 			return nil, fmt.Errorf("pfkey: SADB_X_EXT_NAT_T_OAR does not exist on %s", native.name)
 		}
-		if b, err = appendAddress(b, ExtXSecCtx, m.NATTOAR); err != nil {
+		if b, err = appendAddress(b, ExtXNATTOAR, m.NATTOAR); err != nil {
 			return nil, err
 		}
 	}
@@ -623,7 +623,7 @@ func (m *Msg) Marshal(b []byte) ([]byte, error) {
 		if !native.replayExt {
 			return nil, fmt.Errorf("pfkey: SADB_X_EXT_SA_REPLAY does not exist on %s", native.name)
 		}
-		b = extStart(b, 1, ExtXFilter)
+		b = extStart(b, 1, ExtXSAReplay)
 		b = ne.AppendUint32(b, *m.SAReplay)
 	}
 	for _, r := range m.Raw {
