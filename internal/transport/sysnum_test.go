@@ -39,7 +39,7 @@ func TestGoldenSrcCmsgBSD(t *testing.T) {
 	}
 	for _, tc := range []struct {
 		goos, goarch, src string
-		want               string
+		want              string
 	}{
 		{"freebsd", "amd64", "192.0.2.1", `
 			14 00 00 00 00 00 00 00 07 00 00 00 00 00 00 00
