@@ -116,6 +116,12 @@ func SAMsg(t MsgType, sa *ike.SA) (*Msg, error) {
 		typ, sp, dp := uint8(NATTEspInUDP), e.SrcPort, e.DstPort
 		m.NATTType, m.NATTSPort, m.NATTDPort = &typ, &sp, &dp
 		if e.OrigAddr.IsValid() {
+			// KAME reads NAT_T_OA as NAT_T_OAI, the original address
+			// of the SA's source, and only for transport-mode checksum
+			// fixup; FreeBSD's key_setnatt takes AF_INET only there.
+			if native.oar && e.OrigAddr.Is6() && sa.Mode != ike.ModeTunnel {
+				return nil, fmt.Errorf("IPv6 NAT-OA %v: %s takes IPv4 only: %w", e.OrigAddr, native.name, syscall.EINVAL)
+			}
 			m.NATTOA = hostAddr(e.OrigAddr)
 		}
 	}

@@ -230,6 +230,12 @@ func TestKAMERefusals(t *testing.T) {
 		if err := encode(pol(1, 0, ike.DirFwd)); !errors.Is(err, syscall.EOPNOTSUPP) {
 			t.Errorf("%s: fwd: %v", l.name, err)
 		}
+		natt := *sa
+		natt.ReqID, natt.Mode = 1, ike.ModeTransport
+		natt.Encap = &ike.Encap{SrcPort: 4500, DstPort: 4500, OrigAddr: netip.MustParseAddr("2001:db8::9")}
+		if _, err := SAMsg(Add, &natt); !errors.Is(err, syscall.EINVAL) {
+			t.Errorf("%s: IPv6 NAT-OA in transport mode: %v", l.name, err)
+		}
 		if _, err := MigrateMsg(mig, ike.ProtoESP, ike.ModeTunnel); !errors.Is(err, syscall.EOPNOTSUPP) {
 			t.Errorf("%s: MIGRATE: %v", l.name, err)
 		}
