@@ -36,6 +36,8 @@ type layout struct {
 	// NetBSD has sadb_x_policy_reserved2 there.
 	priority bool
 	migrate  bool // SADB_X_MIGRATE exists (Linux; NetBSD has it under #if 0)
+	// linuxLimits: af_key's algorithm limits (notes.go).
+	linuxLimits bool
 }
 
 const afInet = 2
@@ -44,7 +46,7 @@ const afInet = 2
 // FreeBSD's pseudo_AF_KEY 27 and NetBSD's 29 (sys/socket.h).
 var (
 	linuxLayout = layout{name: "Linux", inet6: 10, afKey: 15, kmAddr: true, fwd: true,
-		priority: true, migrate: true}
+		priority: true, migrate: true, linuxLimits: true}
 	freebsdLayout = layout{name: "FreeBSD", saLen: true, inet6: 28, afKey: 27, kameReq: true,
 		replayBytes: true, replayExt: true, oar: true, priority: true}
 	netbsdLayout = layout{name: "NetBSD", saLen: true, inet6: 24, afKey: 29, kameReq: true,
