@@ -72,6 +72,9 @@ cross:
 		echo "cross-build $$t"; \
 		GOOS=$${t%/*} GOARCH=$${t#*/} $(GO) build -o /dev/null ./cmd/... || exit 1; \
 		GOOS=$${t%/*} GOARCH=$${t#*/} $(GO) vet ./... || exit 1; \
+		for p in $$(GOOS=$${t%/*} GOARCH=$${t#*/} $(GO) list -f '{{if or .GoFiles .TestGoFiles .XTestGoFiles}}{{.ImportPath}}{{end}}' ./...); do \
+			GOOS=$${t%/*} GOARCH=$${t#*/} $(GO) test -c -o /dev/null $$p > /dev/null || exit 1; \
+		done; \
 	done
 
 race:
