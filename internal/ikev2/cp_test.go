@@ -168,3 +168,53 @@ func TestHookMigration(t *testing.T) {
 		t.Fatalf("hook runs %q", h.runs[n:])
 	}
 }
+
+// RFC 7296 3.15.1: the CFG_REPLY attributes for what was asked, IPv6
+// addresses with their prefix length, servers of each family only when
+// asked for, SUPPORTED_ATTRIBUTES listing what we provide.
+func TestConfigPayloadReplyAttributes_RFC7296_3_15_1(t *testing.T) {
+	p := newPair(t, nil)
+	p.establish(t)
+	sa := only(t, p.b)
+	pool := ike.NewPool("p", ike.AddrRange{First: netip.MustParseAddr("2001:db8::10"), Last: netip.MustParseAddr("2001:db8::20")})
+	p.b.SetCP("a", &CPConfig{Pool: pool, DNS: []netip.Addr{netip.MustParseAddr("10.0.0.53"), netip.MustParseAddr("2001:db8::53")},
+		DHCP: []netip.Addr{netip.MustParseAddr("10.0.0.67")}, AppVersion: "v"})
+	sa.cp = &cpLease{req: []CfgAttrType{CfgAttrInternalIP6Address, CfgAttrInternalIP6DNS, CfgAttrInternalIP4DHCP, CfgAttrSupportedAttributes}}
+	var cm childMsg
+	out, ok := p.b.cpRespond(sa, &cm)
+	if !ok || len(out) != 1 {
+		t.Fatalf("reply %v ok %v", out, ok)
+	}
+	got := map[CfgAttrType][]byte{}
+	for _, a := range out[0].(*CP).Attrs {
+		got[a.Type] = a.Value
+	}
+	want := map[CfgAttrType]string{
+		CfgAttrInternalIP6Address: string(append(netip.MustParseAddr("2001:db8::10").AsSlice(), 128)),
+		CfgAttrInternalIP6DNS:     string(netip.MustParseAddr("2001:db8::53").AsSlice()),
+		CfgAttrInternalIP4DHCP:    string(netip.MustParseAddr("10.0.0.67").AsSlice()),
+	}
+	for k, v := range want {
+		if string(got[k]) != v {
+			t.Errorf("%v = %x, want %x", k, got[k], v)
+		}
+	}
+	if _, ok := got[CfgAttrInternalIP4DNS]; ok {
+		t.Error("IPv4 DNS not asked for")
+	}
+	if _, ok := got[CfgAttrApplicationVersion]; ok {
+		t.Error("application version not asked for")
+	}
+	if s := got[CfgAttrSupportedAttributes]; len(s) == 0 || len(s)%2 != 0 {
+		t.Errorf("SUPPORTED_ATTRIBUTES %x", s)
+	}
+	if len(cm.tsi) != 1 || cm.tsi[0].start != netip.MustParseAddr("2001:db8::10") || cm.tsi[0].end != cm.tsi[0].start {
+		t.Errorf("peer TS %+v", cm.tsi)
+	}
+	// No provide{}: the request is ignored and the child goes ahead.
+	p.b.SetCP("a", nil)
+	sa.cp = &cpLease{req: []CfgAttrType{CfgAttrInternalIP4Address}}
+	if out, ok := p.b.cpRespond(sa, &cm); !ok || out != nil || sa.cp != nil {
+		t.Errorf("without provide: %v %v", out, ok)
+	}
+}
