@@ -15,3 +15,16 @@ func (e *Engine) initialContact(sa *IKESA) {
 		e.destroy(x, "INITIAL_CONTACT")
 	}
 }
+
+// onlySA reports whether sa would be our only IKE SA with its remote: then
+// INITIAL_CONTACT goes out (RFC 7296 3.16), also after the first contact
+// racoon2 limits it to, so that a peer that kept stale SAs (our Delete
+// lost) drops them.
+func (e *Engine) onlySA(sa *IKESA) bool {
+	for _, x := range e.sas.bySPI {
+		if x != sa && x.peer == sa.peer && x.state >= stateAuth && x.state <= stateEstablished {
+			return false
+		}
+	}
+	return true
+}

@@ -183,3 +183,26 @@ func TestInitialContact_RFC7296_3_16(t *testing.T) {
 		t.Fatalf("B has %d IKE SAs", p.b.Len())
 	}
 }
+
+// RFC 7296 3.16: INITIAL_CONTACT goes out whenever the new IKE SA is our
+// only one with the remote, so a peer that missed our Delete (lost) drops
+// its stale SA when we come back.
+func TestInitialContactAfterLostDelete(t *testing.T) {
+	p := newPair(t, nil)
+	p.establish(t)
+	stale := only(t, p.b)
+	p.w.AddFilter(iketest.Drop(iketest.From(addrA)))
+	p.a.deleteIKE(only(t, p.a))
+	p.w.Advance(10 * time.Minute) // A gives up on the Delete
+	p.w.ClearFilters()
+	if p.a.Len() != 0 || p.b.Len() != 1 {
+		t.Fatalf("setup: A %d B %d", p.a.Len(), p.b.Len())
+	}
+	if err := p.a.InitiateSelector("a-out"); err != nil {
+		t.Fatal(err)
+	}
+	p.w.Run()
+	if stale.state != stateDead || p.b.ExtStats().InitialContacts != 1 || childPairs(t, p) != 1 {
+		t.Fatalf("stale SA kept: %s", status(p.b))
+	}
+}

@@ -45,7 +45,7 @@ func (t *authTask) build(e *Engine, sa *IKESA) ([]Payload, error) {
 		pl = append(pl, idPayload(peer.PeersIDs[0], true))
 	}
 	pl = append(pl, t.auth)
-	if !e.contact[peer.Name] {
+	if !e.contact[peer.Name] || e.onlySA(sa) { // contact.go
 		// racoon2 sends INITIAL_CONTACT on the first IKE SA to each remote.
 		pl = append(pl, notify(NotifyInitialContact, nil))
 	}
