@@ -265,6 +265,12 @@ func (e *Engine) cpAnnounce(sa *IKESA, c *childSA) {
 		if !a.IsValid() {
 			continue
 		}
+		if a.Is4() != c.cfg.Sel.Src.Addr().Is4() {
+			// racoon2 names a selector per family; this child's is of the
+			// other family, so it cannot carry this address.
+			sa.log.Info("leased address not announced: selector of the other family", "selector", c.cfg.Selector, "addr", a)
+			continue
+		}
 		req := ike.PolicyRequest{Selector: c.cfg.Selector, Lifetime: uint64(c.cfg.Lifetime.HardTime.Seconds()),
 			Mode: c.mode, Src: c.cfg.Sel.Src, Dst: netip.PrefixFrom(a, a.BitLen())}
 		if c.mode == ike.ModeTunnel {
