@@ -261,6 +261,7 @@ func (e *Engine) cpAnnounce(sa *IKESA, c *childSA) {
 		return
 	}
 	local, peer := saAddrs(sa, c.cfg, c.mode)
+	l.announced = make([]ike.PolicyRequest, 0, 2) // once per lease
 	for _, a := range []netip.Addr{l.addr4, l.addr6} {
 		if !a.IsValid() {
 			continue
