@@ -21,32 +21,7 @@ import (
 // at 16-18 s) starts a child rekey, and traffic still flows.
 func TestKernelRekeyTraffic(t *testing.T) {
 	iketest.RequireKernel(t)
-	left, right := kerneltest.Two(t)
-	open := func() (ike.Kernel, error) { return xfrm.Open(slog.New(slog.DiscardHandler)) }
-	kl := kerneltest.OpenIn(t, left, open)
-	kr := kerneltest.OpenIn(t, right, open)
-	kerneltest.Policies(t, kl, kerneltest.Left, kerneltest.Right)
-	kerneltest.Policies(t, kr, kerneltest.Right, kerneltest.Left)
-	w := iketest.NewWorld()
-	mk := func(me, peer netip.Addr, k ike.Kernel, myName, peerName string) *Engine {
-		pc := testPeer("p", peer, myName, peerName)
-		pc.NeedPFS = true
-		ch := testChild("sel", "p", netip.PrefixFrom(me, 32).String(), netip.PrefixFrom(peer, 32).String())
-		ch.ReqID = 0
-		ch.Lifetime = ike.Lifetime{HardTime: 20 * time.Second}
-		n := w.Node(me)
-		e, err := New(Options{Config: &ike.Config{Peers: []*ike.PeerConfig{pc}, Children: []*ike.ChildConfig{ch}},
-			Sched: n, Exec: n, Conn: n, Kernel: k, Log: testLogger(t),
-			LocalAddr: func(netip.Addr) netip.Addr { return me }})
-		if err != nil {
-			t.Fatal(err)
-		}
-		n.Handle = e.HandlePacket
-		n.OnTimer = func(k ike.TimerKey) { e.HandleTimer(k) }
-		return e
-	}
-	a := mk(kerneltest.Left, kerneltest.Right, kl, "a.example", "b.example")
-	b := mk(kerneltest.Right, kerneltest.Left, kr, "b.example", "a.example")
+	w, a, b, kl, kr, left, right := kernelPair(t, 20*time.Second)
 	if err := a.InitiateSelector("sel"); err != nil {
 		t.Fatal(err)
 	}
@@ -98,4 +73,70 @@ func TestKernelRekeyTraffic(t *testing.T) {
 	w.Run()
 	states("after soft EXPIRE")
 	ping("after soft EXPIRE")
+}
+
+// kernelPair is two engines on a World, each installing through XFRM in
+// its own namespace, with PFS and child lifetime life; A initiates.
+func kernelPair(t *testing.T, life time.Duration) (w *iketest.World, a, b *Engine, kl, kr ike.Kernel, left, right string) {
+	left, right = kerneltest.Two(t)
+	open := func() (ike.Kernel, error) { return xfrm.Open(slog.New(slog.DiscardHandler)) }
+	kl = kerneltest.OpenIn(t, left, open)
+	kr = kerneltest.OpenIn(t, right, open)
+	kerneltest.Policies(t, kl, kerneltest.Left, kerneltest.Right)
+	kerneltest.Policies(t, kr, kerneltest.Right, kerneltest.Left)
+	w = iketest.NewWorld()
+	mk := func(me, peer netip.Addr, k ike.Kernel, myName, peerName string) *Engine {
+		pc := testPeer("p", peer, myName, peerName)
+		pc.NeedPFS = true
+		ch := testChild("sel", "p", netip.PrefixFrom(me, 32).String(), netip.PrefixFrom(peer, 32).String())
+		ch.ReqID = 0
+		ch.Lifetime = ike.Lifetime{HardTime: life}
+		n := w.Node(me)
+		e, err := New(Options{Config: &ike.Config{Peers: []*ike.PeerConfig{pc}, Children: []*ike.ChildConfig{ch}},
+			Sched: n, Exec: n, Conn: n, Kernel: k, Log: testLogger(t),
+			LocalAddr: func(netip.Addr) netip.Addr { return me }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		n.Handle = e.HandlePacket
+		n.OnTimer = func(k ike.TimerKey) { e.HandleTimer(k) }
+		return e
+	}
+	a = mk(kerneltest.Left, kerneltest.Right, kl, "a.example", "b.example")
+	b = mk(kerneltest.Right, kerneltest.Left, kr, "b.example", "a.example")
+	return w, a, b, kl, kr, left, right
+}
+
+// racoon2: the kernel's soft EXPIRE of an SA that carried no traffic is
+// ignored, and its hard EXPIRE removes the child on both sides; the SA
+// is not kept alive by rekeys nobody needs.
+func TestKernelUnusedChildExpires(t *testing.T) {
+	iketest.RequireKernel(t)
+	w, a, b, kl, kr, left, right := kernelPair(t, 6*time.Second)
+	if err := a.InitiateSelector("sel"); err != nil {
+		t.Fatal(err)
+	}
+	w.Run()
+	deadline := time.Now().Add(12 * time.Second)
+	for a.Stats().ChildDeleted == 0 || b.Stats().ChildDeleted == 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("child not deleted at hard expiry: A %+v B %+v", a.ExtStats(), b.ExtStats())
+		}
+		select {
+		case ev := <-kl.Events():
+			a.HandleKernelEvent(ev)
+		case ev := <-kr.Events():
+			b.HandleKernelEvent(ev)
+		case <-time.After(100 * time.Millisecond):
+		}
+		w.Run()
+	}
+	if a.ExtStats().SoftUnused == 0 || a.ExtStats().ChildRekeys+b.ExtStats().ChildRekeys != 0 {
+		t.Fatalf("unused SA rekeyed: A %+v B %+v", a.ExtStats(), b.ExtStats())
+	}
+	for _, ns := range []string{left, right} {
+		if out := kerneltest.Cmd(t, ns, "ip", "xfrm", "state"); strings.Contains(out, "proto esp") {
+			t.Fatalf("SAs left in %s:\n%s", ns, out)
+		}
+	}
 }
