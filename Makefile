@@ -16,7 +16,7 @@ CMDS     := iked spmd
 MANPAGES := $(wildcard man/*.[58])
 CROSS    := freebsd/amd64 freebsd/arm64 netbsd/amd64 netbsd/arm64
 
-.PHONY: all build test unit race check fmt vet staticcheck deps-check man-lint \
+.PHONY: all build example test unit race check fmt vet staticcheck deps-check man-lint \
 	cross test-kernel interop demo fuzz bench man install clean
 
 all: build
@@ -27,6 +27,16 @@ build:
 		[ -d cmd/$$c ] || continue; \
 		$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o bin/$$c ./cmd/$$c || exit 1; \
 	done
+
+# Check the shipped example configuration with iked. The key file must be
+# private (git does not keep 0600), so a private copy is made under bin/.
+example: build
+	@install -d -m 700 bin/example
+	@install -m 600 testdata/examples/test.psk bin/example/test.psk
+	@sed 's#/etc/racoon2/psk/test.psk#$(abspath bin/example)/test.psk#' \
+		testdata/examples/racoon2.conf > bin/example/racoon2.conf
+	bin/iked --check-config -f bin/example/racoon2.conf
+	bin/iked --dump-config -f bin/example/racoon2.conf
 
 # The whole suite, as CI runs it: static checks, race-enabled unit tests,
 # cross-builds, then the tests that need a real kernel and real peers.
@@ -62,6 +72,9 @@ cross:
 		echo "cross-build $$t"; \
 		GOOS=$${t%/*} GOARCH=$${t#*/} $(GO) build -o /dev/null ./cmd/... || exit 1; \
 		GOOS=$${t%/*} GOARCH=$${t#*/} $(GO) vet ./... || exit 1; \
+		for p in $$(GOOS=$${t%/*} GOARCH=$${t#*/} $(GO) list -f '{{if or .GoFiles .TestGoFiles .XTestGoFiles}}{{.ImportPath}}{{end}}' ./...); do \
+			GOOS=$${t%/*} GOARCH=$${t#*/} $(GO) test -c -o /dev/null $$p > /dev/null || exit 1; \
+		done; \
 	done
 
 race:

@@ -3,7 +3,9 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"errors"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -95,6 +97,22 @@ func check(t *testing.T, path string) (int, string) {
 	code := runCheckConfig(path, false, &out, &errb)
 	if out.Len() != 0 {
 		t.Errorf("check-config wrote to stdout: %q", out.String())
+	}
+	// The same through the built binary, as an operator runs it.
+	var bout, berr bytes.Buffer
+	cmd := ikedCmd(t, "--check-config", "-f", path)
+	cmd.Stdout, cmd.Stderr = &bout, &berr
+	bcode := 0
+	if err := cmd.Run(); err != nil {
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) {
+			t.Fatalf("iked --check-config: %v", err)
+		}
+		bcode = ee.ExitCode()
+	}
+	if bcode != code || berr.String() != errb.String() || bout.Len() != 0 {
+		t.Errorf("iked --check-config -f %s: exit %d, stderr %q, stdout %q; in-process: exit %d, stderr %q",
+			path, bcode, berr.String(), bout.String(), code, errb.String())
 	}
 	return code, errb.String()
 }

@@ -133,6 +133,10 @@ func (a *app) start(o *options) (_ *iked, err error) {
 		if d.kernel, err = a.b.kernel(o.kernel, d.log); err != nil {
 			return nil, err
 		}
+		if err := checkKernel(o.kernel, d.kernel, cfg.Conf, d.log); err != nil {
+			d.kernel.Close()
+			return nil, err
+		}
 		if d.policy, d.spmd, err = a.b.policy(cfg, d.loop.Post, d.log); err != nil {
 			return nil, fmt.Errorf("spmd: %w", err)
 		}

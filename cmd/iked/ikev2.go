@@ -36,6 +36,7 @@ func newIKEv2(cfg *config, env ike.Env) (ike.Engine, error) {
 	if err != nil {
 		return nil, err
 	}
+	ikev2Ext(e, cfg.Conf, env.Log) // hooks, configuration payload (ikev2_ext.go)
 	return e, nil
 }
 

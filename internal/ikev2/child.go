@@ -176,8 +176,13 @@ func (e *Engine) respondChild(sa *IKESA, m *childMsg) []Payload {
 // the inbound one completes the larval SA from GetSPI, the outbound one
 // is added.
 func (e *Engine) installChild(sa *IKESA, c *childSA) error {
-	hs := sa.hs
-	keys, err := childKeys(sa.keys.prf, sa.keys.d(), hs.nonceI, hs.nonceR, c.encr, c.integ)
+	return e.installChildKeys(sa, c, sa.hs.nonceI, sa.hs.nonceR, nil)
+}
+
+// installChildKeys is installChild with the nonces and PFS shared secret
+// of the exchange that made the child (IKE_AUTH or CREATE_CHILD_SA).
+func (e *Engine) installChildKeys(sa *IKESA, c *childSA, ni, nr, gir []byte) error {
+	keys, err := childKeys(sa.keys.prf, sa.keys.d(), gir, ni, nr, c.encr, c.integ)
 	if err != nil {
 		return err
 	}
@@ -212,6 +217,7 @@ func (e *Engine) installChild(sa *IKESA, c *childSA) error {
 	}
 	c.installed = true
 	sa.children = append(sa.children, c)
+	e.childInstalled(sa, c) // task_child.go
 	e.stats.ChildInstalled++
 	sa.log.Info("CHILD_SA installed", "selector", c.cfg.Selector, "proto", c.proto, "mode", c.mode,
 		"spi-in", fmt.Sprintf("%08x", c.inSPI), "spi-out", fmt.Sprintf("%08x", c.outSPI))
@@ -228,7 +234,7 @@ func (e *Engine) childLifetime(ch *ike.ChildConfig) ike.Lifetime {
 		l.SoftTime = l.HardTime * time.Duration(800+int(b[0])*100/255) / 1000
 	}
 	if l.SoftBytes == 0 && l.HardBytes > 0 {
-		l.SoftBytes = l.HardBytes / 10 * 8
+		l.SoftBytes = uint64(e.jitter(time.Duration(l.HardBytes))) // racoon2: 0.8-0.9 for bytes too
 	}
 	return l
 }
@@ -249,6 +255,7 @@ func (e *Engine) removeChild(sa *IKESA, c *childSA) {
 		sa.log.Info("cannot delete outbound SA", "spi", fmt.Sprintf("%08x", c.outSPI), "err", err)
 	}
 	e.stats.ChildDeleted++
+	e.childRemoved(sa, c) // task_child.go
 	sa.log.Info("CHILD_SA removed", "proto", c.proto, "spi-in", fmt.Sprintf("%08x", c.inSPI), "spi-out", fmt.Sprintf("%08x", c.outSPI))
 }
 

@@ -125,13 +125,13 @@ func deriveIKE(s suite, ni, nr, shared []byte, spiI, spiR uint64, initiator bool
 }
 
 // childKeys derives a CHILD_SA's keys (RFC 7296 2.17).
-func childKeys(prf uint16, skd, ni, nr []byte, encr ike.EncrAlg, integ uint16) (*crypto.ChildKeys, error) {
+func childKeys(prf uint16, skd, gir, ni, nr []byte, encr ike.EncrAlg, integ uint16) (*crypto.ChildKeys, error) {
 	ek, ik := encrKeyLen(encr), integKeyLen(integ)
 	p := prfOf(prf)
 	if ek < 0 || ik < 0 || p == nil {
 		return nil, errors.New("ikev2: unsupported child transforms")
 	}
-	return crypto.DeriveChildKeys(p, skd, nil, ni, nr, ek, ik)
+	return crypto.DeriveChildKeys(p, skd, gir, ni, nr, ek, ik)
 }
 
 // signedOctets returns the octets AUTH covers (RFC 7296 2.15).

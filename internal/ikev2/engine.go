@@ -55,6 +55,9 @@ type Options struct {
 // to the Executor and come back on the loop; every completion looks its SA
 // up again. Timers are ike.TimerKeys on the shared Scheduler, also looked
 // up again when they fire. Nothing unauthenticated changes an SA.
+// CREATE_CHILD_SA and what keeps SAs alive for months are in task_child.go
+// (children, their timers, collisions), task_rekey.go (IKE SA rekey),
+// natt.go, frag.go, cp.go, contact.go and hooks.go.
 type Engine struct {
 	o        Options
 	cfg      *ike.Config
@@ -68,6 +71,7 @@ type Engine struct {
 	msg      Message               // scratch for decoding
 	raw      []byte                // the datagram being handled
 	closing  bool
+	ext      engineExt // part 2: rekeying, NAT-T, hooks (task_child.go)
 	// shutdownDone is Shutdown's callback, run when the last SA is gone.
 	shutdownDone func()
 }
@@ -166,6 +170,10 @@ func (e *Engine) HandleTimer(k ike.TimerKey) bool {
 	if k.Kind < timerKindFirst || k.Kind > timerKindLast {
 		return false
 	}
+	if k.Kind >= timerExtFirst {
+		e.handleExtTimer(k) // task_child.go, task_rekey.go, natt.go
+		return true
+	}
 	sa := e.sas.get(k.SPI)
 	if sa == nil {
 		return true
@@ -225,6 +233,9 @@ func (e *Engine) destroy(sa *IKESA, why string) {
 		e.removeChild(sa, c)
 	}
 	sa.children = nil
+	if sa.state >= stateEstablished {
+		e.onDown(sa) // hook, lease (task_rekey.go)
+	}
 	sa.log.Info("IKE SA removed", "reason", why, "state", sa.state)
 	sa.state = stateDead
 	e.sas.remove(sa)
@@ -273,7 +284,7 @@ func (e *Engine) acquireDone(sa *IKESA, failed bool) {
 // loop when the last SA is gone (every Delete answered or given up on).
 func (e *Engine) Shutdown(done func()) {
 	e.closing = true
-	e.shutdownDone = done
+	e.shutdownDone = e.drainHooksThen(done) // hooks.go
 	for _, sa := range e.sortedSAs() {
 		for _, c := range sa.children {
 			e.removeChild(sa, c)
@@ -310,6 +321,7 @@ func (e *Engine) sortedSAs() []*IKESA {
 func (e *Engine) Status(w io.Writer) {
 	fmt.Fprintf(w, "ikev2: %d IKE SAs, %d half-open\n", e.sas.len(), e.sas.halfOpen)
 	e.stats.write(w)
+	e.ext.stats.write(w) // task_child.go
 	for _, sa := range e.sortedSAs() {
 		name := "-"
 		if sa.peer != nil && sa.peer.Name != "" {

@@ -22,6 +22,8 @@ func (e *Engine) HandleKernelEvent(ev ike.Event) bool {
 		return true
 	case *ike.Expire:
 		return e.handleExpire(v)
+	case *ike.Migrate:
+		return e.handleMigrate(v) // hooks.go
 	}
 	return false
 }
@@ -139,11 +141,12 @@ func (e *Engine) initiate(ch *ike.ChildConfig, dst netip.Addr) (*IKESA, error) {
 	if peer.Passive {
 		return nil, fmt.Errorf("ikev2: remote %q is passive", peer.Name)
 	}
+	var up *IKESA
 	for _, sa := range e.sas.bySPI {
 		if sa.peer != peer || sa.state > stateEstablished {
 			continue
 		}
-		if sa.childCfg == ch {
+		if sa.childCfg == ch || childPending(sa, ch) {
 			return nil, nil
 		}
 		for _, c := range sa.children {
@@ -151,6 +154,13 @@ func (e *Engine) initiate(ch *ike.ChildConfig, dst netip.Addr) (*IKESA, error) {
 				return nil, nil
 			}
 		}
+		if sa.state == stateEstablished && !sa.rk.replaced() {
+			up = sa
+		}
+	}
+	if up != nil {
+		// RFC 7296 1.3.1: another child on the established IKE SA.
+		return nil, e.createChild(up, ch)
 	}
 	var to netip.Addr
 	for _, a := range peer.Addrs {
@@ -178,23 +188,19 @@ func (e *Engine) initiate(ch *ike.ChildConfig, dst netip.Addr) (*IKESA, error) {
 }
 
 // handleExpire reacts to a kernel lifetime report: a hard expiry deletes
-// the child on both sides; a soft one would start a rekey, which this
-// part of the engine does not do yet (logged).
+// the child on both sides; a soft one starts a rekey (task_child.go).
 func (e *Engine) handleExpire(x *ike.Expire) bool {
-	for _, sa := range e.sas.bySPI {
-		for _, c := range sa.children {
-			if c.proto != x.Proto || (c.inSPI != x.SPI && c.outSPI != x.SPI) {
-				continue
-			}
-			if !x.Hard {
-				sa.log.Info("CHILD_SA soft lifetime reached; rekeying is not implemented", "spi", fmt.Sprintf("%08x", x.SPI))
-				return true
-			}
-			sa.log.Info("CHILD_SA hard lifetime reached", "spi", fmt.Sprintf("%08x", x.SPI))
-			e.deleteChild(sa, c)
-			e.idle(sa)
-			return true
-		}
+	sa, c := e.childByKernel(x.SAID) // index: task_child.go
+	if c == nil {
+		return false
 	}
-	return false
+	if !x.Hard {
+		e.softExpire(sa, c, x) // task_child.go
+		e.idle(sa)
+		return true
+	}
+	sa.log.Info("CHILD_SA hard lifetime reached", "spi", fmt.Sprintf("%08x", x.SPI))
+	e.deleteChild(sa, c)
+	e.idle(sa)
+	return true
 }

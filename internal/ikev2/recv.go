@@ -139,8 +139,12 @@ func (e *Engine) reassemble(sa *IKESA, m *Message, p ike.Packet, h *Header, in S
 	}
 	if sa.reasm == nil || sa.reasmID != h.MessageID || sa.reasmResp != h.IsResponse() {
 		sa.reasm, sa.reasmID, sa.reasmResp = &Reassembly{}, h.MessageID, h.IsResponse()
+		e.armReasm(sa, h.MessageID) // frag.go
 	}
 	done, err := sa.reasm.Add(enc, plain)
+	if err == nil {
+		err = e.reasmBounded(sa) // frag.go
+	}
 	if err != nil {
 		e.stats.DropMalformed++
 		return nil
@@ -172,6 +176,7 @@ func (e *Engine) afterAuthenticated(sa *IKESA, p ike.Packet) {
 		sa.log.Info("peer address changed", "from", sa.remote, "to", p.Remote)
 		sa.remote = p.Remote
 		sa.local = p.Local
+		e.peerMoved(sa) // natt.go
 	}
 }
 
@@ -236,14 +241,15 @@ func (e *Engine) handleRequest(sa *IKESA, p ike.Packet, h *Header) {
 	switch {
 	case h.Exchange == ExchangeIKEAuth && sa.role == ike.Responder && sa.state == stateAuth:
 		sa.mgr.accepted(h.MessageID, p.Local, p.Remote)
+		sa.contact = m.Notify(NotifyInitialContact) != nil // contact.go
+		noteCPRequest(sa, m)                               // cp.go
 		out, st = e.respondAuth(sa, m)
 	case h.Exchange == ExchangeInformational && sa.state >= stateEstablished:
 		sa.mgr.accepted(h.MessageID, p.Local, p.Remote)
 		out, st = e.respondInfo(sa, m)
 	case h.Exchange == ExchangeCreateChildSA && sa.state >= stateEstablished:
-		// Part 1 of the engine does not create or rekey SAs on request.
 		sa.mgr.accepted(h.MessageID, p.Local, p.Remote)
-		out = []Payload{notify(NotifyNoAdditionalSAs, nil)}
+		out, st = e.respondCreateChild(sa, m) // task_child.go
 	default:
 		e.stats.DropUnexpected++
 		return

@@ -59,6 +59,9 @@ type IKESA struct {
 	reasmResp     bool
 	peerID        ike.ID
 	childCfg      *ike.ChildConfig // initiator: the selector to negotiate
+	rk            *ikeRekey        // IKE SA rekey state (task_rekey.go)
+	cp            *cpLease         // configuration payload lease (cp.go)
+	contact       bool             // the peer sent INITIAL_CONTACT (contact.go)
 	created       time.Time
 	log           saLog
 }
@@ -72,6 +75,9 @@ type childSA struct {
 	installed     bool
 	encr          ike.EncrAlg
 	integ         uint16
+	softAt        time.Time   // rekey due (engine timer; task_child.go)
+	hardAt        time.Time   // delete due (engine timer; task_child.go)
+	rk            *childRekey // rekey in progress or done (task_child.go)
 }
 
 func (sa *IKESA) ourSPI() uint64 {

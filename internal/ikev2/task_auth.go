@@ -45,10 +45,11 @@ func (t *authTask) build(e *Engine, sa *IKESA) ([]Payload, error) {
 		pl = append(pl, idPayload(peer.PeersIDs[0], true))
 	}
 	pl = append(pl, t.auth)
-	if !e.contact[peer.Name] {
+	if !e.contact[peer.Name] || e.onlySA(sa) { // contact.go
 		// racoon2 sends INITIAL_CONTACT on the first IKE SA to each remote.
 		pl = append(pl, notify(NotifyInitialContact, nil))
 	}
+	pl = append(pl, e.cpRequest(sa)...) // cp.go
 	if ch := sa.childCfg; ch != nil && len(ch.Proposals) > 0 && hs.child == nil {
 		c, props, err := e.prepareChild(sa, ch)
 		if err != nil {
@@ -68,6 +69,8 @@ func (t *authTask) build(e *Engine, sa *IKESA) ([]Payload, error) {
 
 func (*authTask) process(e *Engine, sa *IKESA, m *Message) ike.Status {
 	hs := sa.hs
+	sa.contact = m.Notify(NotifyInitialContact) != nil // contact.go
+	cpReplied(sa, m)                                   // cp.go
 	if n := m.Notify(NotifyAuthenticationFailed); n != nil {
 		sa.log.Info("peer refused our authentication", "notify", n.NotifyType)
 		e.dropLarval(sa)
@@ -154,7 +157,11 @@ func (e *Engine) respondAuth(sa *IKESA, m *Message) ([]Payload, ike.Status) {
 			out = append(out, a)
 			e.established(sa)
 			if in.child.hasSA {
-				out = append(out, e.respondChild(sa, &in.child)...)
+				cp, ok := e.cpRespond(sa, &in.child) // cp.go
+				out = append(out, cp...)
+				if ok {
+					out = append(out, e.respondChild(sa, &in.child)...)
+				}
 			}
 			e.dropHandshake(sa)
 			e.respond(sa, &in.header, out)
@@ -181,6 +188,7 @@ func (e *Engine) established(sa *IKESA) {
 	if d := sa.peer.Lifetime; d > 0 {
 		e.o.Sched.Schedule(sa.created.Add(d), ike.TimerKey{Kind: timerLifetime, SPI: spi})
 	}
+	e.onEstablished(sa) // rekey timer, NAT keepalive, hook (task_rekey.go)
 }
 
 // dropHandshake forgets what only the handshake needed.

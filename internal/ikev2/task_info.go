@@ -62,6 +62,7 @@ func (e *Engine) deleteIKE(sa *IKESA) {
 		return
 	}
 	sa.state = stateDeleting
+	e.dropTasks(sa, sa.queue) // task_child.go
 	sa.queue = sa.queue[:0]
 	e.queue(sa, &deleteTask{ike: true})
 }

@@ -188,19 +188,23 @@ func TestFIFO(t *testing.T) {
 	if err := syscall.Mkfifo(path, 0o600); err != nil {
 		t.Skip("mkfifo:", err)
 	}
-	got := make(chan []byte)
-	go func() {
-		f, err := os.Open(path)
-		if err != nil {
-			got <- nil
-			return
-		}
-		b, _ := io.ReadAll(f)
-		f.Close()
-		got <- b
-	}()
+	// Hold the read end open (non-blocking, so opening does not wait for a
+	// writer) while the capture writes and closes: the records stay in the
+	// pipe. A reader that opened after the writer closed would wait forever.
+	fd, err := syscall.Open(path, syscall.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := os.NewFile(uintptr(fd), path)
+	defer f.Close()
 	writeN(t, "+"+path, 3)
-	b := <-got
+	if err := syscall.SetNonblock(fd, false); err != nil {
+		t.Fatal(err)
+	}
+	b, err := io.ReadAll(f)
+	if err != nil {
+		t.Fatal(err)
+	}
 	r, err := pcapgo.NewReader(bytes.NewReader(b))
 	if err != nil {
 		t.Fatal(err)

@@ -30,8 +30,10 @@ const (
 	integSHA512_256 = 14
 )
 
-// encrMap and integMap give the PF_KEY number of an IKEv2 transform. They
-// agree on Linux and the KAME descendants for every entry listed.
+// encrMap and integMap give the PF_KEY number of an IKEv2 transform. The
+// numbers are the same on Linux, FreeBSD and NetBSD wherever a system
+// defines them (see const.go); what a kernel lacks, its REGISTER reply does
+// not list, and addSupported leaves out.
 var encrMap = map[uint16]uint8{
 	encrDES: EAlgDESCBC, encr3DES: EAlg3DESCBC, encrCAST: EAlgCASTCBC,
 	encrBlowfish: EAlgBlowfish, encrNull: EAlgNull, encrAESCBC: EAlgAESCBC,

@@ -49,12 +49,16 @@ func SAMsg(t MsgType, sa *ike.SA) (*Msg, error) {
 	if sa.Mark != 0 || sa.MarkMask != 0 {
 		return nil, fmt.Errorf("marks cannot be set through PF_KEY: %w", syscall.EOPNOTSUPP)
 	}
-	if sa.ReplayWindow > maxReplay {
-		return nil, fmt.Errorf("replay window %d above PF_KEY's %d: %w", sa.ReplayWindow, maxReplay, syscall.EINVAL)
+	if mx := native.maxReplay(); sa.ReplayWindow > mx {
+		return nil, fmt.Errorf("replay window %d above %s PF_KEY's %d: %w", sa.ReplayWindow, native.name, mx, syscall.EINVAL)
 	}
-	s := &SA{SPI: sa.SPI, Replay: replayField(sa.ReplayWindow), State: StateMature}
+	if err := checkReqID(sa.ReqID); err != nil {
+		return nil, err
+	}
+	replay, replayExt := native.replay(sa.ReplayWindow)
+	s := &SA{SPI: sa.SPI, Replay: replay, State: StateMature}
 	m := &Msg{Type: t, SAType: st, SA: s, SA2: &SA2{Mode: modeOf(sa.Mode), ReqID: sa.ReqID},
-		Src: hostAddr(sa.Src), Dst: hostAddr(sa.Dst)}
+		Src: hostAddr(sa.Src), Dst: hostAddr(sa.Dst), SAReplay: replayExt}
 	if sel := sa.Selector; sel != nil {
 		// racoon2 puts the selector's protocol and prefix lengths in the
 		// address extensions.
@@ -112,10 +116,27 @@ func SAMsg(t MsgType, sa *ike.SA) (*Msg, error) {
 		typ, sp, dp := uint8(NATTEspInUDP), e.SrcPort, e.DstPort
 		m.NATTType, m.NATTSPort, m.NATTDPort = &typ, &sp, &dp
 		if e.OrigAddr.IsValid() {
+			// KAME reads NAT_T_OA as NAT_T_OAI, the original address
+			// of the SA's source, and only for transport-mode checksum
+			// fixup; FreeBSD's key_setnatt takes AF_INET only there.
+			if native.oar && e.OrigAddr.Is6() && sa.Mode != ike.ModeTunnel {
+				return nil, fmt.Errorf("IPv6 NAT-OA %v: %s takes IPv4 only: %w", e.OrigAddr, native.name, syscall.EINVAL)
+			}
 			m.NATTOA = hostAddr(e.OrigAddr)
 		}
 	}
 	return m, nil
+}
+
+// checkReqID refuses a reqid the KAME descendants cannot carry: their
+// sadb_x_ipsecrequest_reqid has 16 bits (and NetBSD's sadb_x_sa2_reqid
+// "topmost 16bits are always 0"), so an SA with a larger one would never
+// match its policy.
+func checkReqID(r uint32) error {
+	if native.kameReq && r > 0xffff {
+		return fmt.Errorf("reqid %d above %s's 16-bit reqids: %w", r, native.name, syscall.EINVAL)
+	}
+	return nil
 }
 
 func said(id ike.SAID) (*Msg, error) {

@@ -65,9 +65,10 @@ const (
 // ExtType is sadb_ext_type.
 type ExtType uint16
 
-// Extension types (RFC 2367 section 2.3, Linux/KAME SADB_X_EXT_*). Types
-// above ExtSA2 differ between Linux, FreeBSD and NetBSD only for the ones
-// iked does not send; the NAT-T numbers agree.
+// Extension types (RFC 2367 section 2.3, Linux/KAME SADB_X_EXT_*). 1 to 23
+// agree on Linux, FreeBSD and NetBSD (23 is Linux's NAT_T_OA and KAME's
+// NAT_T_OAI, "compat" for NAT_T_OA); 24 and up differ, and the codec reads
+// them by the native layout.
 const (
 	ExtSA              ExtType = 1
 	ExtLifetimeCurrent ExtType = 2
@@ -96,6 +97,10 @@ const (
 	ExtXKMAddress      ExtType = 25 // Linux; NetBSD/FreeBSD: NAT_T_FRAG
 	ExtXFilter         ExtType = 26 // Linux; FreeBSD: SA_REPLAY
 	extMax             ExtType = 31
+
+	ExtXNATTOAR  ExtType = 24 // FreeBSD, NetBSD: SADB_X_EXT_NAT_T_OAR
+	ExtXNATTFrag ExtType = 25 // FreeBSD, NetBSD: SADB_X_EXT_NAT_T_FRAG
+	ExtXSAReplay ExtType = 26 // FreeBSD: SADB_X_EXT_SA_REPLAY
 )
 
 // SA states (RFC 2367 section 2.3.1).
@@ -107,6 +112,9 @@ const (
 )
 
 // PF_KEY authentication algorithm numbers (SADB_AALG_*, SADB_X_AALG_*).
+// FreeBSD and NetBSD sys/net/pfkeyv2.h use the same numbers for these
+// (their SADB_X_AALG_SHA2_256 is 5, AES_XCBC_MAC 9, NULL 251); their 11-13
+// are the GMAC halves of AES-GCM, which the kernel sets itself.
 const (
 	AAlgNone       = 0
 	AAlgMD5HMAC    = 2
@@ -120,6 +128,12 @@ const (
 )
 
 // PF_KEY encryption algorithm numbers (SADB_EALG_*, SADB_X_EALG_*).
+// FreeBSD (11 and later) and NetBSD define the same numbers for CAST,
+// Blowfish, NULL, AES-CBC (RIJNDAELCBC 12), AES-CTR 13, AES-GCM 18-20,
+// Camellia 22 and AES-GMAC 23; they have no CCM (14-16), serpent or
+// twofish, and FreeBSD 10 and older numbered AES-CTR 250 (NetBSD's 250 is
+// SKIPJACK). REGISTER tells what a kernel has: a number not listed there
+// is never offered.
 const (
 	EAlgNone       = 0
 	EAlgDESCBC     = 2

@@ -4,7 +4,12 @@
 // sequence number and turns the kernel's ACQUIRE, EXPIRE and MIGRATE
 // messages into ike.Event values.
 //
-// The codec is shared by all systems; only the sockaddr layout (sa_len on
-// the BSDs), the AF_KEY number and a few KAME constants differ, and those
-// live in per-OS files.
+// The codec is shared by all systems and reads the differences from the
+// native layout (sockaddr.go), picked by per-OS files: sa_len and the
+// AF_INET6/PF_KEY numbers of FreeBSD and NetBSD, KAME's 8-byte
+// sadb_x_ipsecrequest with a 16-bit reqid, the replay window in bytes plus
+// FreeBSD's SADB_X_EXT_SA_REPLAY, extension types 24-26 (NAT_T_OAR,
+// NAT_T_FRAG, SA_REPLAY on the BSDs; SEC_CTX, KMADDRESS, FILTER on Linux),
+// and what only Linux has: fwd policies and MIGRATE. The golden tests
+// encode each system's messages on any host.
 package pfkey

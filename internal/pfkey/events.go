@@ -149,7 +149,7 @@ func PolicyMsg(t MsgType, p *ike.Policy) (*Msg, error) {
 		return nil, err
 	}
 	if p.Dir == ike.DirFwd && !native.fwd {
-		return nil, fmt.Errorf("fwd policies exist on Linux only: %w", syscall.EOPNOTSUPP)
+		return nil, fmt.Errorf("fwd policies exist on Linux only, not %s: %w", native.name, syscall.EOPNOTSUPP)
 	}
 	pol := &Policy{Dir: dirOf(p.Dir), Priority: p.Priority}
 	sa2 := &SA2{Mode: ModeTransport}
@@ -170,6 +170,9 @@ func PolicyMsg(t MsgType, p *ike.Policy) (*Msg, error) {
 			pol.Requests = append(pol.Requests, r)
 		}
 		sa2.Mode, sa2.ReqID = modeOf(p.Templates[0].Mode), p.Templates[0].ReqID
+		if err := checkReqID(sa2.ReqID); err != nil {
+			return nil, err
+		}
 	case ike.ActionBypass:
 		pol.Type = PolicyNone
 	case ike.ActionDiscard:
@@ -206,6 +209,9 @@ func MigrateMsg(ev *ike.Migrate, proto ike.Proto, mode ike.Mode) (*Msg, error) {
 	dst, err := selAddress(ev.Selector.Dst, ev.Selector.DstPort, ev.Selector.Proto)
 	if err != nil {
 		return nil, err
+	}
+	if !native.migrate {
+		return nil, fmt.Errorf("%s has no SADB_X_MIGRATE: %w", native.name, syscall.EOPNOTSUPP)
 	}
 	ap := func(a netip.Addr) netip.AddrPort { return netip.AddrPortFrom(a, 0) }
 	r := Request{Proto: uint16(proto), Mode: modeOf(mode), Level: LevelRequire, ReqID: ev.ReqID}

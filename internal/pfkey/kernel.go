@@ -81,8 +81,15 @@ func Open(log *slog.Logger, opts ...Option) (*Kernel, error) {
 		unix.Close(fd)
 		return nil, fmt.Errorf("pfkey: %w", err)
 	}
+	return start(os.NewFile(uintptr(fd), "pfkey"), log, opts...)
+}
+
+// start serves f, a non-blocking PF_KEY socket (in tests, one end of a
+// socket pair with a fake kernel on the other): it starts the reader and
+// REGISTERs.
+func start(f *os.File, log *slog.Logger, opts ...Option) (*Kernel, error) {
 	k := &Kernel{
-		f:          os.NewFile(uintptr(fd), "pfkey"),
+		f:          f,
 		pid:        uint32(os.Getpid()),
 		log:        log,
 		timeout:    5 * time.Second,
@@ -108,7 +115,7 @@ func Open(log *slog.Logger, opts ...Option) (*Kernel, error) {
 		addSupported(a, st, r)
 		k.registered[st] = r
 	}
-	platformNotes(a)
+	native.platformNotes(a)
 	k.supported = a
 	return k, nil
 }
@@ -365,6 +372,9 @@ func (k *Kernel) GetSPI(src, dst netip.Addr, proto ike.Proto, mode ike.Mode, req
 	st, ok := SATypeOf(proto)
 	if !ok || st == SATypeUnspec {
 		return 0, fmt.Errorf("pfkey: GETSPI: protocol %v: %w", proto, syscall.EINVAL)
+	}
+	if err := checkReqID(reqID); err != nil {
+		return 0, fmt.Errorf("pfkey: GETSPI: %w", err)
 	}
 	r, err := k.Do(&Msg{Type: GetSPI, SAType: st,
 		SA2: &SA2{Mode: modeOf(mode), ReqID: reqID},

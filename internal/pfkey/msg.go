@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"syscall"
 )
 
 // PF_KEY fields are in host byte order, except SPIs and ports.
@@ -101,7 +102,7 @@ type SA2 struct {
 
 // Request is struct sadb_x_ipsecrequest: one transform of an IPsec policy.
 // Src and Dst are present for tunnel mode (and for MIGRATE), invalid
-// otherwise.
+// otherwise. ReqID has 16 bits on the KAME descendants.
 type Request struct {
 	Proto    uint16
 	Mode     uint8
@@ -111,10 +112,13 @@ type Request struct {
 }
 
 // Policy is struct sadb_x_policy with its ipsecrequests. Priority is a
-// reserved field on NetBSD.
+// reserved field on NetBSD. Flags is the byte after the direction: Linux's
+// reserved, FreeBSD's sadb_x_policy_scope (IPSEC_POLICYSCOPE_*, 0 = any),
+// NetBSD's sadb_x_policy_flags (0x80: made by the kernel).
 type Policy struct {
 	Type     uint16
 	Dir      uint8
+	Flags    uint8
 	ID       uint32
 	Priority uint32
 	Requests []Request
@@ -158,8 +162,10 @@ type Msg struct {
 	NATTType            *uint8
 	NATTSPort           *uint16
 	NATTDPort           *uint16
-	NATTOA              *Address
+	NATTOA              *Address // SADB_X_EXT_NAT_T_OA; KAME: NAT_T_OAI
+	NATTOAR             *Address // SADB_X_EXT_NAT_T_OAR (KAME only)
 	KMAddress           *KMAddress
+	SAReplay            *uint32 // SADB_X_EXT_SA_REPLAY, packets (FreeBSD only)
 	// Raw holds the extensions kept as bytes, in the order received.
 	Raw []RawExt
 }
@@ -358,6 +364,26 @@ func (m *Msg) parseExt(t ExtType, e []byte) error {
 		} else {
 			m.NATTDPort = &v
 		}
+	case ExtXNATTOAR: // ExtXSecCtx on Linux
+		if native.oar {
+			a, err := parseAddress(e)
+			if err != nil {
+				return err
+			}
+			m.NATTOAR = a
+			return nil
+		}
+		m.Raw = append(m.Raw, RawExt{Type: t, Data: e[extHdr:]})
+	case ExtXSAReplay: // ExtXFilter on Linux
+		if native.replayExt {
+			if len(e) < 8 {
+				return errExtShort
+			}
+			v := ne.Uint32(e[4:])
+			m.SAReplay = &v
+			return nil
+		}
+		m.Raw = append(m.Raw, RawExt{Type: t, Data: e[extHdr:]})
 	case ExtXKMAddress:
 		if native.kmAddr {
 			k, err := parseKMAddress(e)
@@ -441,23 +467,29 @@ func parsePolicy(e []byte) (*Policy, error) {
 	if len(e) < 16 {
 		return nil, errExtShort
 	}
-	p := &Policy{Type: ne.Uint16(e[4:]), Dir: e[6], ID: ne.Uint32(e[8:]), Priority: ne.Uint32(e[12:])}
+	p := &Policy{Type: ne.Uint16(e[4:]), Dir: e[6], Flags: e[7], ID: ne.Uint32(e[8:]), Priority: ne.Uint32(e[12:])}
+	hl := native.reqHdrLen()
 	for o := 16; o < len(e); {
-		if len(e)-o < 16 {
+		if len(e)-o < hl {
 			return nil, fmt.Errorf("truncated ipsecrequest at %d", o)
 		}
 		r := e[o:]
 		l := int(ne.Uint16(r))
-		if l < 16 || l > len(e)-o {
+		if l < hl || l > len(e)-o {
 			return nil, fmt.Errorf("ipsecrequest at %d: bad length %d", o, l)
 		}
-		q := Request{Proto: ne.Uint16(r[2:]), Mode: r[4], Level: r[5], ReqID: ne.Uint32(r[8:])}
-		if l > 16 {
-			src, n, err := parseSockaddr(r[16:l])
+		q := Request{Proto: ne.Uint16(r[2:]), Mode: r[4], Level: r[5]}
+		if native.kameReq {
+			q.ReqID = uint32(ne.Uint16(r[6:]))
+		} else {
+			q.ReqID = ne.Uint32(r[8:])
+		}
+		if l > hl {
+			src, n, err := parseSockaddr(r[hl:l])
 			if err != nil {
 				return nil, fmt.Errorf("ipsecrequest at %d: src: %w", o, err)
 			}
-			dst, _, err := parseSockaddr(r[16+n : l])
+			dst, _, err := parseSockaddr(r[hl+n : l])
 			if err != nil {
 				return nil, fmt.Errorf("ipsecrequest at %d: dst: %w", o, err)
 			}
@@ -566,6 +598,14 @@ func (m *Msg) Marshal(b []byte) ([]byte, error) {
 	if b, err = appendAddress(b, ExtXNATTOA, m.NATTOA); err != nil {
 		return nil, err
 	}
+	if m.NATTOAR != nil {
+		if !native.oar {
+			return nil, fmt.Errorf("pfkey: SADB_X_EXT_NAT_T_OAR does not exist on %s", native.name)
+		}
+		if b, err = appendAddress(b, ExtXNATTOAR, m.NATTOAR); err != nil {
+			return nil, err
+		}
+	}
 	if k := m.KMAddress; k != nil && native.kmAddr {
 		hs := len(b)
 		b = extStart(b, 0, ExtXKMAddress)
@@ -578,6 +618,13 @@ func (m *Msg) Marshal(b []byte) ([]byte, error) {
 		}
 		b = pad8(b, hs)
 		ne.PutUint16(b[hs:], uint16((len(b)-hs)/8))
+	}
+	if m.SAReplay != nil {
+		if !native.replayExt {
+			return nil, fmt.Errorf("pfkey: SADB_X_EXT_SA_REPLAY does not exist on %s", native.name)
+		}
+		b = extStart(b, 1, ExtXSAReplay)
+		b = ne.AppendUint32(b, *m.SAReplay)
 	}
 	for _, r := range m.Raw {
 		hs := len(b)
@@ -707,19 +754,34 @@ func appendPort(b []byte, t ExtType, p *uint16) []byte {
 }
 
 func appendPolicy(b []byte, p *Policy) ([]byte, error) {
+	if p.Priority != 0 && !native.priority {
+		return nil, fmt.Errorf("pfkey: policy priority %d: %s has no sadb_x_policy_priority: %w",
+			p.Priority, native.name, syscall.EOPNOTSUPP)
+	}
 	hs := len(b)
 	b = extStart(b, 0, ExtXPolicy)
 	b = ne.AppendUint16(b, p.Type)
-	b = append(b, p.Dir, 0)
+	b = append(b, p.Dir, p.Flags)
 	b = ne.AppendUint32(b, p.ID)
 	b = ne.AppendUint32(b, p.Priority)
 	for _, r := range p.Requests {
 		rs := len(b)
 		b = ne.AppendUint16(b, 0)
 		b = ne.AppendUint16(b, r.Proto)
-		b = append(b, r.Mode, r.Level, 0, 0)
-		b = ne.AppendUint32(b, r.ReqID)
-		b = ne.AppendUint32(b, 0)
+		b = append(b, r.Mode, r.Level)
+		if native.kameReq {
+			// FreeBSD/NetBSD sys/net/pfkeyv2.h: u_int16_t
+			// sadb_x_ipsecrequest_reqid, no padding.
+			if r.ReqID > 0xffff {
+				return nil, fmt.Errorf("pfkey: reqid %d does not fit %s's 16-bit sadb_x_ipsecrequest_reqid: %w",
+					r.ReqID, native.name, syscall.EINVAL)
+			}
+			b = ne.AppendUint16(b, uint16(r.ReqID))
+		} else {
+			b = append(b, 0, 0)
+			b = ne.AppendUint32(b, r.ReqID)
+			b = ne.AppendUint32(b, 0)
+		}
 		if r.Src.IsValid() || r.Dst.IsValid() {
 			var err error
 			if b, err = appendSockaddr(b, r.Src); err != nil {

@@ -339,8 +339,11 @@ func FuzzParse(f *testing.F) {
 	})
 }
 
-// An SPDUPDATE on FreeBSD: the ipsecrequest's tunnel endpoints carry
-// sa_len, and the policy direction is outbound (KAME numbering).
+// An SPDUPDATE on FreeBSD: the ipsecrequest is KAME's 8-byte struct
+// (sys/net/pfkeyv2.h struct sadb_x_ipsecrequest: u16 len in bytes, u16
+// proto, u8 mode, u8 level, u16 reqid), its tunnel endpoints carry sa_len
+// and follow without padding (key_msg2sp checks len >= 8 + 2*sa_len), and
+// the policy direction is outbound (KAME numbering).
 func TestGoldenSPDUpdateFreeBSD(t *testing.T) {
 	littleEndian(t)
 	withLayout(t, freebsdLayout)
@@ -355,11 +358,11 @@ func TestGoldenSPDUpdateFreeBSD(t *testing.T) {
 	}
 	m.Seq, m.PID = 1, 2
 	want := unhex(t, `
-		02 0d 00 00 12 00 00 00 01 00 00 00 02 00 00 00
+		02 0d 00 00 11 00 00 00 01 00 00 00 02 00 00 00
 		03 00 05 00 ff 10 00 00 10 02 00 00 0a 01 00 00 00 00 00 00 00 00 00 00
 		03 00 06 00 ff 10 00 00 10 02 00 00 0a 02 00 00 00 00 00 00 00 00 00 00
-		08 00 12 00 02 00 02 00 00 00 00 00 00 00 00 00
-		30 00 32 00 02 02 00 00 00 00 00 00 00 00 00 00
+		07 00 12 00 02 00 02 00 00 00 00 00 00 00 00 00
+		28 00 32 00 02 02 00 00
 		10 02 00 00 c0 00 02 01 00 00 00 00 00 00 00 00
 		10 02 00 00 c0 00 02 02 00 00 00 00 00 00 00 00
 		02 00 13 00 02 00 00 00 00 00 00 00 00 00 00 00`)

@@ -7,23 +7,50 @@ import (
 	"net/netip"
 )
 
-// layout is how a system lays out sockaddrs and numbers its families:
-// Linux has a 16-bit sa_family, the BSDs an 8-bit sa_len then an 8-bit
-// sa_family (and their own AF_INET6).
+// layout is what differs between the PF_KEY implementations iked runs
+// on. Linux has a 16-bit sa_family; the KAME descendants (FreeBSD's
+// sys/net/pfkeyv2.h, NetBSD's sys/net/pfkeyv2.h) have an 8-bit sa_len then
+// an 8-bit sa_family, their own AF_INET6 and pseudo_AF_KEY, an 8-byte
+// struct sadb_x_ipsecrequest with a 16-bit reqid where Linux has 16 bytes
+// and 32 bits, and extension types above 23 of their own.
 type layout struct {
+	name   string
 	saLen  bool
 	inet6  uint8
 	afKey  int
-	kmAddr bool // extension 25 is SADB_X_EXT_KMADDRESS
-	fwd    bool // IPSEC_DIR_FWD exists
+	kmAddr bool // extension 25 is SADB_X_EXT_KMADDRESS (Linux)
+	fwd    bool // IPSEC_DIR_FWD exists (Linux)
+	// kameReq: struct sadb_x_ipsecrequest is { u16 len; u16 proto;
+	// u8 mode; u8 level; u16 reqid } (8 bytes), not Linux's 16.
+	kameReq bool
+	// replayBytes: sadb_sa_replay is the window in bytes (8 packets
+	// each), as KAME's key_setsaval reads it; Linux reads packets.
+	replayBytes bool
+	// replayExt: SADB_X_EXT_SA_REPLAY (26) carries a window in packets
+	// beyond sadb_sa_replay's 255 bytes (FreeBSD).
+	replayExt bool
+	// oar: extension 24 is SADB_X_EXT_NAT_T_OAR (the KAME descendants;
+	// Linux: SADB_X_EXT_SEC_CTX).
+	oar bool
+	// priority: sadb_x_policy_priority is honoured (Linux, FreeBSD);
+	// NetBSD has sadb_x_policy_reserved2 there.
+	priority bool
+	migrate  bool // SADB_X_MIGRATE exists (Linux; NetBSD has it under #if 0)
+	// linuxLimits: af_key's algorithm limits (notes.go).
+	linuxLimits bool
 }
 
 const afInet = 2
 
+// AF_INET6 is 10 on Linux, 28 on FreeBSD, 24 on NetBSD; PF_KEY is 15,
+// FreeBSD's pseudo_AF_KEY 27 and NetBSD's 29 (sys/socket.h).
 var (
-	linuxLayout   = layout{saLen: false, inet6: 10, afKey: 15, kmAddr: true, fwd: true}
-	freebsdLayout = layout{saLen: true, inet6: 28, afKey: 27}
-	netbsdLayout  = layout{saLen: true, inet6: 24, afKey: 29}
+	linuxLayout = layout{name: "Linux", inet6: 10, afKey: 15, kmAddr: true, fwd: true,
+		priority: true, migrate: true, linuxLimits: true}
+	freebsdLayout = layout{name: "FreeBSD", saLen: true, inet6: 28, afKey: 27, kameReq: true,
+		replayBytes: true, replayExt: true, oar: true, priority: true}
+	netbsdLayout = layout{name: "NetBSD", saLen: true, inet6: 24, afKey: 29, kameReq: true,
+		replayBytes: true, oar: true}
 )
 
 const (
@@ -113,4 +140,13 @@ func (l layout) parseSockaddr(b []byte) (netip.AddrPort, int, error) {
 		return netip.AddrPortFrom(a, binary.BigEndian.Uint16(b[2:])), sizeofSockaddrInet6, nil
 	}
 	return netip.AddrPort{}, 0, fmt.Errorf("address family %d", fam)
+}
+
+// reqHdrLen is sizeof(struct sadb_x_ipsecrequest): 8 on the KAME
+// descendants, 16 on Linux (linux/pfkeyv2.h).
+func (l layout) reqHdrLen() int {
+	if l.kameReq {
+		return 8
+	}
+	return 16
 }

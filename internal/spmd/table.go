@@ -25,11 +25,24 @@ type table struct {
 
 func newTable() *table { return &table{byID: map[uint32]*entry{}} }
 
-// add records a policy; an older entry with the same id is dropped first
-// (the kernel replaced it: the last writer wins, as in racoon2).
+// add records a policy. Entries for the kernel policy it replaced are
+// dropped first, so the last writer wins, as in racoon2: the one with the
+// same id (Linux keeps the id of a policy SPDUPDATE replaces), and the ones
+// with the same selector and direction. The second rule is racoon2's
+// HAVE_SPDUPDATE_BUG (reference sections 4.4, 9.6): FreeBSD's and NetBSD's
+// key_spdadd unlink the old policy and give the new one a fresh id, so the
+// old entry's id is gone from the kernel. racoon2 re-keyed its entries by
+// selector name and addresses there; the kernel's own identity
+// (key_cmpspidx_exactly: direction, addresses, prefixes, ports,
+// protocol) is exact on both systems, so it serves everywhere.
 func (t *table) add(e *entry) {
-	if old := t.byID[e.pol.ID]; old != nil {
-		t.remove(old)
+	for i := 0; i < len(t.list); {
+		x := t.list[i]
+		if x.pol.ID == e.pol.ID || (x.pol.Dir == e.pol.Dir && x.pol.Selector == e.pol.Selector) {
+			t.remove(x)
+			continue
+		}
+		i++
 	}
 	t.list = append(t.list, e)
 	t.byID[e.pol.ID] = e

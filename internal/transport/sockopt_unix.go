@@ -3,7 +3,6 @@
 package transport
 
 import (
-	"encoding/binary"
 	"errors"
 	"net"
 	"net/netip"
@@ -23,11 +22,7 @@ func setBypass(s int, v6 bool) error {
 	}
 	var errs []error
 	for _, dir := range []uint8{1, 2} { // IPSEC_DIR_INBOUND, IPSEC_DIR_OUTBOUND
-		var p [16]byte
-		binary.NativeEndian.PutUint16(p[0:], 2)  // length in 64-bit words
-		binary.NativeEndian.PutUint16(p[2:], 18) // SADB_X_EXT_POLICY
-		binary.NativeEndian.PutUint16(p[4:], 4)  // IPSEC_POLICY_BYPASS
-		p[6] = dir
+		p := bypassPolicy(dir)
 		if err := unix.SetsockoptString(s, level, opt, string(p[:])); err != nil {
 			errs = append(errs, err)
 		}

@@ -1,0 +1,168 @@
+package ikev2
+
+import (
+	"net/netip"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/racoon2go/iked/internal/ike"
+)
+
+// HookEvent is a racoon2 hook script event (racoon2 3.5, script {}).
+type HookEvent uint8
+
+// Hook events, named as racoon2 passes them in argv[1].
+const (
+	HookPhase1Up HookEvent = iota
+	HookPhase1Down
+	HookPhase2Up
+	HookPhase2Down
+	HookPhase1Rekey
+	HookPhase2Rekey
+	HookMigration
+)
+
+var hookNames = [...]string{"phase1_up", "phase1_down", "phase2_up", "phase2_down", "phase1_rekey", "phase2_rekey", "migration"}
+
+func (h HookEvent) String() string {
+	if int(h) < len(hookNames) {
+		return hookNames[h]
+	}
+	return "hook(" + strconv.Itoa(int(h)) + ")"
+}
+
+// Hooks runs hook scripts (internal/hook). Run is called on the event
+// loop and must not block: it queues the script of remote for event (a
+// HookEvent's name) with environment env (KEY=value strings, exactly
+// racoon2's variables).
+type Hooks interface {
+	Run(remote, event string, env []string)
+}
+
+// hookDrainTime bounds how long shutdown waits for queued hook scripts.
+const hookDrainTime = time.Second
+
+// drainHooksThen runs the hook scripts still queued (the last phase1_down
+// and phase2_down), at most hookDrainTime, before done: racoon2 runs them
+// before it exits.
+func (e *Engine) drainHooksThen(done func()) func() {
+	d, ok := e.ext.hooks.(interface{ Drain(time.Duration) bool })
+	if !ok || done == nil {
+		return done
+	}
+	return func() {
+		d.Drain(hookDrainTime)
+		done()
+	}
+}
+
+// SetHooks installs the hook runner (nil: no hooks).
+func (e *Engine) SetHooks(h Hooks) { e.ext.hooks = h }
+
+// hookIKE runs a phase1 hook: LOCAL_ADDR LOCAL_PORT REMOTE_ADDR REMOTE_PORT.
+func (e *Engine) hookIKE(sa *IKESA, ev HookEvent) {
+	if e.ext.hooks == nil || sa.peer == nil {
+		return
+	}
+	env := []string{
+		"LOCAL_ADDR=" + sa.local.Addr().Unmap().String(),
+		"LOCAL_PORT=" + strconv.Itoa(int(sa.local.Port())),
+		"REMOTE_ADDR=" + sa.remote.Addr().Unmap().String(),
+		"REMOTE_PORT=" + strconv.Itoa(int(sa.remote.Port())),
+	}
+	e.ext.hooks.Run(sa.peer.Name, ev.String(), env)
+}
+
+// hookChild runs a phase2 hook with racoon2's IKEv2 phase2 environment.
+func (e *Engine) hookChild(sa *IKESA, c *childSA, ev HookEvent) {
+	if e.ext.hooks == nil || sa.peer == nil || c.cfg == nil {
+		return
+	}
+	e.ext.hooks.Run(sa.peer.Name, ev.String(), phase2Env(sa, c))
+}
+
+// phase2Env builds the phase2 variables (racoon2 3.5). Internal addresses
+// come from the configuration payload lease, when there is one.
+func phase2Env(sa *IKESA, c *childSA) []string {
+	ch := c.cfg
+	local, peer := saAddrs(sa, ch, c.mode)
+	sel := ch.Sel
+	proto := "any"
+	if sel.Proto != 0 && sel.Proto != 255 {
+		proto = strconv.Itoa(int(sel.Proto))
+	}
+	env := []string{
+		"LOCAL_ADDR=" + local.Unmap().String(),
+		"REMOTE_ADDR=" + peer.Unmap().String(),
+		"SELECTOR_INDEX=" + ch.Selector,
+		"IPSEC_MODE=" + c.mode.String(),
+		"LOCAL_NET_ADDR=" + sel.Src.Addr().String(),
+		"LOCAL_NET_PREFIXLEN=" + strconv.Itoa(sel.Src.Bits()),
+		"LOCAL_NET_PORT=" + strconv.Itoa(int(sel.SrcPort)),
+		"REMOTE_NET_ADDR=" + sel.Dst.Addr().String(),
+		"REMOTE_NET_PREFIXLEN=" + strconv.Itoa(sel.Dst.Bits()),
+		"REMOTE_NET_PORT=" + strconv.Itoa(int(sel.DstPort)),
+		"UPPER_LAYER_PROTOCOL=" + proto,
+	}
+	return append(env, leaseEnv(sa.cp)...)
+}
+
+// leaseEnv is the INTERNAL_* and APPLICATION_VERSION part of the phase2
+// environment; list values are space-separated.
+func leaseEnv(l *cpLease) []string {
+	if l == nil {
+		return nil
+	}
+	var a4, a6 string
+	if l.addr4.IsValid() {
+		a4 = l.addr4.String()
+	}
+	if l.addr6.IsValid() {
+		a6 = l.addr6.String()
+	}
+	internal := strings.TrimSpace(a4 + " " + a6)
+	return []string{
+		"INTERNAL4_ADDR=" + a4,
+		"INTERNAL6_ADDR=" + a6,
+		"INTERNAL_ADDR=" + internal,
+		"INTERNAL_ADDR4=" + a4,
+		"INTERNAL_DNS4=" + joinAddrs(l.dns4),
+		"INTERNAL_WINS4=",
+		"INTERNAL_DHCP4=" + joinAddrs(l.dhcp4),
+		"INTERNAL_ADDR6=" + a6,
+		"INTERNAL_DNS6=" + joinAddrs(l.dns6),
+		"INTERNAL_DHCP6=" + joinAddrs(l.dhcp6),
+		"APPLICATION_VERSION=" + l.appVersion,
+	}
+}
+
+func joinAddrs(a []netip.Addr) string {
+	s := make([]string, len(a))
+	for i, x := range a {
+		s[i] = x.String()
+	}
+	return strings.Join(s, " ")
+}
+
+// handleMigrate runs the migration hook (OLD_SRC OLD_DST NEW_SRC NEW_DST)
+// for a kernel MIGRATE of one of our children (matched by reqid, else by
+// its old endpoints), as racoon2 does; the SAs themselves are not moved
+// (racoon2's IKEv2 MIGRATE support is partial and MIPv6-only). It reports
+// whether the event was ours.
+func (e *Engine) handleMigrate(m *ike.Migrate) bool {
+	for _, sa := range e.sortedSAs() {
+		for _, c := range sa.children {
+			local, peer := saAddrs(sa, c.cfg, c.mode)
+			if (m.ReqID != 0 && c.cfg.ReqID == m.ReqID) || (local == m.OldSrc && peer == m.OldDst) {
+				sa.log.Info("kernel MIGRATE", "old-src", m.OldSrc, "old-dst", m.OldDst, "new-src", m.NewSrc, "new-dst", m.NewDst)
+				if e.ext.hooks != nil {
+					e.ext.hooks.Run(sa.peer.Name, HookMigration.String(), []string{"OLD_SRC=" + m.OldSrc.String(),
+						"OLD_DST=" + m.OldDst.String(), "NEW_SRC=" + m.NewSrc.String(), "NEW_DST=" + m.NewDst.String()})
+				}
+				return true
+			}
+		}
+	}
+	return false
+}

@@ -1,0 +1,65 @@
+package ikev2
+
+import (
+	"net/netip"
+	"time"
+
+	"github.com/racoon2go/iked/internal/ike"
+)
+
+// NAT traversal, part 2 (RFC 7296 2.23, RFC 3948 2.3): keepalives while we
+// are behind a NAT. Detection, the float to port 4500 and following the
+// peer's address are in task_init.go and recv.go.
+
+// defaultNATKeepalive is racoon2's natk_interval default.
+const defaultNATKeepalive = 20 * time.Second
+
+// SetNATKeepalive sets natk_interval; 0 or less restores the default.
+func (e *Engine) SetNATKeepalive(d time.Duration) { e.ext.natk = d }
+
+func (e *Engine) natkInterval() time.Duration {
+	if e.ext.natk > 0 {
+		return e.ext.natk
+	}
+	return defaultNATKeepalive
+}
+
+// armKeepalive schedules the next keepalive of sa when we are behind a
+// NAT; the one timer heap carries it, keyed by the IKE SA.
+func (e *Engine) armKeepalive(sa *IKESA) {
+	if sa.natLocal && sa.state == stateEstablished {
+		e.o.Sched.Schedule(e.now().Add(e.natkInterval()), ike.TimerKey{Kind: timerNATKeepalive, SPI: sa.ourSPI()})
+	}
+}
+
+// natKeepalive is the one-octet 0xFF datagram of RFC 3948 2.3.
+var natKeepalive = []byte{0xff}
+
+// keepalive sends a NAT keepalive from our NAT-T port and re-arms.
+func (e *Engine) keepalive(sa *IKESA) {
+	if !sa.natLocal || sa.state != stateEstablished {
+		return
+	}
+	e.ext.stats.Keepalives++
+	local := sa.local
+	if local.Port() != ike.PortNATT {
+		local = netip.AddrPortFrom(local.Addr(), ike.PortNATT)
+	}
+	if err := e.o.Conn.Send(ike.Packet{Local: local, Remote: sa.remote, Data: natKeepalive}); err != nil {
+		sa.log.Debug("NAT keepalive not sent", "err", err)
+	}
+	e.armKeepalive(sa)
+}
+
+// peerMoved reacts to a NAT mapping that changed under an established IKE
+// SA (RFC 7296 2.23): the UDP-encapsulated children still name the old
+// port, so they are rekeyed, and the new SAs carry the new one. (RFC 7296
+// leaves the means open; a rekey needs nothing of the kernel but AddSA.)
+func (e *Engine) peerMoved(sa *IKESA) {
+	if sa.state != stateEstablished || !(sa.natLocal || sa.natRemote) {
+		return
+	}
+	for _, c := range sa.children {
+		e.rekeyChild(sa, c)
+	}
+}
