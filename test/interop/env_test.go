@@ -289,7 +289,19 @@ func parseXfrmStates(out string) []espSA {
 // outbound and an inbound ESP SA that each counted at least min packets.
 func (c *caseRun) checkESP(ns, local string, min int, wantEncap bool) []espSA {
 	sas := c.xfrmStates(ns)
-	var in, out int
+	in, out := c.espCounts(ns, local, sas, wantEncap)
+	c.note("%s ESP counters: out %d, in %d packets (%d SAs)", ns, out, in, len(sas))
+	if in < min || out < min {
+		c.fail("%s: ESP packet counters out=%d in=%d, want >= %d each\n%s", ns, out, in, min,
+			c.sh("ip", "-n", ns, "-s", "xfrm", "state"))
+	}
+	return sas
+}
+
+// espCounts is the largest packet count of an outbound and of an inbound
+// ESP SA of local's; every SA must be UDP-encapsulated exactly if
+// wantEncap.
+func (c *caseRun) espCounts(ns, local string, sas []espSA, wantEncap bool) (in, out int) {
 	for _, s := range sas {
 		if wantEncap && !s.encap {
 			c.fail("%s: ESP SA %s->%s spi %s is not UDP-encapsulated", ns, s.src, s.dst, s.spi)
@@ -304,12 +316,7 @@ func (c *caseRun) checkESP(ns, local string, min int, wantEncap bool) []espSA {
 			in = s.packets
 		}
 	}
-	c.note("%s ESP counters: out %d, in %d packets (%d SAs)", ns, out, in, len(sas))
-	if in < min || out < min {
-		c.fail("%s: ESP packet counters out=%d in=%d, want >= %d each\n%s", ns, out, in, min,
-			c.sh("ip", "-n", ns, "-s", "xfrm", "state"))
-	}
-	return sas
+	return in, out
 }
 
 // ping sends count echo requests from ns to dst and returns the number of

@@ -48,20 +48,24 @@ func (c *caseRun) ikedConf(tp *topo, certs *pki) string {
 		auth = fmt.Sprintf("kmp_auth_method { rsasig; };\n\t\tmy_public_key x509pem %q %q;\n\t\tpeers_public_key x509pem %q \"\";",
 			certs.ikedCert, certs.ikedKey, certs.caCert)
 	}
-	ikeLife, espLife := "8 hours", "1 hour"
+	ikeLife, espLife, extra := "8 hours", "1 hour", ""
 	switch sc.rekey {
 	case "ike":
 		ikeLife = "10 sec"
 	case "child":
 		espLife = "10 sec"
 	}
+	if sc.rekey != "" {
+		// A DH exchange in every CREATE_CHILD_SA, as libreswan's default
+		// pfs=yes requires (strongSwan is offered both).
+		extra += "need_pfs on;"
+	}
 	peersAddr := me.target + " port 500"
 	peersSA := me.target
-	extra := ""
 	local, remote := hostPrefix(me.addr), hostPrefix(me.inner)
 	if sc.cp {
 		peersAddr, peersSA = "IP_RW", "IP_RW"
-		extra = "provide { addresspool rw_pool; };"
+		extra += "provide { addresspool rw_pool; };"
 		remote = "10.99.200.0/24"
 	}
 	espAuth := "esp_auth_alg { hmac_sha2_256; };"

@@ -90,10 +90,11 @@ var scenarios = []*scenario{
 // there fails `make interop`. Set from what actually passes; see the
 // matrix for the reasons.
 var expectFail = []string{
-	"rekey-child/*/*",    // iked: "CHILD_SA soft lifetime reached; rekeying is not implemented"
-	"rekey-ike/*/*",      // iked: no IKE SA rekey
-	"nat-t/*/*",          // iked: NAT detected, but ESP is not UDP-encapsulated
-	"config-payload/*/*", // iked: no CP reply, TS not narrowed to the lease
+	// iked rekeys a CHILD_SA of an IKE SA it responded to: the peer's
+	// inbound SA for the new keys counts integrity failures ("failed N" in
+	// ip -s xfrm state) and about half the pings are lost (the rekeyed
+	// KEYMAT, RFC 7296 2.17, does not match the peer's).
+	"rekey-child/*/responder",
 }
 
 func expected(sc, peer, role string) bool {

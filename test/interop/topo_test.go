@@ -62,6 +62,10 @@ func (c *caseRun) direct(v6 bool) *topo {
 	c.addAddr(nsPeer, "vpe", b, plen, v6)
 	c.sh("ip", "-n", nsIked, "link", "set", "vik", "up")
 	c.sh("ip", "-n", nsPeer, "link", "set", "vpe", "up")
+	// A default route each way, as hosts have: without any route, replies
+	// to an address behind the tunnel (a lease) die before the policy lookup.
+	c.sh("ip", "-n", nsIked, "route", "add", "default", "via", b)
+	c.sh("ip", "-n", nsPeer, "route", "add", "default", "via", a)
 	if v6 {
 		// A transport policy for all protocols would also catch neighbour
 		// discovery: fixed neighbour entries keep ND off the wire.
