@@ -9,7 +9,7 @@ import (
 )
 
 const (
-	tenSec    = 10 * time.Second
+	shortWait = 10 * time.Second
 	ikedID    = "iked.example"
 	peerID    = "peer.example"
 	sharedKey = "interop pre-shared key 0123456789"
@@ -129,7 +129,7 @@ func (c *caseRun) startIked(e *env, tp *topo, certs *pki) *ikedSide {
 	s.spmd = c.startDaemon("spmd", d+"/spmd.log", nil, "ip", "netns", "exec", tp.iked.ns,
 		e.spmd, "-F", "-d", "-f", conf, "--pidfile", d+"/spmd.pid")
 	c.addLogFile("spmd -F -d", d+"/spmd.log")
-	if !waitFor(tenSec, func() bool { _, err := os.Stat(d + "/spmif"); return err == nil || s.spmd.exited() }) || s.spmd.exited() {
+	if !waitFor(shortWait, func() bool { _, err := os.Stat(d + "/spmif"); return err == nil || s.spmd.exited() }) || s.spmd.exited() {
 		c.fail("spmd did not open its spmif socket")
 	}
 	args := []string{"ip", "netns", "exec", tp.iked.ns, e.iked, "-F", "-d", "-f", conf, "--pidfile", d + "/iked.pid"}
@@ -138,7 +138,7 @@ func (c *caseRun) startIked(e *env, tp *topo, certs *pki) *ikedSide {
 	}
 	s.iked = c.startDaemon("iked", d+"/iked.log", nil, args...)
 	c.addLogFile("iked -F -d", d+"/iked.log")
-	c.waitLog(s.iked, `iked started`, tenSec)
+	c.waitLog(s.iked, `iked started`, shortWait)
 	c.note("spmd and iked started")
 	return s
 }

@@ -87,11 +87,11 @@ conn iked
 		libreswanTool("pluto"), d, libreswanRoot)
 	c.addLogFile("pluto.log (libreswan)", d+"/pluto.log")
 	ctl := d + "/rundir/pluto.ctl"
-	if !waitFor(tenSec, func() bool { _, err := os.Stat(ctl); return err == nil || l.d.exited() }) || l.d.exited() {
+	if !waitFor(shortWait, func() bool { _, err := os.Stat(ctl); return err == nil || l.d.exited() }) || l.d.exited() {
 		c.fail("pluto did not open its control socket:\n%s", l.d.output())
 	}
 	c.sh(libreswanTool("addconn"), "--config", d+"/ipsec.conf", "--ctlsocket", ctl, "iked")
-	l.whack(tenSec, "--listen")
+	l.whack(shortWait, "--listen")
 	c.sh(libreswanTool("whack"), "--ctlsocket", ctl, "--rereadsecrets")
 	c.note("pluto started, connection added")
 	return l
@@ -117,7 +117,7 @@ var lswIKESA = regexp.MustCompile(`#(\d+): "iked"[^\n]*ESTABLISHED_IKE_SA`)
 
 func (l *libreswan) ikeSAs() []string {
 	var ids []string
-	for _, m := range lswIKESA.FindAllStringSubmatch(l.whack(tenSec, "--showstates"), -1) {
+	for _, m := range lswIKESA.FindAllStringSubmatch(l.whack(shortWait, "--showstates"), -1) {
 		ids = append(ids, m[1])
 	}
 	return ids

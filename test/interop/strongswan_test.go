@@ -125,10 +125,10 @@ secrets {
 		"ip", "netns", "exec", me.ns, "unshare", "--mount", "--propagation", "private",
 		"bash", "-c", `mount --bind "$1/run" /run && exec `+charonPath, "_", d)
 	c.addLogFile("charon.log (strongSwan)", d+"/charon.log")
-	if !waitFor(tenSec, func() bool { _, err := os.Stat(d + "/charon.vici"); return err == nil || s.d.exited() }) || s.d.exited() {
+	if !waitFor(shortWait, func() bool { _, err := os.Stat(d + "/charon.vici"); return err == nil || s.d.exited() }) || s.d.exited() {
 		c.fail("charon did not open its vici socket:\n%s", s.d.output())
 	}
-	s.swanctl(tenSec, "--load-all", "--file", d+"/swanctl.conf")
+	s.swanctl(shortWait, "--load-all", "--file", d+"/swanctl.conf")
 	c.note("charon started, configuration loaded")
 	return s
 }
@@ -166,7 +166,7 @@ func (s *strongSwan) initiate() {
 var swanIKESA = regexp.MustCompile(`(?m)^iked: #\d+, ESTABLISHED, IKEv2, ([0-9a-f]+_i\*? [0-9a-f]+_r\*?)`)
 
 func (s *strongSwan) ikeSAs() []string {
-	out, _ := s.try(tenSec, "--list-sas")
+	out, _ := s.try(shortWait, "--list-sas")
 	var ids []string
 	for _, m := range swanIKESA.FindAllStringSubmatch(out, -1) {
 		ids = append(ids, m[1])
@@ -197,7 +197,7 @@ func (s *strongSwan) checkCerts() {
 var swanVIP = regexp.MustCompile(`local\s+'[^']*' @ \S+ \[([0-9.]+)\]`)
 
 func (s *strongSwan) virtualIP() string {
-	out, _ := s.try(tenSec, "--list-sas")
+	out, _ := s.try(shortWait, "--list-sas")
 	if m := swanVIP.FindStringSubmatch(out); m != nil {
 		return m[1]
 	}

@@ -30,19 +30,19 @@ type topo struct {
 // For the responder role with a NAT, the peer is the one behind it.
 func (c *caseRun) setupTopo(v6, nat bool) *topo {
 	for _, ns := range []string{nsIked, nsPeer, nsNAT} {
-		c.try(tenSec, "ip", "netns", "del", ns)
+		c.try(shortWait, "ip", "netns", "del", ns)
 	}
 	c.cleanup(func() {
 		for _, ns := range []string{nsIked, nsPeer, nsNAT} {
-			c.try(tenSec, "ip", "netns", "del", ns)
+			c.try(shortWait, "ip", "netns", "del", ns)
 		}
 	})
 	for _, ns := range []string{nsIked, nsPeer} {
 		c.sh("ip", "netns", "add", ns)
 		c.sh("ip", "-n", ns, "link", "set", "lo", "up")
 		c.addLog("kernel state in "+ns+" (ip -s xfrm state; ip xfrm policy)", func() string {
-			st, _ := c.try(tenSec, "ip", "-n", ns, "-s", "xfrm", "state")
-			pol, _ := c.try(tenSec, "ip", "-n", ns, "xfrm", "policy")
+			st, _ := c.try(shortWait, "ip", "-n", ns, "-s", "xfrm", "state")
+			pol, _ := c.try(shortWait, "ip", "-n", ns, "xfrm", "policy")
 			return st + pol
 		})
 	}
@@ -132,8 +132,8 @@ func (c *caseRun) natted() *topo {
 // (the test bed's UML kernel has no CONFIG_NF_TABLES_IPV4 and no
 // nft_chain_nat, but has iptable_nat and xt_MASQUERADE).
 func (c *caseRun) masquerade() {
-	c.try(tenSec, "modprobe", "-a", "nf_tables", "nf_conntrack", "nf_nat", "nft_masq")
-	c.try(tenSec, "modprobe", "-q", "nft_chain_nat")
+	c.try(shortWait, "modprobe", "-a", "nf_tables", "nf_conntrack", "nf_nat", "nft_masq")
+	c.try(shortWait, "modprobe", "-q", "nft_chain_nat")
 	rules := `table ip nat {
 	chain post {
 		type nat hook postrouting priority 100; policy accept;
@@ -142,13 +142,13 @@ func (c *caseRun) masquerade() {
 }
 `
 	writeFile(c, c.dir+"/nat.nft", rules, 0o600)
-	out, err := c.try(tenSec, "ip", "netns", "exec", nsNAT, "nft", "-f", c.dir+"/nat.nft")
+	out, err := c.try(shortWait, "ip", "netns", "exec", nsNAT, "nft", "-f", c.dir+"/nat.nft")
 	if err == nil {
 		c.note("NAT: nftables masquerade")
 		return
 	}
-	c.try(tenSec, "modprobe", "-a", "ip_tables", "iptable_nat", "xt_MASQUERADE")
-	if _, err2 := c.try(tenSec, "ip", "netns", "exec", nsNAT, "iptables-legacy", "-t", "nat", "-A", "POSTROUTING",
+	c.try(shortWait, "modprobe", "-a", "ip_tables", "iptable_nat", "xt_MASQUERADE")
+	if _, err2 := c.try(shortWait, "ip", "netns", "exec", nsNAT, "iptables-legacy", "-t", "nat", "-A", "POSTROUTING",
 		"-o", "vno", "-j", "MASQUERADE"); err2 != nil {
 		c.fail("no NAT in this kernel: nft: %v (%s); iptables-legacy: %v", err, firstLine(out), err2)
 	}
