@@ -50,14 +50,19 @@ func (c *caseRun) startLibreswan(tp *topo, certs *pki) *libreswan {
 		idLines = "leftcert=peer\n\tleftsendcert=always\n\trightca=%same\n"
 	}
 	subnets := ""
-	if sc.mode == "tunnel" {
+	switch {
+	case sc.cp:
+		// A road warrior: it asks for an address (CFG_REQUEST) and
+		// narrows its TS to the lease.
+		subnets = fmt.Sprintf("leftmodecfgclient=yes\n\tnarrowing=yes\n\trightsubnet=%s\n", hostPrefix(me.inner))
+	case sc.mode == "tunnel":
 		subnets = fmt.Sprintf("leftsubnet=%s\n\trightsubnet=%s\n", hostPrefix(me.addr), hostPrefix(me.inner))
 	}
 	esp := sc.esp.lsw
 	writeFile(c, d+"/ipsec.conf", fmt.Sprintf(`config setup
 	logfile=%[1]s/pluto.log
 	logappend=no
-	plutodebug=none
+	plutodebug=%[12]s
 
 conn iked
 	ikev2=yes
@@ -74,7 +79,7 @@ conn iked
 	leftupdown=/bin/true
 	retransmit-timeout=6s
 	auto=add
-`, d, authby, sc.mode, me.addr, peerID, me.target, ikedID, subnets, idLines, sc.dh.lsw, esp), 0o600)
+`, d, authby, sc.mode, me.addr, peerID, me.target, ikedID, subnets, idLines, sc.dh.lsw, esp, plutoDebug()), 0o600)
 	writeFile(c, d+"/ipsec.secrets", fmt.Sprintf("@%s @%s : PSK \"%s\"\n", peerID, ikedID, sharedKey), 0o600)
 	c.addLogFile("ipsec.conf (libreswan side)", d+"/ipsec.conf")
 	l := &libreswan{c: c, dir: d}
@@ -95,6 +100,15 @@ conn iked
 	c.sh(libreswanTool("whack"), "--ctlsocket", ctl, "--rereadsecrets")
 	c.note("pluto started, connection added")
 	return l
+}
+
+// plutoDebug is pluto's debug setting: INTEROP_PLUTODEBUG (for example
+// "base"), default none.
+func plutoDebug() string {
+	if v := os.Getenv("INTEROP_PLUTODEBUG"); v != "" {
+		return v
+	}
+	return "none"
 }
 
 func (l *libreswan) whack(timeout time.Duration, args ...string) string {
@@ -160,4 +174,15 @@ var (
 // 5 s, with no DPD configured) stand for it.
 func (l *libreswan) sawDelete() bool { return true }
 
-func (l *libreswan) virtualIP() string { return "" }
+var lswLease = regexp.MustCompile(`lease=([0-9.]+)/32`)
+
+// virtualIP is the lease pluto shows; pluto's updown script (replaced by
+// /bin/true here) would put it on an interface, so the test does.
+func (l *libreswan) virtualIP() string {
+	m := lswLease.FindStringSubmatch(l.whack(shortWait, "--trafficstatus"))
+	if m == nil {
+		return ""
+	}
+	l.c.sh("ip", "-n", nsPeer, "addr", "replace", m[1]+"/32", "dev", "lo")
+	return m[1]
+}
