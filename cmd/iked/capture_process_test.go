@@ -257,7 +257,7 @@ func checkCapture(t *testing.T, path string, a, b capSide, runs int) {
 		if !strings.Contains(f.text, "[Checksum Status: Good]") {
 			t.Errorf("frame %d: UDP checksum not verified good", i+1)
 		}
-		if a.addr == "127.0.0.1" && !strings.Contains(f.text, "[Header checksum status: Good]") {
+		if netip.MustParseAddr(a.addr).Is4() && !strings.Contains(f.text, "[Header checksum status: Good]") {
 			t.Errorf("frame %d: IPv4 header checksum not verified good", i+1)
 		}
 		for _, bad := range []string{"Malformed", "Expert Info (Error", "Bad]"} {
@@ -327,4 +327,27 @@ func TestProcessCaptureIPv6(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "ike6.pcap")
 	negotiate(t, a, b, path)
 	checkCapture(t, path, a, b, 1)
+}
+
+// The IPv6 capture between two addresses on one port, as between two
+// hosts: ::1 and ::2 (added to lo), inside the test bed, whose kernel also
+// takes the CHILD_SAs.
+func TestKernelProcessCaptureIPv6(t *testing.T) {
+	iketest.RequireKernel(t)
+	ip := iketest.RequireBinary(t, "ip")
+	if out, err := exec.Command(ip, "-6", "addr", "add", "::2/128", "dev", "lo", "nodad").CombinedOutput(); err != nil &&
+		!strings.Contains(string(out), "File exists") {
+		t.Fatalf("ip -6 addr add ::2: %v\n%s", err, out)
+	}
+	port := freeUDPPort(t)
+	a := capSide{addr: "::1", port: port, dst: port}
+	b := capSide{addr: "::2", port: port, dst: port}
+	path := filepath.Join(t.TempDir(), "ike6.pcap")
+	negotiate(t, a, b, path)
+	checkCapture(t, path, a, b, 1)
+	negotiate(t, a, b, "+"+path)
+	if n := pcapHeaders(t, path); n != 1 {
+		t.Fatalf("%d pcap file headers after appending", n)
+	}
+	checkCapture(t, path, a, b, 2)
 }
