@@ -132,12 +132,8 @@ var fullNegotiation = []wantMsg{
 // check compares the records of one side with the negotiation: every
 // message exactly once, in order, with the wire's direction and addresses,
 // encrypted ones in the clear.
-func (w wantMsg) check(t *testing.T, side string, r capRecord) {
+func (w wantMsg) check(t *testing.T, side string, r capRecord, src, dst netip.AddrPort) {
 	t.Helper()
-	src, dst := netipAP(addrB), netipAP(addrA)
-	if w.fromA {
-		src, dst = dst, src
-	}
 	if r.src != src || r.dst != dst {
 		t.Errorf("%s: %v recorded %v -> %v, want %v -> %v", side, r, r.src, r.dst, src, dst)
 	}
@@ -159,6 +155,18 @@ func (w wantMsg) check(t *testing.T, side string, r capRecord) {
 
 func checkNegotiation(t *testing.T, side string, recs []capRecord) {
 	t.Helper()
+	checkNegotiationAt(t, side, recs, func(w wantMsg) (src, dst netip.AddrPort) {
+		if w.fromA {
+			return netipAP(addrA), netipAP(addrB)
+		}
+		return netipAP(addrB), netipAP(addrA)
+	})
+}
+
+// checkNegotiationAt is checkNegotiation with the addresses each message
+// travels between as seen by the side that recorded it.
+func checkNegotiationAt(t *testing.T, side string, recs []capRecord, at func(wantMsg) (src, dst netip.AddrPort)) {
+	t.Helper()
 	var got []string
 	for _, r := range recs {
 		got = append(got, r.String())
@@ -167,7 +175,8 @@ func checkNegotiation(t *testing.T, side string, recs []capRecord) {
 		t.Fatalf("%s recorded %d messages, want %d:\n%s", side, len(recs), len(fullNegotiation), strings.Join(got, "\n"))
 	}
 	for i, w := range fullNegotiation {
-		w.check(t, side, recs[i])
+		src, dst := at(w)
+		w.check(t, side, recs[i], src, dst)
 	}
 }
 
@@ -295,4 +304,39 @@ func TestCaptureNilIsNotCalled(t *testing.T) {
 	if len(p.a.capBuf) != 0 || cap(p.a.capBuf) != 0 {
 		t.Fatal("capture scratch buffer used without a Capture")
 	}
+}
+
+// Behind a NAT (RFC 7296 2.23) each side records the addresses and ports
+// its own socket saw: the initiator its private address, port 500 then
+// 4500 after the float; the responder the NAT's public address and ports.
+func TestCaptureNAT(t *testing.T) {
+	pub := netip.MustParseAddr("198.51.100.1")
+	p := newPair(t, func(ca, cb *ike.Config) { cb.Peers[0].Addrs = []netip.Addr{pub} })
+	ca, cb := withCapture(t, p)
+	p.w.AddFilter(natFilter(pub))
+	p.establish(t)
+	p.a.Shutdown(func() {})
+	p.w.Run()
+	port := func(w wantMsg) uint16 {
+		if w.x == ExchangeIKESAInit {
+			return 500
+		}
+		return 4500
+	}
+	checkNegotiationAt(t, "A", ca.recs, func(w wantMsg) (src, dst netip.AddrPort) {
+		a, b := netip.AddrPortFrom(addrA, port(w)), netip.AddrPortFrom(addrB, port(w))
+		if w.fromA {
+			return a, b
+		}
+		return b, a
+	})
+	checkNegotiationAt(t, "B", cb.recs, func(w wantMsg) (src, dst netip.AddrPort) {
+		natPort := map[uint16]uint16{500: 1024, 4500: 1025}[port(w)] // natFilter's mapping
+		a, b := netip.AddrPortFrom(pub, natPort), netip.AddrPortFrom(addrB, port(w))
+		if w.fromA {
+			return a, b
+		}
+		return b, a
+	})
+	sameMessages(t, ca.recs, cb.recs)
 }
