@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"fmt"
 	"net/netip"
+	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -11,6 +13,7 @@ import (
 
 	"github.com/racoon2go/iked/internal/ike"
 	"github.com/racoon2go/iked/internal/ike/iketest"
+	"github.com/racoon2go/iked/internal/pcap"
 )
 
 // capRecord is one message given to a Capture, decoded.
@@ -339,4 +342,29 @@ func TestCaptureNAT(t *testing.T) {
 		return b, a
 	})
 	sameMessages(t, ca.recs, cb.recs)
+}
+
+// BenchmarkHandshakeX25519Capture is BenchmarkHandshakeX25519 with -P on
+// both engines (a real pcap.Writer to a file): the cost of the capture
+// points on the event loop, to compare with the benchmark without.
+func BenchmarkHandshakeX25519Capture(b *testing.B) {
+	w, err := pcap.Open(filepath.Join(b.TempDir(), "bench.pcap"), testLogger(b))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer w.Close()
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	bp := newBenchPair(b, 31)
+	bp.a.capture, bp.b.capture = w, w
+	c0 := threadCPU()
+	b.ReportAllocs()
+	for b.Loop() {
+		bp.handshake(b)
+	}
+	b.ReportMetric(float64((threadCPU()-c0).Microseconds())/float64(b.N), "cpu-µs/handshake")
+	b.ReportMetric(float64(bp.respNs.Microseconds())/float64(b.N), "resp-cpu-µs/SA")
+	if st := w.Stats(); st.Invalid != 0 {
+		b.Fatalf("capture refused %d messages", st.Invalid)
+	}
 }
