@@ -89,17 +89,17 @@ func buildConfig(p *Params, local netip.Addr) (*ike.Config, error) {
 	return cfg, nil
 }
 
-// udpConn is the engine's Conn: one socket, every packet to the target.
-// Port 4500 carries the non-ESP marker (RFC 3948 2.2).
+// udpConn is the engine's Conn: one socket for every SA. IKE to or from
+// port 4500 carries the non-ESP marker (RFC 3948 2.2), also after a
+// responder that sees a NAT moved the SA there.
 type udpConn struct {
-	c      *net.UDPConn
-	marker bool
-	buf    []byte
+	c   *net.UDPConn
+	buf []byte
 }
 
 func (u *udpConn) Send(p ike.Packet) error {
 	data := p.Data
-	if u.marker {
+	if p.Remote.Port() == ike.PortNATT {
 		u.buf = append(append(u.buf[:0], 0, 0, 0, 0), p.Data...)
 		data = u.buf
 	}
@@ -175,7 +175,7 @@ func run(ctx context.Context, p Params) (*Result, error) {
 
 	d := &driver{p: p, tokens: make(chan struct{}, p.Concurrency), finished: make(chan struct{})}
 	loop := ike.NewLoop(nil, 0)
-	conn := &udpConn{c: sock, marker: p.Target.Port() == ike.PortNATT}
+	conn := &udpConn{c: sock}
 	eng, err := ikev2.New(ikev2.Options{
 		Config: cfg, Sched: loop, Exec: loopExec{loop, d.check}, Conn: conn,
 		Log: p.Log, LocalPort: bound.Port(),
@@ -194,7 +194,7 @@ func run(ctx context.Context, p Params) (*Result, error) {
 	loopDone := make(chan struct{})
 	go func() { loop.Run(lctx); close(loopDone) }()
 	defer func() { stop(); <-loopDone }()
-	go readLoop(sock, bound, conn.marker, loop, eng, d.check)
+	go readLoop(sock, bound, loop, eng, d.check)
 
 	res := &Result{Target: p.Target.String(), Requested: p.N, Concurrency: p.Concurrency,
 		Encr: p.Encr, Group: groupName(p.Group), PID: p.PID}
@@ -304,7 +304,7 @@ func (d *driver) check() {
 }
 
 // readLoop hands every datagram to the engine on the loop.
-func readLoop(sock *net.UDPConn, local netip.AddrPort, marker bool, loop *ike.Loop, eng *ikev2.Engine, after func()) {
+func readLoop(sock *net.UDPConn, local netip.AddrPort, loop *ike.Loop, eng *ikev2.Engine, after func()) {
 	for {
 		buf := make([]byte, 65536)
 		n, from, err := sock.ReadFromUDPAddrPort(buf)
@@ -312,7 +312,7 @@ func readLoop(sock *net.UDPConn, local netip.AddrPort, marker bool, loop *ike.Lo
 			return
 		}
 		data := buf[:n]
-		if marker {
+		if from.Port() == ike.PortNATT {
 			if n < 4 || data[0]|data[1]|data[2]|data[3] != 0 {
 				continue // ESP, or not IKE
 			}
