@@ -40,6 +40,8 @@ func mainArgs(args []string, stdout, stderr io.Writer) int {
 	settle := fs.Duration("settle", time.Second, "wait before reading the responder's memory")
 	asJSON := fs.Bool("json", false, "print the result as JSON")
 	verbose := fs.Bool("v", false, "log the engine's events to stderr")
+	printConf := fs.String("print-conf", "", "print the responder configuration for `daemon` (iked: racoon2.conf, swanctl: swanctl.conf) for -target and -psk-file, then exit")
+	confDir := fs.String("conf-dir", ".", "with -print-conf iked: directory of the spmd files the syntax requires")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -72,6 +74,9 @@ func mainArgs(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "ikeload: -psk or -psk-file is required")
 		return 2
 	}
+	if *printConf != "" {
+		return printConfig(stdout, stderr, *printConf, p.Target.Addr(), *pskFile, p.PSK, *confDir)
+	}
 	g, ok := groups[strings.ToLower(*group)]
 	if !ok {
 		fmt.Fprintf(stderr, "ikeload: -group %q: want curve25519, ecp256 or modp2048\n", *group)
@@ -100,6 +105,28 @@ func mainArgs(args []string, stdout, stderr io.Writer) int {
 	}
 	if res.Established < res.Requested {
 		return 3
+	}
+	return 0
+}
+
+func printConfig(stdout, stderr io.Writer, daemon string, addr netip.Addr, pskFile string, psk []byte, dir string) int {
+	var err error
+	switch daemon {
+	case "iked":
+		if pskFile == "" {
+			fmt.Fprintln(stderr, "ikeload: -print-conf iked needs -psk-file (racoon2.conf names the key file)")
+			return 2
+		}
+		err = writeIkedConf(stdout, addr, pskFile, dir)
+	case "swanctl":
+		err = writeSwanctlConf(stdout, addr, psk)
+	default:
+		fmt.Fprintf(stderr, "ikeload: -print-conf %q: want iked or swanctl\n", daemon)
+		return 2
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "ikeload: %v\n", err)
+		return 1
 	}
 	return 0
 }
