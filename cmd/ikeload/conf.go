@@ -15,12 +15,11 @@ import (
 // enough that nothing expires during a run. dir holds the spmd files the
 // syntax requires (iked -D 8 does not use them).
 func writeIkedConf(w io.Writer, addr netip.Addr, pskPath, dir string) error {
-	peers := netip.PrefixFrom(addr, addr.BitLen())
-	if addr.Is4() && addr.IsLoopback() {
+	peers := netip.MustParsePrefix("0.0.0.0/0")
+	switch {
+	case addr.Is4() && addr.IsLoopback():
 		peers = netip.MustParsePrefix("127.0.0.0/8")
-	} else if addr.Is4() {
-		peers = netip.MustParsePrefix("0.0.0.0/0")
-	} else {
+	case addr.Is6():
 		peers = netip.MustParsePrefix("::/0")
 	}
 	_, err := fmt.Fprintf(w, `interface {

@@ -41,9 +41,19 @@ func mainArgs(args []string, stdout, stderr io.Writer) int {
 	asJSON := fs.Bool("json", false, "print the result as JSON")
 	verbose := fs.Bool("v", false, "log the engine's events to stderr")
 	printConf := fs.String("print-conf", "", "print the responder configuration for `daemon` (iked: racoon2.conf, swanctl: swanctl.conf) for -target and -psk-file, then exit")
+	table := fs.Bool("table", false, "print a comparison of NAME=FILE arguments (-json outputs; repeated names are repeated runs, medians are shown) and exit")
 	confDir := fs.String("conf-dir", ".", "with -print-conf iked: directory of the spmd files the syntax requires")
 	if err := fs.Parse(args); err != nil {
 		return 2
+	}
+	if *table {
+		rows, err := readTable(fs.Args())
+		if err != nil {
+			fmt.Fprintf(stderr, "ikeload: -table: %v\n", err)
+			return 2
+		}
+		writeTable(stdout, rows)
+		return 0
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "ikeload: unexpected argument %q\n", fs.Arg(0))
