@@ -71,8 +71,8 @@ func (r *Result) writeText(w io.Writer) {
 	fmt.Fprintf(w, "responder pid %d: cpu %s  rss %d -> %d KiB  pss %d -> %d KiB\n",
 		r.PID, (r.After.CPU - r.Before.CPU).Round(time.Millisecond),
 		r.Before.RSSKiB, r.After.RSSKiB, r.Before.PSSKiB, r.After.PSSKiB)
-	fmt.Fprintf(w, "per SA: cpu %.3f ms  rss %.2f KiB  pss %.2f KiB\n",
-		r.CPUPerSA, r.RSSPerSAKiB, r.PSSPerSAKiB)
+	fmt.Fprintf(w, "per SA: cpu %.3f ms (resolution %.3f ms)  rss %.2f KiB  pss %.2f KiB\n",
+		r.CPUPerSA, float64(clockTick)/float64(time.Millisecond)/float64(r.Established), r.RSSPerSAKiB, r.PSSPerSAKiB)
 }
 
 // writeJSON prints the result as one JSON object.

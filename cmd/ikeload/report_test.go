@@ -50,7 +50,7 @@ func TestResultOutput(t *testing.T) {
 	r.finish()
 	var b bytes.Buffer
 	r.writeText(&b)
-	if !strings.Contains(b.String(), "per SA: cpu 0.500 ms  rss 4.00 KiB") {
+	if !strings.Contains(b.String(), "per SA: cpu 0.500 ms (resolution 5.000 ms)  rss 4.00 KiB") {
 		t.Errorf("text:\n%s", b.String())
 	}
 	b.Reset()
