@@ -4,11 +4,13 @@
 # each) against each daemon in turn and reads the daemon's CPU time and
 # memory from /proc; the table at the end gives both and their ratio.
 #
-#   scripts/loadcompare.sh [-n 1000] [-c 16] [-g curve25519] [-e gcm] [-r 1]
+#   scripts/loadcompare.sh [-n 1000] [-w 200] [-c 16] [-g curve25519] [-e gcm] [-r 1]
 #
-# -n SAs per run, -c negotiations in flight, -g DH group (curve25519,
-# ecp256, modp2048), -e IKE cipher (gcm, cbc), -r rounds (daemons
-# alternate; the table shows medians). Needs root: everything runs in a
+# -n SAs per run, -w SAs opened first and not measured (warm-up: thread
+# arenas, heap growth of a fresh process), -c negotiations in flight,
+# -g DH group (curve25519, ecp256, modp2048), -e IKE cipher (gcm, cbc),
+# -r rounds (daemons alternate, each round a fresh process; the table
+# shows medians). Needs root: everything runs in a
 # private network namespace (its own loopback, ports 500/4500 free) and a
 # private mount namespace (charon writes /var/run/charon.pid).
 #
@@ -20,10 +22,11 @@
 # favours strongSwan. The table's children column shows it.
 set -eu
 
-N=1000 C=16 GROUP=curve25519 ENCR=gcm ROUNDS=1
-while getopts n:c:g:e:r: o; do
+N=1000 WARM=200 C=16 GROUP=curve25519 ENCR=gcm ROUNDS=1
+while getopts n:w:c:g:e:r: o; do
 	case $o in
 	n) N=$OPTARG ;;
+	w) WARM=$OPTARG ;;
 	c) C=$OPTARG ;;
 	g) GROUP=$OPTARG ;;
 	e) ENCR=$OPTARG ;;
@@ -90,6 +93,10 @@ waitfor() { # seconds, command...
 }
 
 load() { # name round pid
+	if [ "$WARM" -gt 0 ]; then
+		"$IKELOAD" -n "$WARM" -c "$C" -group "$GROUP" -encr "$ENCR" -target 127.0.0.1:500 \
+			-psk-file "$W/psk" -id-prefix "w$2-" -timeout 10m > "$W/$1.$2.warm" || true
+	fi
 	echo "$1 round $2: loadavg $(cut -d' ' -f1-3 /proc/loadavg)"
 	"$IKELOAD" -json -n "$N" -c "$C" -group "$GROUP" -encr "$ENCR" -target 127.0.0.1:500 \
 		-psk-file "$W/psk" -id-prefix "r$2-" -pid "$3" -timeout 10m > "$W/$1.$2.json" || true
@@ -102,7 +109,7 @@ run_iked() {
 	pid=$!
 	waitfor 10 grep -q "iked started" "$W/iked.$1.log" || { cat "$W/iked.$1.log" >&2; exit 1; }
 	load iked "$1" $pid
-	echo "  iked logged $(grep -c 'IKE SA established role=responder' "$W/iked.$1.log") responder SAs"
+	echo "  iked logged $(grep -c 'IKE SA established role=responder' "$W/iked.$1.log") responder SAs (warm-up included)"
 	kill $pid; wait $pid || true
 }
 
@@ -113,11 +120,11 @@ run_charon() {
 	waitfor 10 test -S "$W/charon.vici" || { cat "$W/charon.$1.err" >&2; exit 1; }
 	swanctl --load-all --file "$W/swanctl.conf" --uri "unix://$W/charon.vici" > "$W/swanctl.$1.out" 2>&1
 	load strongswan "$1" $pid
-	echo "  charon lists $(swanctl --list-sas --uri "unix://$W/charon.vici" 2>/dev/null | grep -c ESTABLISHED) IKE SAs"
+	echo "  charon lists $(swanctl --list-sas --uri "unix://$W/charon.vici" 2>/dev/null | grep -c ESTABLISHED) IKE SAs (warm-up included)"
 	kill $pid; wait $pid || true
 }
 
-echo "loadcompare: n=$N c=$C group=$GROUP encr=$ENCR rounds=$ROUNDS cores=$(nproc) dir=$W"
+echo "loadcompare: n=$N warm-up=$WARM c=$C group=$GROUP encr=$ENCR rounds=$ROUNDS cores=$(nproc) dir=$W"
 echo "iked $("$ROOT/bin/iked" -V 2>&1 | head -1); $("$CHARON" --version 2>&1 | head -1 || echo charon)"
 RUNS=
 r=1
