@@ -11,7 +11,8 @@ import (
 // writeIkedConf writes a racoon2.conf for iked as ikeload's responder on
 // addr: one remote accepting any address and any ID (verify_id off) with
 // the PSK in pskPath, every proposal ikeload can make, a transport-mode
-// policy covering the initiators' addresses, and an IKE SA lifetime long
+// policy covering the initiators' addresses for ICMP only (with a kernel,
+// spmd's policies then never catch the IKE traffic itself), and an IKE SA lifetime long
 // enough that nothing expires during a run. dir holds the spmd files the
 // syntax requires (iked -D 8 does not use them).
 func writeIkedConf(w io.Writer, addr netip.Addr, pskPath, dir string) error {
@@ -47,12 +48,14 @@ selector out {
 	direction outbound;
 	src %[1]s;
 	dst %[2]s;
+	upper_layer_protocol "icmp";
 	policy_index pol;
 };
 selector in {
 	direction inbound;
 	src %[2]s;
 	dst %[1]s;
+	upper_layer_protocol "icmp";
 	policy_index pol;
 };
 policy pol {
@@ -69,8 +72,8 @@ sa esp_sa { sa_protocol esp; esp_enc_alg { aes128_cbc; }; esp_auth_alg { hmac_sh
 
 // writeSwanctlConf writes the swanctl.conf of strongSwan as the same
 // responder: one connection for any peer with the PSK, the same
-// proposals, no rekeying, a transport-mode child that is never started
-// by charon itself.
+// proposals, no rekeying, a transport-mode child for ICMP (as iked's)
+// that is never started by charon itself.
 func writeSwanctlConf(w io.Writer, addr netip.Addr, psk []byte) error {
 	_, err := fmt.Fprintf(w, `connections {
 	load {
@@ -89,6 +92,8 @@ func writeSwanctlConf(w io.Writer, addr netip.Addr, psk []byte) error {
 		children {
 			load {
 				mode = transport
+				local_ts = dynamic[icmp]
+				remote_ts = dynamic[icmp]
 				esp_proposals = aes128-sha256
 				start_action = none
 				rekey_time = 0
