@@ -13,8 +13,9 @@ import (
 // the PSK in pskPath, every proposal ikeload can make, a transport-mode
 // policy covering the initiators' addresses for ICMP only (with a kernel,
 // spmd's policies then never catch the IKE traffic itself), and an IKE SA lifetime long
-// enough that nothing expires during a run. dir holds the spmd files the
-// syntax requires (iked -D 8 does not use them).
+// enough that nothing expires during a run. dir holds spmd's socket and
+// password file (iked -D 8 uses neither; with a kernel, spmd installs the
+// policy from the same file).
 func writeIkedConf(w io.Writer, addr netip.Addr, pskPath, dir string) error {
 	peers := netip.MustParsePrefix("0.0.0.0/0")
 	switch {
@@ -28,6 +29,7 @@ func writeIkedConf(w io.Writer, addr netip.Addr, pskPath, dir string) error {
 	spmd { unix "%[4]s"; };
 	spmd_password "%[5]s";
 };
+resolver { resolver off; };
 remote load {
 	acceptable_kmp { ikev2; };
 	ikev2 {
@@ -62,6 +64,7 @@ policy pol {
 	action auto_ipsec;
 	remote_index load;
 	ipsec_mode transport;
+	ipsec_level require;
 	ipsec_index { ipsec_esp; };
 };
 ipsec ipsec_esp { sa_index esp_sa; ipsec_sa_lifetime_time 86400 sec; };
