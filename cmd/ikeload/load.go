@@ -305,13 +305,14 @@ func (d *driver) check() {
 
 // readLoop hands every datagram to the engine on the loop.
 func readLoop(sock *net.UDPConn, local netip.AddrPort, loop *ike.Loop, eng *ikev2.Engine, after func()) {
+	buf := make([]byte, 65536)
 	for {
-		buf := make([]byte, 65536)
 		n, from, err := sock.ReadFromUDPAddrPort(buf)
 		if err != nil {
 			return
 		}
-		data := buf[:n]
+		// The engine may keep the datagram: a copy of its size each.
+		data := append([]byte(nil), buf[:n]...)
 		if from.Port() == ike.PortNATT {
 			if n < 4 || data[0]|data[1]|data[2]|data[3] != 0 {
 				continue // ESP, or not IKE
