@@ -85,6 +85,10 @@ charon {
 	block_threshold = 100000
 	cookie_threshold = 100000
 	cookie_threshold_ip = 100000
+	# strongSwan's advice for many SAs: a hashed IKE SA table (the
+	# default is one bucket, a list searched for every message)
+	ikesa_table_size = 4096
+	ikesa_table_segments = 16
 	plugins {
 		vici {
 			socket = unix://$W/charon.vici
