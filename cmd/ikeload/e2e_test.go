@@ -115,6 +115,7 @@ func TestEndToEndIked(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts an iked process")
 	}
+	requireProc(t)
 	const psk = "end-to-end secret"
 	port, pid, stderr := startIked(t, psk)
 	target := netip.AddrPortFrom(netip.MustParseAddr("127.0.0.1"), port)
@@ -167,6 +168,7 @@ func TestEndToEndWrongPSK(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts an iked process")
 	}
+	requireProc(t)
 	port, pid, _ := startIked(t, "the right one")
 	target := netip.AddrPortFrom(netip.MustParseAddr("127.0.0.1"), port)
 	res, err := run(context.Background(), Params{N: 3, Concurrency: 3, Target: target,
