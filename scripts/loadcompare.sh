@@ -38,7 +38,7 @@ while getopts kn:w:c:g:e:r: o; do
 	g) GROUP=$OPTARG ;;
 	e) ENCR=$OPTARG ;;
 	r) ROUNDS=$OPTARG ;;
-	*) sed -n '2,20s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
+	*) sed -n '2,28s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
 	esac
 done
 
