@@ -17,7 +17,7 @@ MANPAGES := $(wildcard man/*.[58])
 CROSS    := freebsd/amd64 freebsd/arm64 netbsd/amd64 netbsd/arm64
 
 .PHONY: all build example test unit race check fmt vet staticcheck deps-check man-lint \
-	cross test-kernel interop demo fuzz bench man install clean
+	cross test-kernel interop demo fuzz bench loadcompare man install clean
 
 all: build
 
@@ -104,6 +104,13 @@ fuzz:
 			$(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$p || exit 1; \
 		done; \
 	done
+
+# IKEv2 responder load: iked against strongSwan in one run (root; K=-k runs
+# both daemons with kernel SAs in the in-kernel test bed).
+N ?= 1000
+loadcompare: build
+	$(GO) build -o bin/ikeload ./cmd/ikeload
+	scripts/loadcompare.sh $(K) -n $(N) -w 200 -c 16 -r 3
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...

@@ -32,6 +32,7 @@ func newIKEv2(cfg *config, env ike.Env) (ike.Engine, error) {
 		LocalAddr:  localAddrFunc(cfg.Listen),
 		LocalPort:  env.LocalPort,
 		DebugSPMIF: env.Policy == nil,
+		Capture:    env.Capture,
 	})
 	if err != nil {
 		return nil, err

@@ -123,47 +123,27 @@ func (b *builder) buildSection(kw string, n *node, obj any) any {
 	}
 	switch kw {
 	case "remote":
-		r, _ := obj.(*Remote)
-		if r == nil {
-			r = b.mem.remotes.one()
-			b.cfg.Remotes = append(b.cfg.Remotes, r)
-		}
+		r := reuse(obj, &b.mem.remotes, &b.cfg.Remotes)
 		*r = Remote{Name: name, Pos: n.Pos}
 		b.remoteBody(n.Block, r)
 		return r
 	case "selector":
-		s, _ := obj.(*Selector)
-		if s == nil {
-			s = b.mem.selectors.one()
-			b.cfg.Selectors = append(b.cfg.Selectors, s)
-		}
+		s := reuse(obj, &b.mem.selectors, &b.cfg.Selectors)
 		*s = Selector{Name: name, Pos: n.Pos, ULP: ProtoAny, ULPArgs: [2]int{-1, -1}}
 		b.selectorBody(n.Block, s)
 		return s
 	case "policy":
-		p, _ := obj.(*Policy)
-		if p == nil {
-			p = b.mem.policies.one()
-			b.cfg.Policies = append(b.cfg.Policies, p)
-		}
+		p := reuse(obj, &b.mem.policies, &b.cfg.Policies)
 		*p = Policy{Name: name, Pos: n.Pos}
 		b.policyBody(n.Block, p)
 		return p
 	case "ipsec":
-		p, _ := obj.(*IPsec)
-		if p == nil {
-			p = b.mem.ipsecs.one()
-			b.cfg.IPsecs = append(b.cfg.IPsecs, p)
-		}
+		p := reuse(obj, &b.mem.ipsecs, &b.cfg.IPsecs)
 		*p = IPsec{Name: name, Pos: n.Pos}
 		b.ipsecBody(n.Block, p)
 		return p
 	case "sa":
-		s, _ := obj.(*SA)
-		if s == nil {
-			s = b.mem.sas.one()
-			b.cfg.SAs = append(b.cfg.SAs, s)
-		}
+		s := reuse(obj, &b.mem.sas, &b.cfg.SAs)
 		*s = SA{Name: name, Pos: n.Pos}
 		b.saBody(n.Block, s)
 		return s
@@ -177,6 +157,17 @@ func (b *builder) buildSection(kw string, n *node, obj any) any {
 		b.poolBody(n.Block, p)
 		return p
 	}
+}
+
+// reuse returns obj as a *T when it is one (a section built again on a
+// retry), else a new T from s appended to list.
+func reuse[T any](obj any, s *slab[T], list *[]*T) *T {
+	if p, ok := obj.(*T); ok && p != nil {
+		return p
+	}
+	p := s.one()
+	*list = append(*list, p)
+	return p
 }
 
 // onlyOnce reports a second setval, interface, resolver or default.
@@ -297,6 +288,16 @@ func (b *builder) newDup(what, name, suffix string, firstWins bool) dupTracker {
 		s, b.free = b.free[n-1][:0], b.free[:n-1]
 	}
 	return dupTracker{b: b, seen: s, firstWins: firstWins, what: what, name: name, suffix: suffix}
+}
+
+// sectionDup starts the duplicate tracking of a remote, policy, ipsec or
+// sa body: named, or (with no name) the one in default {}. Both labels
+// are constants so that the 10k-section load stays free of concatenation.
+func (b *builder) sectionDup(named, dflt, name string) dupTracker {
+	if name == "" {
+		return b.newDup(dflt, "", "", false)
+	}
+	return b.newDup(named, name, "", false)
 }
 
 func (b *builder) release(d *dupTracker) { b.free = append(b.free, d.seen) }
@@ -449,11 +450,7 @@ func (b *builder) defaults(n *node) {
 var kmpWords = map[string]KMP{"ikev1": KMPIKEv1, "ikev2": KMPIKEv2, "kink": KMPKINK}
 
 func (b *builder) remoteBody(block []*node, r *Remote) {
-	what := "remote "
-	if r.Name == "" {
-		what = "default remote"
-	}
-	d := b.newDup(what, r.Name, "", false)
+	d := b.sectionDup("remote ", "default remote", r.Name)
 	defer b.release(&d)
 	for _, c := range block {
 		kw := c.Keyword()
@@ -478,7 +475,7 @@ func (b *builder) remoteBody(block []*node, r *Remote) {
 			d.seen.set(kw, c.Pos)
 			k := b.mem.kmps.one()
 			*k = KMPConf{Proto: kmpWords[kw], Pos: c.Pos}
-			b.kmpBody(c.Block, k, what, r.Name)
+			b.kmpBody(c.Block, k, d.what, r.Name)
 			switch kw {
 			case "ikev1":
 				r.IKEv1 = k

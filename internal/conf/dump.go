@@ -159,21 +159,18 @@ func (d *dumper) list(depth int, key string, items []string) {
 	}
 }
 
-func (d *dumper) addrs(depth int, key string, l []Address) {
+// each writes l as a list directive, each element formatted by f.
+func each[T any](d *dumper, depth int, key string, l []T, f func(T) string) {
 	items := make([]string, len(l))
-	for i, a := range l {
-		items[i] = addrString(a)
+	for i, x := range l {
+		items[i] = f(x)
 	}
 	d.list(depth, key, items)
 }
 
-func (d *dumper) strs(depth int, key string, l []string) {
-	items := make([]string, len(l))
-	for i, s := range l {
-		items[i] = q(s)
-	}
-	d.list(depth, key, items)
-}
+func (d *dumper) addrs(depth int, key string, l []Address) { each(d, depth, key, l, addrString) }
+
+func (d *dumper) strs(depth int, key string, l []string) { each(d, depth, key, l, q) }
 
 func algString(a Algorithm) string {
 	s := a.Name
@@ -188,28 +185,20 @@ func algString(a Algorithm) string {
 	return s
 }
 
-func (d *dumper) algs(depth int, key string, l []Algorithm) {
-	items := make([]string, len(l))
-	for i, a := range l {
-		items[i] = algString(a)
+func (d *dumper) algs(depth int, key string, l []Algorithm) { each(d, depth, key, l, algString) }
+
+func idString(id ID) string {
+	s := id.Type.String()
+	switch id.Qual {
+	case QualFile:
+		s += " file"
+	case QualTag:
+		s += " tag"
 	}
-	d.list(depth, key, items)
+	return s + " " + q(id.Value)
 }
 
-func (d *dumper) ids(depth int, key string, l []ID) {
-	items := make([]string, len(l))
-	for i, id := range l {
-		s := id.Type.String()
-		switch id.Qual {
-		case QualFile:
-			s += " file"
-		case QualTag:
-			s += " tag"
-		}
-		items[i] = s + " " + q(id.Value)
-	}
-	d.list(depth, key, items)
-}
+func (d *dumper) ids(depth int, key string, l []ID) { each(d, depth, key, l, idString) }
 
 func (d *dumper) iface(f *Interface) {
 	if len(f.IKEAddrs) == 0 && len(f.KINK) == 0 && len(f.SpmdAddrs) == 0 && f.SpmdPassword == "" && f.ApplicationBypass == Unset {

@@ -26,26 +26,11 @@ var builtinV2 = &KMPConf{
 	CookieRequired: Off, SendPeersID: Off,
 }
 
-func fillBool(d *Bool, s Bool) {
-	if *d == Unset {
-		*d = s
-	}
-}
-
-func fillInt(d *int, s int) {
-	if *d == 0 {
-		*d = s
-	}
-}
-
-func fillDur(d *time.Duration, s time.Duration) {
-	if *d == 0 {
-		*d = s
-	}
-}
-
-func fillStr(d *string, s string) {
-	if *d == "" {
+// fill sets *d to s while *d is its zero value: Unset, 0, "" and nil
+// mean "not given" everywhere in the model.
+func fill[T comparable](d *T, s T) {
+	var zero T
+	if *d == zero {
 		*d = s
 	}
 }
@@ -56,77 +41,65 @@ func fillSlice[T any](d *[]T, s []T) {
 	}
 }
 
-func fillPtr[T any](d **T, s *T) {
-	if *d == nil {
-		*d = s
-	}
-}
-
-func fillU[T ~uint8 | ~uint16 | ~uint32 | ~uint64](d *T, s T) {
-	if *d == 0 {
-		*d = s
-	}
-}
-
 // fillKMP sets every unset field of d from s ("0 means unset").
 func fillKMP(d, s *KMPConf) {
 	if s == nil {
 		return
 	}
-	fillU(&d.LogMode, s.LogMode)
-	fillStr(&d.LogFile, s.LogFile)
-	fillBool(&d.Passive, s.Passive)
-	fillBool(&d.UseCoA, s.UseCoA)
+	fill(&d.LogMode, s.LogMode)
+	fill(&d.LogFile, s.LogFile)
+	fill(&d.Passive, s.Passive)
+	fill(&d.UseCoA, s.UseCoA)
 	fillSlice(&d.PeersIPAddr, s.PeersIPAddr)
-	fillInt(&d.PeersKMPPort, s.PeersKMPPort)
-	fillBool(&d.VerifyID, s.VerifyID)
-	fillBool(&d.VerifyPubkey, s.VerifyPubkey)
-	fillBool(&d.SendCert, s.SendCert)
-	fillBool(&d.SendCertReq, s.SendCertReq)
-	fillInt(&d.NonceSize, s.NonceSize)
-	fillBool(&d.InitialContact, s.InitialContact)
-	fillBool(&d.SupportProxy, s.SupportProxy)
-	fillBool(&d.NATTraversal, s.NATTraversal)
+	fill(&d.PeersKMPPort, s.PeersKMPPort)
+	fill(&d.VerifyID, s.VerifyID)
+	fill(&d.VerifyPubkey, s.VerifyPubkey)
+	fill(&d.SendCert, s.SendCert)
+	fill(&d.SendCertReq, s.SendCertReq)
+	fill(&d.NonceSize, s.NonceSize)
+	fill(&d.InitialContact, s.InitialContact)
+	fill(&d.SupportProxy, s.SupportProxy)
+	fill(&d.NATTraversal, s.NATTraversal)
 	fillSlice(&d.MyID, s.MyID)
 	fillSlice(&d.PeersID, s.PeersID)
-	fillU(&d.SelectorCheck, s.SelectorCheck)
-	fillU(&d.ProposalCheck, s.ProposalCheck)
-	fillBool(&d.RandomPadContent, s.RandomPadContent)
-	fillBool(&d.RandomPadlen, s.RandomPadlen)
-	fillInt(&d.MaxPadlen, s.MaxPadlen)
-	fillInt(&d.MaxRetryToSend, s.MaxRetryToSend)
-	fillDur(&d.IntervalToSend, s.IntervalToSend)
-	fillInt(&d.TimesPerSend, s.TimesPerSend)
-	fillDur(&d.KMPSALifetimeTime, s.KMPSALifetimeTime)
-	fillU(&d.KMPSALifetimeByte, s.KMPSALifetimeByte)
-	fillDur(&d.KMPSANegoTimeLimit, s.KMPSANegoTimeLimit)
-	fillDur(&d.KMPSAGracePeriod, s.KMPSAGracePeriod)
-	fillDur(&d.IPsecSANegoTimeLimit, s.IPsecSANegoTimeLimit)
+	fill(&d.SelectorCheck, s.SelectorCheck)
+	fill(&d.ProposalCheck, s.ProposalCheck)
+	fill(&d.RandomPadContent, s.RandomPadContent)
+	fill(&d.RandomPadlen, s.RandomPadlen)
+	fill(&d.MaxPadlen, s.MaxPadlen)
+	fill(&d.MaxRetryToSend, s.MaxRetryToSend)
+	fill(&d.IntervalToSend, s.IntervalToSend)
+	fill(&d.TimesPerSend, s.TimesPerSend)
+	fill(&d.KMPSALifetimeTime, s.KMPSALifetimeTime)
+	fill(&d.KMPSALifetimeByte, s.KMPSALifetimeByte)
+	fill(&d.KMPSANegoTimeLimit, s.KMPSANegoTimeLimit)
+	fill(&d.KMPSAGracePeriod, s.KMPSAGracePeriod)
+	fill(&d.IPsecSANegoTimeLimit, s.IPsecSANegoTimeLimit)
 	fillSlice(&d.EncAlg, s.EncAlg)
 	fillSlice(&d.HashAlg, s.HashAlg)
 	fillSlice(&d.PRFAlg, s.PRFAlg)
 	fillSlice(&d.DHGroup, s.DHGroup)
 	fillSlice(&d.AuthMethod, s.AuthMethod)
-	fillU(&d.MobilityRole, s.MobilityRole)
+	fill(&d.MobilityRole, s.MobilityRole)
 	for i := range d.Scripts {
-		fillStr(&d.Scripts[i], s.Scripts[i])
+		fill(&d.Scripts[i], s.Scripts[i])
 	}
-	fillU(&d.ExchangeMode, s.ExchangeMode)
-	fillStr(&d.MyGSSAPIID, s.MyGSSAPIID)
-	fillBool(&d.DPD, s.DPD)
-	fillDur(&d.DPDRetry, s.DPDRetry)
-	fillInt(&d.DPDMaxFail, s.DPDMaxFail)
-	fillBool(&d.NeedPFS, s.NeedPFS)
-	fillPtr(&d.MyPublicKey, s.MyPublicKey)
-	fillPtr(&d.PeersPublicKey, s.PeersPublicKey)
-	fillStr(&d.PreSharedKey, s.PreSharedKey)
-	fillDur(&d.DPDDelay, s.DPDDelay)
-	fillBool(&d.CookieRequired, s.CookieRequired)
-	fillBool(&d.SendPeersID, s.SendPeersID)
-	fillPtr(&d.Provide, s.Provide)
-	fillU(&d.Request, s.Request)
-	fillStr(&d.MyPrincipal, s.MyPrincipal)
-	fillStr(&d.PeersPrincipal, s.PeersPrincipal)
+	fill(&d.ExchangeMode, s.ExchangeMode)
+	fill(&d.MyGSSAPIID, s.MyGSSAPIID)
+	fill(&d.DPD, s.DPD)
+	fill(&d.DPDRetry, s.DPDRetry)
+	fill(&d.DPDMaxFail, s.DPDMaxFail)
+	fill(&d.NeedPFS, s.NeedPFS)
+	fill(&d.MyPublicKey, s.MyPublicKey)
+	fill(&d.PeersPublicKey, s.PeersPublicKey)
+	fill(&d.PreSharedKey, s.PreSharedKey)
+	fill(&d.DPDDelay, s.DPDDelay)
+	fill(&d.CookieRequired, s.CookieRequired)
+	fill(&d.SendPeersID, s.SendPeersID)
+	fill(&d.Provide, s.Provide)
+	fill(&d.Request, s.Request)
+	fill(&d.MyPrincipal, s.MyPrincipal)
+	fill(&d.PeersPrincipal, s.PeersPrincipal)
 }
 
 // effectiveKMP merges a remote's block with the default remote's and the
@@ -159,7 +132,7 @@ func effectiveRemote(r, def *Remote) {
 	var dv1, dv2, dk *KMPConf
 	if def != nil {
 		fillSlice(&r.AcceptableKMP, def.AcceptableKMP)
-		fillStr(&r.SelectorIndex, def.SelectorIndex)
+		fill(&r.SelectorIndex, def.SelectorIndex)
 		dv1, dv2, dk = def.IKEv1, def.IKEv2, def.KINK
 	}
 	r.IKEv1 = effectiveKMP(r.IKEv1, dv1, KMPIKEv1, explicitlyAccepts(r, KMPIKEv1))
@@ -178,26 +151,26 @@ func explicitlyAccepts(r *Remote, k KMP) bool {
 
 func effectivePolicy(p, def *Policy) {
 	if def != nil {
-		fillU(&p.Action, def.Action)
-		fillBool(&p.Install, def.Install)
-		fillStr(&p.RemoteIndex, def.RemoteIndex)
+		fill(&p.Action, def.Action)
+		fill(&p.Install, def.Install)
+		fill(&p.RemoteIndex, def.RemoteIndex)
 		fillSlice(&p.IPsecIndex, def.IPsecIndex)
-		fillU(&p.IPsecMode, def.IPsecMode)
+		fill(&p.IPsecMode, def.IPsecMode)
 		fillSlice(&p.MySAIPAddr, def.MySAIPAddr)
 		fillSlice(&p.PeersSAIPAddr, def.PeersSAIPAddr)
-		fillU(&p.IPsecLevel, def.IPsecLevel)
+		fill(&p.IPsecLevel, def.IPsecLevel)
 	}
-	fillBool(&p.Install, On)        // rcf_fix_policy
-	fillU(&p.IPsecMode, ModeTunnel) // ike_ipsec_mode
+	fill(&p.Install, On)           // rcf_fix_policy
+	fill(&p.IPsecMode, ModeTunnel) // ike_ipsec_mode
 }
 
 func effectiveIPsec(p, def *IPsec) {
 	if def == nil {
 		return
 	}
-	fillDur(&p.IPsecSALifetimeTime, def.IPsecSALifetimeTime)
-	fillU(&p.IPsecSALifetimeByte, def.IPsecSALifetimeByte)
-	fillBool(&p.ExtSequence, def.ExtSequence)
+	fill(&p.IPsecSALifetimeTime, def.IPsecSALifetimeTime)
+	fill(&p.IPsecSALifetimeByte, def.IPsecSALifetimeByte)
+	fill(&p.ExtSequence, def.ExtSequence)
 	fillSlice(&p.SAIndex, def.SAIndex)
 }
 
@@ -205,14 +178,12 @@ func effectiveSA(s, def *SA) {
 	if def == nil {
 		return
 	}
-	fillU(&s.Protocol, def.Protocol)
+	fill(&s.Protocol, def.Protocol)
 	fillSlice(&s.EncAlg, def.EncAlg)
 	fillSlice(&s.ESPAuthAlg, def.ESPAuthAlg)
 	fillSlice(&s.AHAuthAlg, def.AHAuthAlg)
 	fillSlice(&s.IPCompAlg, def.IPCompAlg)
-	if s.SPI == 0 {
-		s.SPI = def.SPI
-	}
+	fill(&s.SPI, def.SPI)
 }
 
 // builtinRemote merges the default remote's blocks with the built-ins.

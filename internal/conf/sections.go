@@ -139,11 +139,7 @@ func hasPort(l []Address) bool {
 }
 
 func (b *builder) policyBody(block []*node, p *Policy) {
-	what := "policy "
-	if p.Name == "" {
-		what = "default policy"
-	}
-	d := b.newDup(what, p.Name, "", false)
+	d := b.sectionDup("policy ", "default policy", p.Name)
 	defer b.release(&d)
 	for _, n := range block {
 		kw := n.Keyword()
@@ -192,11 +188,7 @@ func (b *builder) policyBody(block []*node, p *Policy) {
 }
 
 func (b *builder) ipsecBody(block []*node, p *IPsec) {
-	what := "ipsec "
-	if p.Name == "" {
-		what = "default ipsec"
-	}
-	d := b.newDup(what, p.Name, "", false)
+	d := b.sectionDup("ipsec ", "default ipsec", p.Name)
 	defer b.release(&d)
 	for _, n := range block {
 		kw := n.Keyword()
@@ -224,11 +216,7 @@ func (b *builder) ipsecBody(block []*node, p *IPsec) {
 }
 
 func (b *builder) saBody(block []*node, s *SA) {
-	what := "sa "
-	if s.Name == "" {
-		what = "default sa"
-	}
-	d := b.newDup(what, s.Name, "", false)
+	d := b.sectionDup("sa ", "default sa", s.Name)
 	defer b.release(&d)
 	for _, n := range block {
 		kw := n.Keyword()

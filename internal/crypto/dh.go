@@ -183,11 +183,18 @@ func (k *ecpKey) SharedSecret(peer []byte) ([]byte, error) {
 	var buf [1 + 2*66]byte
 	buf[0] = 4
 	copy(buf[1:], peer)
-	pk, err := k.g.curve.NewPublicKey(buf[:1+len(peer)])
+	return ecdhSecret(k.priv, k.g.curve, buf[:1+len(peer)])
+}
+
+// ecdhSecret decodes the peer's public value on curve and returns the
+// shared secret; a value the curve refuses, or one giving a refused result,
+// is ErrDHPeerValue.
+func ecdhSecret(priv *ecdh.PrivateKey, curve ecdh.Curve, peer []byte) ([]byte, error) {
+	pk, err := curve.NewPublicKey(peer)
 	if err != nil {
 		return nil, ErrDHPeerValue
 	}
-	z, err := k.priv.ECDH(pk)
+	z, err := priv.ECDH(pk)
 	if err != nil {
 		return nil, ErrDHPeerValue
 	}
@@ -236,15 +243,7 @@ func (k *x25519Key) SharedSecret(peer []byte) ([]byte, error) {
 	if len(peer) != 32 {
 		return nil, fmt.Errorf("%w: %d bytes, want 32", ErrDHPeerValue, len(peer))
 	}
-	pk, err := ecdh.X25519().NewPublicKey(peer)
-	if err != nil {
-		return nil, ErrDHPeerValue
-	}
-	z, err := k.priv.ECDH(pk)
-	if err != nil {
-		return nil, ErrDHPeerValue
-	}
-	return z, nil
+	return ecdhSecret(k.priv, ecdh.X25519(), peer)
 }
 
 // Zero drops the private key; as for ECP, crypto/ecdh's own copy of the

@@ -246,11 +246,15 @@ func (e *Engine) removeChild(sa *IKESA, c *childSA) {
 	}
 	c.installed = false
 	local, peer := saAddrs(sa, c.cfg, c.mode)
-	if err := e.o.Kernel.DeleteSA(ike.SAID{Src: peer, Dst: local, Proto: c.proto, SPI: c.inSPI}); err != nil {
+	if id := (ike.SAID{Src: peer, Dst: local, Proto: c.proto, SPI: c.inSPI}); e.ext.hardGone {
+		_ = e.o.Kernel.DeleteSA(id) // the kernel removes SAs at their hard lifetime: no error (task_child.go)
+	} else if err := e.o.Kernel.DeleteSA(id); err != nil {
 		e.stats.KernelErrors++
 		sa.log.Info("cannot delete inbound SA", "spi", fmt.Sprintf("%08x", c.inSPI), "err", err)
 	}
-	if err := e.o.Kernel.DeleteSA(ike.SAID{Src: local, Dst: peer, Proto: c.proto, SPI: c.outSPI}); err != nil {
+	if id := (ike.SAID{Src: local, Dst: peer, Proto: c.proto, SPI: c.outSPI}); e.ext.hardGone {
+		_ = e.o.Kernel.DeleteSA(id)
+	} else if err := e.o.Kernel.DeleteSA(id); err != nil {
 		e.stats.KernelErrors++
 		sa.log.Info("cannot delete outbound SA", "spi", fmt.Sprintf("%08x", c.outSPI), "err", err)
 	}

@@ -41,6 +41,9 @@ type Options struct {
 	// MaxPacket is the largest IKE datagram sent before fragmenting
 	// (RFC 7383), when the peer supports fragmentation (default 1280).
 	MaxPacket int
+	// Capture records every message, in the clear, for -P (capture.go);
+	// nil records nothing.
+	Capture ike.Capture
 }
 
 // Engine is the IKEv2 protocol engine. Every method must be called on the
@@ -70,6 +73,8 @@ type Engine struct {
 	contact  map[string]bool       // remotes already sent INITIAL_CONTACT
 	msg      Message               // scratch for decoding
 	raw      []byte                // the datagram being handled
+	capture  ike.Capture           // o.Capture; nil without -P
+	capBuf   []byte                // scratch for captureOut
 	closing  bool
 	ext      engineExt // part 2: rekeying, NAT-T, hooks (task_child.go)
 	// shutdownDone is Shutdown's callback, run when the last SA is gone.
@@ -115,6 +120,7 @@ func New(o Options) (*Engine, error) {
 		sas:      newSATable(),
 		acquires: map[uint32]acquireRef{},
 		contact:  map[string]bool{},
+		capture:  o.Capture,
 	}
 	e.cookies = cookieJar{period: o.CookiePeriod, rand: o.Rand}
 	return e, nil

@@ -200,7 +200,7 @@ func (e *Engine) handleExpire(x *ike.Expire) bool {
 		return true
 	}
 	sa.log.Info("CHILD_SA hard lifetime reached", "spi", fmt.Sprintf("%08x", x.SPI))
-	e.deleteChild(sa, c)
+	e.deleteHardExpired(sa, c) // task_child.go
 	e.idle(sa)
 	return true
 }

@@ -131,6 +131,12 @@ func TestKernelUnusedChildExpires(t *testing.T) {
 		}
 		w.Run()
 	}
+	// At the hard lifetime the kernels remove the SAs themselves; that is
+	// not an error. Only the peer's Delete may find the SAs already gone
+	// (the two kernels expire them at the same instant): at most one.
+	if a.Stats().KernelErrors+b.Stats().KernelErrors > 1 {
+		t.Fatalf("kernel errors: A %+v B %+v", a.Stats(), b.Stats())
+	}
 	if a.ExtStats().SoftUnused == 0 || a.ExtStats().ChildRekeys+b.ExtStats().ChildRekeys != 0 {
 		t.Fatalf("unused SA rekeyed: A %+v B %+v", a.ExtStats(), b.ExtStats())
 	}

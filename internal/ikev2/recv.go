@@ -82,6 +82,9 @@ func (e *Engine) decode(sa *IKESA, p ike.Packet, h *Header) *Message {
 		return nil
 	}
 	if h.Exchange == ExchangeIKESAInit {
+		if e.capture != nil {
+			e.capture.Write(e.now(), p.Remote, p.Local, p.Data)
+		}
 		return m
 	}
 	enc := m.Encrypted()
@@ -97,7 +100,9 @@ func (e *Engine) decode(sa *IKESA, p ike.Packet, h *Header) *Message {
 	if enc.Fragment {
 		return e.reassemble(sa, m, p, h, in)
 	}
-	if err := m.Open(p.Data, in); err != nil {
+	first := enc.Inner
+	plain, err := m.openInner(p.Data, in)
+	if err != nil {
 		if errors.Is(err, ErrIntegrity) || errors.Is(err, ErrBadPadding) {
 			e.stats.DropIntegrity++
 		} else {
@@ -107,6 +112,9 @@ func (e *Engine) decode(sa *IKESA, p ike.Packet, h *Header) *Message {
 		return nil
 	}
 	e.afterAuthenticated(sa, p)
+	if e.capture != nil {
+		e.capture.WriteDecrypted(e.now(), p.Remote, p.Local, p.Data[:HeaderLen], uint8(first), plain)
+	}
 	e.noteWindow(sa, m)
 	return m
 }
@@ -162,6 +170,11 @@ func (e *Engine) reassemble(sa *IKESA, m *Message, p ike.Packet, h *Header, in S
 	if err != nil {
 		e.stats.DropMalformed++
 		return nil
+	}
+	if e.capture != nil {
+		// Every fragment has the same header but for Next Payload and
+		// Length, which the capture rewrites.
+		e.capture.WriteDecrypted(e.now(), p.Remote, p.Local, p.Data[:HeaderLen], uint8(first), inner)
 	}
 	m.Payloads = ps
 	e.noteWindow(sa, m)
@@ -302,11 +315,17 @@ func (e *Engine) encode(sa *IKESA, x ExchangeType, id uint32, resp bool, pl []Pa
 	if x == ExchangeIKESAInit {
 		m := Message{Header: h, Payloads: pl}
 		b, err := m.Append(nil)
+		if err == nil && e.capture != nil {
+			e.captureOut(sa, &h, b, nil)
+		}
 		return [][]byte{b}, err
 	}
 	out, err := sa.keys.cipherOut()
 	if err != nil {
 		return nil, err
+	}
+	if e.capture != nil {
+		e.captureOut(sa, &h, nil, pl) // before encryption, once per message
 	}
 	b, err := AppendEncrypted(nil, &h, pl, out, e.rand)
 	if err == nil && len(b) <= e.o.MaxPacket || !sa.fragOK {
@@ -370,6 +389,10 @@ func (e *Engine) invalidMajorVersion(p ike.Packet) {
 	b, err := m.Append(nil)
 	if err != nil {
 		return
+	}
+	if e.capture != nil {
+		e.capture.Write(e.now(), p.Remote, p.Local, p.Data)
+		e.capture.Write(e.now(), p.Local, p.Remote, b)
 	}
 	e.sendTo(p.Local, p.Remote, [][]byte{b}, 1)
 }

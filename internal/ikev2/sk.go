@@ -71,18 +71,25 @@ func openSK(pkt []byte, e *Encrypted, c SKCipher) ([]byte, error) {
 // in m.Payloads by the inner payloads. Fragments (SKF) need a Reassembly.
 // Offsets in decode errors are offsets in pkt.
 func (m *Message) Open(pkt []byte, c SKCipher) error {
+	_, err := m.openInner(pkt, c)
+	return err
+}
+
+// openInner is Open that also returns the inner payload chain, without
+// padding (for the capture).
+func (m *Message) openInner(pkt []byte, c SKCipher) ([]byte, error) {
 	e := m.Encrypted()
 	if e == nil {
-		return ErrNotEncrypted
+		return nil, ErrNotEncrypted
 	}
 	if e.Fragment {
-		return errors.New("ikev2: Open: message is a fragment; use a Reassembly")
+		return nil, errors.New("ikev2: Open: message is a fragment; use a Reassembly")
 	}
 	plain, err := m.OpenSK(pkt, c)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	return m.decodeInner(e.Inner, plain, e.Offset+e.headerLen()+c.IVSize())
+	return plain, m.decodeInner(e.Inner, plain, e.Offset+e.headerLen()+c.IVSize())
 }
 
 // DecodeInner replaces the SK or SKF payload at the end of m.Payloads (if

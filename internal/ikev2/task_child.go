@@ -29,6 +29,7 @@ const (
 // engineExt is the engine state of part 2.
 type engineExt struct {
 	kids      map[ike.SAID]*IKESA // owner of each installed child, by kernel SA
+	hardGone  bool                // removing a child at its hard lifetime
 	stats     ExtCounters
 	hooks     Hooks
 	fromRekey bool                 // established() is for a rekeyed IKE SA
@@ -100,7 +101,7 @@ func (e *Engine) handleExtTimer(k ike.TimerKey) {
 	case timerChildHard:
 		if c := sa.childByIn(k.Arg); c != nil && !c.hardAt.IsZero() && !e.now().Before(c.hardAt) {
 			sa.log.Info("CHILD_SA hard lifetime reached", "spi", fmt.Sprintf("%08x", c.inSPI))
-			e.deleteChild(sa, c)
+			e.deleteHardExpired(sa, c)
 		}
 	case timerIKERekey:
 		e.rekeyIKE(sa)
@@ -187,6 +188,15 @@ func (e *Engine) childRemoved(sa *IKESA, c *childSA) {
 	e.unindexChild(sa, c)
 	e.hookChild(sa, c, HookPhase2Down)
 	e.cpChildGone(sa, c)
+}
+
+// deleteHardExpired deletes a child at its hard lifetime. The kernel has
+// removed (or is removing) both its SAs by now, so their absence is not
+// an error worth counting.
+func (e *Engine) deleteHardExpired(sa *IKESA, c *childSA) {
+	e.ext.hardGone = true
+	e.deleteChild(sa, c)
+	e.ext.hardGone = false
 }
 
 // childTimers arms a new child's engine timers: a hard-expiry timer

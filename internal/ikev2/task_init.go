@@ -274,6 +274,9 @@ func (e *Engine) respondInit(p ike.Packet, h *Header) {
 		}
 		return
 	}
+	if e.capture != nil {
+		e.capture.Write(e.now(), p.Remote, p.Local, p.Data) // once: not the retransmissions
+	}
 	m := &e.msg
 	if err := m.Parse(p.Data); err != nil {
 		e.stats.DropMalformed++
@@ -381,6 +384,9 @@ func (e *Engine) stateless(p ike.Packet, h *Header, n *Notify) {
 	b, err := m.Append(nil)
 	if err != nil {
 		return
+	}
+	if e.capture != nil {
+		e.capture.Write(e.now(), p.Local, p.Remote, b)
 	}
 	e.sendTo(p.Local, p.Remote, [][]byte{b}, 1)
 }

@@ -135,16 +135,24 @@ func selAddress(p netip.Prefix, port uint16, proto uint8) (*Address, error) {
 	return &Address{Proto: proto, PrefixLen: uint8(p.Bits()), Addr: netip.AddrPortFrom(p.Addr(), port)}, nil
 }
 
+// selAddresses is a selector's source and destination as PF_KEY
+// addresses.
+func selAddresses(s *ike.Selector) (src, dst *Address, err error) {
+	if src, err = selAddress(s.Src, s.SrcPort, s.Proto); err != nil {
+		return nil, nil, err
+	}
+	if dst, err = selAddress(s.Dst, s.DstPort, s.Proto); err != nil {
+		return nil, nil, err
+	}
+	return src, dst, nil
+}
+
 // PolicyMsg builds an SPDADD, SPDUPDATE or SPDDELETE for p as racoon2's
 // spmd does (reference section 9.3.3): SA2 with the mode and reqid of the
 // first template, the selector as addresses, an optional hard lifetime,
 // then the policy with its ipsecrequests.
 func PolicyMsg(t MsgType, p *ike.Policy) (*Msg, error) {
-	src, err := selAddress(p.Selector.Src, p.Selector.SrcPort, p.Selector.Proto)
-	if err != nil {
-		return nil, err
-	}
-	dst, err := selAddress(p.Selector.Dst, p.Selector.DstPort, p.Selector.Proto)
+	src, dst, err := selAddresses(&p.Selector)
 	if err != nil {
 		return nil, err
 	}
@@ -202,11 +210,7 @@ func levelOf(l ike.Level) uint8 {
 // MigrateMsg builds an SADB_X_MIGRATE: the selector as addresses, then the
 // policy with one (old, new) pair of ipsecrequests.
 func MigrateMsg(ev *ike.Migrate, proto ike.Proto, mode ike.Mode) (*Msg, error) {
-	src, err := selAddress(ev.Selector.Src, ev.Selector.SrcPort, ev.Selector.Proto)
-	if err != nil {
-		return nil, err
-	}
-	dst, err := selAddress(ev.Selector.Dst, ev.Selector.DstPort, ev.Selector.Proto)
+	src, dst, err := selAddresses(&ev.Selector)
 	if err != nil {
 		return nil, err
 	}

@@ -2,22 +2,17 @@ package pfkey
 
 import (
 	"errors"
-	"fmt"
 	"net/netip"
 	"strings"
 	"syscall"
 	"testing"
-	"time"
 
 	"github.com/racoon2go/iked/internal/ike"
 	"github.com/racoon2go/iked/internal/ike/iketest"
 	"github.com/racoon2go/iked/internal/kernel/kerneltest"
 )
 
-var (
-	addrA = netip.MustParseAddr("192.0.2.1")
-	addrB = netip.MustParseAddr("192.0.2.2")
-)
+var addrA, addrB = kerneltest.A, kerneltest.B
 
 func openTest(t *testing.T) *Kernel {
 	t.Helper()
@@ -81,119 +76,55 @@ func TestKernelRegisterNoAEAD(t *testing.T) {
 	t.Logf("SADB_REGISTER(ESP) encrypt ids %v", ids)
 }
 
-func xfrmState(t *testing.T, ns string, id ike.SAID) string {
-	t.Helper()
-	proto := id.Proto.String()
-	if id.Proto == ike.ProtoIPComp {
-		proto = "comp"
-	}
-	return kerneltest.Cmd(t, ns, "ip", "xfrm", "state", "get", "src", id.Src.String(), "dst", id.Dst.String(),
-		"proto", proto, "spi", fmt.Sprintf("0x%08x", id.SPI))
-}
-
-type saCase struct {
-	name  string
-	proto ike.Proto
-	mode  ike.Mode
-	sa    func(*ike.SA)
-	want  []string // in `ip xfrm state get` output
-}
-
-var saCases = []saCase{
-	{"esp-cbc-sha1-natt-transport", ike.ProtoESP, ike.ModeTransport, func(sa *ike.SA) {
+var saCases = []kerneltest.SACase{
+	{Name: "esp-cbc-sha1-natt-transport", Proto: ike.ProtoESP, Mode: ike.ModeTransport, SA: func(sa *ike.SA) {
 		sa.EncrID, sa.EncrKey, sa.IntegID, sa.IntegKey = encrAESCBC, key(16, 1), integSHA1, key(20, 2)
 		sa.Encap = &ike.Encap{SrcPort: 4500, DstPort: 4501, OrigAddr: netip.MustParseAddr("198.51.100.7")}
 	}, // Linux af_key reads the NAT-T type and ports but drops NAT_T_OA on input.
-		[]string{"encap type espinudp sport 4500 dport 4501 addr 0.0.0.0"}},
-	{"esp6-cbc-sha1-tunnel", ike.ProtoESP, ike.ModeTunnel, func(sa *ike.SA) {
+		Want: []string{"encap type espinudp sport 4500 dport 4501 addr 0.0.0.0"}},
+	{Name: "esp6-cbc-sha1-tunnel", Proto: ike.ProtoESP, Mode: ike.ModeTunnel, SA: func(sa *ike.SA) {
 		sa.EncrID, sa.EncrKey, sa.IntegID, sa.IntegKey = encrAESCBC, key(16, 1), integSHA1, key(20, 2)
-	}, []string{"src 2001:db8::", "mode tunnel", "cbc(aes)"}},
-	{"ah6-sha1-transport", ike.ProtoAH, ike.ModeTransport, func(sa *ike.SA) {
+	}, Want: []string{"src 2001:db8::", "mode tunnel", "cbc(aes)"}},
+	{Name: "ah6-sha1-transport", Proto: ike.ProtoAH, Mode: ike.ModeTransport, SA: func(sa *ike.SA) {
 		sa.IntegID, sa.IntegKey = integSHA1, key(20, 3)
-	}, []string{"src 2001:db8::", "proto ah"}},
-	{"esp-cbc-sha1-tunnel", ike.ProtoESP, ike.ModeTunnel, func(sa *ike.SA) {
+	}, Want: []string{"src 2001:db8::", "proto ah"}},
+	{Name: "esp-cbc-sha1-tunnel", Proto: ike.ProtoESP, Mode: ike.ModeTunnel, SA: func(sa *ike.SA) {
 		sa.EncrID, sa.EncrKey, sa.IntegID, sa.IntegKey = encrAESCBC, key(16, 1), integSHA1, key(20, 2)
-	}, []string{"mode tunnel", "cbc(aes)", "hmac(sha1)", "reqid 42"}},
-	{"esp-cbc-sha512-transport", ike.ProtoESP, ike.ModeTransport, func(sa *ike.SA) {
+	}, Want: []string{"mode tunnel", "cbc(aes)", "hmac(sha1)", "reqid 42"}},
+	{Name: "esp-cbc-sha512-transport", Proto: ike.ProtoESP, Mode: ike.ModeTransport, SA: func(sa *ike.SA) {
 		sa.EncrID, sa.EncrKey, sa.IntegID, sa.IntegKey = encrAESCBC, key(32, 1), integSHA512_256, key(64, 2)
-	}, []string{"mode transport", "cbc(aes)", "hmac(sha512)", "256"}},
-	{"esp-3des-md5-tunnel", ike.ProtoESP, ike.ModeTunnel, func(sa *ike.SA) {
+	}, Want: []string{"mode transport", "cbc(aes)", "hmac(sha512)", "256"}},
+	{Name: "esp-3des-md5-tunnel", Proto: ike.ProtoESP, Mode: ike.ModeTunnel, SA: func(sa *ike.SA) {
 		sa.EncrID, sa.EncrKey, sa.IntegID, sa.IntegKey = encr3DES, key(24, 1), integMD5, key(16, 2)
-	}, []string{"mode tunnel", "cbc(des3_ede)", "hmac(md5)"}},
-	{"ah-sha1-transport", ike.ProtoAH, ike.ModeTransport, func(sa *ike.SA) {
+	}, Want: []string{"mode tunnel", "cbc(des3_ede)", "hmac(md5)"}},
+	{Name: "ah-sha1-transport", Proto: ike.ProtoAH, Mode: ike.ModeTransport, SA: func(sa *ike.SA) {
 		sa.IntegID, sa.IntegKey = integSHA1, key(20, 3)
-	}, []string{"proto ah", "mode transport", "hmac(sha1)"}},
-	{"ah-sha384-tunnel", ike.ProtoAH, ike.ModeTunnel, func(sa *ike.SA) {
+	}, Want: []string{"proto ah", "mode transport", "hmac(sha1)"}},
+	{Name: "ah-sha384-tunnel", Proto: ike.ProtoAH, Mode: ike.ModeTunnel, SA: func(sa *ike.SA) {
 		sa.IntegID, sa.IntegKey = integSHA384_192, key(48, 3)
-	}, []string{"proto ah", "mode tunnel", "hmac(sha384)", "192"}},
-	{"ipcomp-deflate-tunnel", ike.ProtoIPComp, ike.ModeTunnel, func(sa *ike.SA) {
+	}, Want: []string{"proto ah", "mode tunnel", "hmac(sha384)", "192"}},
+	{Name: "ipcomp-deflate-tunnel", Proto: ike.ProtoIPComp, Mode: ike.ModeTunnel, SA: func(sa *ike.SA) {
 		sa.CompID = 2
-	}, []string{"proto comp", "mode tunnel", "deflate"}},
-	{"ipcomp-deflate-transport", ike.ProtoIPComp, ike.ModeTransport, func(sa *ike.SA) {
+	}, Want: []string{"proto comp", "mode tunnel", "deflate"}},
+	{Name: "ipcomp-deflate-transport", Proto: ike.ProtoIPComp, Mode: ike.ModeTransport, SA: func(sa *ike.SA) {
 		sa.CompID = 2
-	}, []string{"proto comp", "mode transport", "deflate"}},
+	}, Want: []string{"proto comp", "mode transport", "deflate"}},
 }
 
 // TestKernelSA runs GETSPI, UPDATE, GET, ADD, DELETE (RFC 2367 sections
 // 3.1.1-3.1.5) for ESP, AH and IPComp in both modes.
 func TestKernelSA(t *testing.T) {
 	iketest.RequireKernel(t)
-	k := openTest(t)
-	for _, c := range saCases {
-		t.Run(c.name, func(t *testing.T) {
-			addrA, addrB := addrA, addrB
-			if strings.Contains(c.name, "6-") {
-				addrA, addrB = netip.MustParseAddr("2001:db8::1"), netip.MustParseAddr("2001:db8::2")
+	kerneltest.RunSA(t, openTest(t), kerneltest.SAConfig{
+		SPIMin: SPIMin, SPIMax: SPIMax, CPIMax: cpiMax, ReplayWindow: 32,
+		OutSPI: func(proto ike.Proto, in uint32) uint32 {
+			if proto == ike.ProtoIPComp {
+				return 0x2000 + in%0x1000
 			}
-			spi, err := k.GetSPI(addrB, addrA, c.proto, c.mode, 42)
-			if err != nil {
-				t.Fatal(err)
-			}
-			max := uint32(SPIMax)
-			if c.proto == ike.ProtoIPComp {
-				max = cpiMax
-			}
-			if spi < SPIMin || spi > max {
-				t.Fatalf("SPI %#x outside racoon2's range", spi)
-			}
-			in := &ike.SA{Src: addrB, Dst: addrA, Proto: c.proto, SPI: spi, Mode: c.mode, ReqID: 42, ReplayWindow: 32,
-				Lifetime: ike.Lifetime{SoftTime: time.Hour, HardTime: 2 * time.Hour}}
-			c.sa(in)
-			if err := k.UpdateSA(in); err != nil {
-				t.Fatal(err)
-			}
-			id := ike.SAID{Src: addrB, Dst: addrA, Proto: c.proto, SPI: spi}
-			st := xfrmState(t, "", id)
-			for _, w := range c.want {
-				if !strings.Contains(st, w) {
-					t.Errorf("state lacks %q:\n%s", w, st)
-				}
-			}
-			if _, err := k.QuerySA(id); err != nil {
-				t.Fatal(err)
-			}
-			out := *in
-			out.Src, out.Dst, out.SPI = addrA, addrB, spi+1
-			if c.proto == ike.ProtoIPComp {
-				out.SPI = 0x2000 + spi%0x1000
-			}
-			if err := k.AddSA(&out); err != nil {
-				t.Fatal(err)
-			}
-			if err := k.AddSA(&out); !errors.Is(err, syscall.EEXIST) {
-				t.Errorf("second ADD: %v, want EEXIST", err)
-			}
-			oid := ike.SAID{Src: addrA, Dst: addrB, Proto: c.proto, SPI: out.SPI}
-			for _, x := range []ike.SAID{id, oid} {
-				if err := k.DeleteSA(x); err != nil {
-					t.Fatal(err)
-				}
-				if _, err := k.QuerySA(x); !errors.Is(err, syscall.ESRCH) {
-					t.Errorf("GET after DELETE: %v, want ESRCH", err)
-				}
-			}
-		})
-	}
+			return in + 1
+		},
+		Add: "ADD", Get: "GET", Delete: "DELETE",
+	}, saCases)
 }
 
 // TestKernelUpdateUnknown: UPDATE of an SA no GETSPI made fails (RFC 2367

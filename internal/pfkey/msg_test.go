@@ -319,24 +319,30 @@ func FuzzParse(f *testing.F) {
 	if b, err := m.Marshal(nil); err == nil {
 		f.Add(b)
 	}
-	f.Fuzz(func(t *testing.T, b []byte) {
-		m, err := Parse(b)
-		if err != nil {
-			return
-		}
-		b1, err := m.Marshal(nil)
-		if err != nil {
-			return
-		}
-		m2, err := Parse(b1)
-		if err != nil {
-			t.Fatalf("re-encoding does not parse: %v\n%x", err, b1)
-		}
-		b2, err := m2.Marshal(nil)
-		if err != nil || !bytes.Equal(b1, b2) {
-			t.Fatalf("unstable encoding: %v\n%x\n%x", err, b1, b2)
-		}
-	})
+	f.Fuzz(func(t *testing.T, b []byte) { roundTrip(t, "", b) })
+}
+
+// roundTrip is the fuzz targets' property: a message that parses and
+// encodes must parse again from its encoding and encode to the same bytes.
+// where prefixes failures (the layout).
+func roundTrip(t *testing.T, where string, b []byte) {
+	t.Helper()
+	m, err := Parse(b)
+	if err != nil {
+		return
+	}
+	b1, err := m.Marshal(nil)
+	if err != nil {
+		return
+	}
+	m2, err := Parse(b1)
+	if err != nil {
+		t.Fatalf("%sre-encoding does not parse: %v\n%x", where, err, b1)
+	}
+	b2, err := m2.Marshal(nil)
+	if err != nil || !bytes.Equal(b1, b2) {
+		t.Fatalf("%sunstable encoding: %v\n%x\n%x", where, err, b1, b2)
+	}
 }
 
 // An SPDUPDATE on FreeBSD: the ipsecrequest is KAME's 8-byte struct

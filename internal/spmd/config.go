@@ -7,6 +7,7 @@ package spmd
 import (
 	"net/netip"
 
+	"github.com/racoon2go/iked/internal/conf"
 	"github.com/racoon2go/iked/internal/ike"
 )
 
@@ -45,17 +46,17 @@ func (a Addr) String() string {
 	return "(none)"
 }
 
-// Action is a policy's action keyword.
-type Action uint8
+// Action is a policy's action keyword, as the configuration parser reads it.
+type Action = conf.Action
 
 // Policy actions of racoon2.conf. ActionUnset and ActionStaticIPsec cannot
 // be installed (racoon2: "invalid pltype").
 const (
-	ActionUnset Action = iota
-	ActionAutoIPsec
-	ActionStaticIPsec
-	ActionDiscard
-	ActionNone // also spelled bypass
+	ActionUnset       = conf.ActionUnset
+	ActionAutoIPsec   = conf.ActionAutoIPsec
+	ActionStaticIPsec = conf.ActionStaticIPsec
+	ActionDiscard     = conf.ActionDiscard
+	ActionNone        = conf.ActionNone // also spelled bypass
 )
 
 // Policy is what spmd needs of a `policy` section and its first `ipsec`.

@@ -66,17 +66,7 @@ func fromAddr(a conf.Address) Addr {
 }
 
 func fromPolicy(c *conf.Config, cp *conf.Policy) *Policy {
-	p := &Policy{Index: cp.Name, RemoteIndex: cp.RemoteIndex, Install: cp.Install != conf.Off}
-	switch cp.Action {
-	case conf.ActionAutoIPsec:
-		p.Action = ActionAutoIPsec
-	case conf.ActionStaticIPsec:
-		p.Action = ActionStaticIPsec
-	case conf.ActionDiscard:
-		p.Action = ActionDiscard
-	case conf.ActionNone:
-		p.Action = ActionNone
-	}
+	p := &Policy{Index: cp.Name, RemoteIndex: cp.RemoteIndex, Install: cp.Install != conf.Off, Action: cp.Action}
 	switch cp.IPsecMode {
 	case conf.ModeTransport:
 		p.Mode = ike.ModeTransport

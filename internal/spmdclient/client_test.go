@@ -112,6 +112,15 @@ func newTestClient(t *testing.T, paths []string, pwfile string) *Client {
 	return c
 }
 
+// onFakeServer starts a client whose one path is a fake spmd in a fresh
+// directory, with the test password.
+func onFakeServer(t *testing.T) (*Client, <-chan *script) {
+	t.Helper()
+	d := testDir(t)
+	srv := fakeServer(t, filepath.Join(d, "s"))
+	return newTestClient(t, []string{filepath.Join(d, "s")}, writePassword(t, d, testPassword)), srv
+}
+
 func login(s *script) {
 	s.send("220 " + testChallenge + "\r\n")
 	s.expect("LOGIN 41ED93557A9D9DCB4631A12CECE385A2498B1F65\r\n")
@@ -178,9 +187,7 @@ func TestClientConformance(t *testing.T) {
 
 // Reference section 5.2: SLID succeeds on an exact 250 only.
 func TestClientSLIDRefused(t *testing.T) {
-	d := testDir(t)
-	srv := fakeServer(t, filepath.Join(d, "s"))
-	c := newTestClient(t, []string{filepath.Join(d, "s")}, writePassword(t, d, testPassword))
+	c, srv := onFakeServer(t)
 	s := next(t, srv)
 	login(s)
 	out := make(chan res, 2)
@@ -194,9 +201,7 @@ func TestClientSLIDRefused(t *testing.T) {
 }
 
 func TestClientBadLogin(t *testing.T) {
-	d := testDir(t)
-	srv := fakeServer(t, filepath.Join(d, "s"))
-	c := newTestClient(t, []string{filepath.Join(d, "s")}, writePassword(t, d, testPassword))
+	c, srv := onFakeServer(t)
 	s := next(t, srv)
 	s.send("220 " + testChallenge + "\r\n")
 	s.expect("LOGIN 41ED93557A9D9DCB4631A12CECE385A2498B1F65\r\n")
@@ -220,9 +225,7 @@ func TestClientMalformedReply(t *testing.T) {
 		"empty slid": "250 \r\n",
 	} {
 		t.Run(name, func(t *testing.T) {
-			d := testDir(t)
-			srv := fakeServer(t, filepath.Join(d, "s"))
-			c := newTestClient(t, []string{filepath.Join(d, "s")}, writePassword(t, d, testPassword))
+			c, srv := onFakeServer(t)
 			s := next(t, srv)
 			login(s)
 			out := make(chan res, 2)
@@ -239,9 +242,7 @@ func TestClientMalformedReply(t *testing.T) {
 // A dropped connection is reconnected, and the command in flight is sent
 // again on the new connection.
 func TestClientReconnect(t *testing.T) {
-	d := testDir(t)
-	srv := fakeServer(t, filepath.Join(d, "s"))
-	c := newTestClient(t, []string{filepath.Join(d, "s")}, writePassword(t, d, testPassword))
+	c, srv := onFakeServer(t)
 	s := next(t, srv)
 	login(s)
 	waitUp(t, c, true)

@@ -175,6 +175,20 @@ func infinite(l *nl.XfrmLifetimeCfg) {
 	l.SoftPacketLimit, l.HardPacketLimit = nl.XFRM_INF, nl.XFRM_INF
 }
 
+// setLifetime sets an SA's or policy's limits from l: seconds as given
+// (0 is none), byte limits only when set, the rest infinite.
+func setLifetime(lft *nl.XfrmLifetimeCfg, l ike.Lifetime) {
+	infinite(lft)
+	lft.SoftAddExpiresSeconds = uint64(l.SoftTime / time.Second)
+	lft.HardAddExpiresSeconds = uint64(l.HardTime / time.Second)
+	if l.SoftBytes > 0 {
+		lft.SoftByteLimit = l.SoftBytes
+	}
+	if l.HardBytes > 0 {
+		lft.HardByteLimit = l.HardBytes
+	}
+}
+
 func usersa(src, dst netip.Addr, proto ike.Proto, spi uint32, mode ike.Mode, reqID uint32) *nl.XfrmUsersaInfo {
 	u := &nl.XfrmUsersaInfo{}
 	u.Id.Daddr.FromIP(ip(dst))
@@ -253,15 +267,7 @@ func SAData(sa *ike.SA) ([]nl.NetlinkRequestData, error) {
 		return nil, fmt.Errorf("addresses %v, %v: %w", sa.Src, sa.Dst, syscall.EINVAL)
 	}
 	u := usersa(sa.Src, sa.Dst, sa.Proto, sa.SPI, sa.Mode, sa.ReqID)
-	l := sa.Lifetime
-	u.Lft.SoftAddExpiresSeconds = uint64(l.SoftTime / time.Second)
-	u.Lft.HardAddExpiresSeconds = uint64(l.HardTime / time.Second)
-	if l.SoftBytes > 0 {
-		u.Lft.SoftByteLimit = l.SoftBytes
-	}
-	if l.HardBytes > 0 {
-		u.Lft.HardByteLimit = l.HardBytes
-	}
+	setLifetime(&u.Lft, sa.Lifetime)
 	if s := sa.Selector; s != nil {
 		sel, err := selectorData(s)
 		if err != nil {
@@ -548,16 +554,7 @@ func policyData(p *ike.Policy, xp *netlink.XfrmPolicy) ([]nl.NetlinkRequestData,
 		return nil, err
 	}
 	info := &nl.XfrmUserpolicyInfo{Sel: *sel, Priority: p.Priority, Dir: uint8(xp.Dir), Action: uint8(xp.Action)}
-	infinite(&info.Lft)
-	l := p.Lifetime
-	info.Lft.HardAddExpiresSeconds = uint64(l.HardTime / time.Second)
-	info.Lft.SoftAddExpiresSeconds = uint64(l.SoftTime / time.Second)
-	if l.HardBytes > 0 {
-		info.Lft.HardByteLimit = l.HardBytes
-	}
-	if l.SoftBytes > 0 {
-		info.Lft.SoftByteLimit = l.SoftBytes
-	}
+	setLifetime(&info.Lft, p.Lifetime)
 	out := []nl.NetlinkRequestData{info}
 	if len(xp.Tmpls) > 0 {
 		b := make([]byte, nl.SizeofXfrmUserTmpl*len(xp.Tmpls))
