@@ -1,0 +1,72 @@
+package interop
+
+import "testing"
+
+// Output of iproute2 6.1 `ip -s xfrm state` in the test bed: an AEAD SA
+// in UDP (NAT-T), a CBC SA, and an AH SA that must be left out.
+const xfrmSample = `src 192.168.99.2 dst 10.99.0.2
+	proto esp spi 0xca39fda8(3392798120) reqid 0(0x00000000) mode tunnel
+	replay-window 32 seq 0x00000000 flag  (0x00000000)
+	aead rfc4106(gcm(aes)) 0x00112233445566778899aabbccddeeff01020304 (160 bits) 128
+	encap type espinudp sport 4500 dport 4500 addr 0.0.0.0
+	anti-replay context: seq 0x0, oseq 0x5, bitmap 0x00000000
+	sel src 0.0.0.0/0 dst 0.0.0.0/0 uid 0
+	lifetime config:
+	  limit: soft (INF)(bytes), hard (INF)(bytes)
+	  limit: soft (INF)(packets), hard (INF)(packets)
+	  expire add: soft 2988(sec), hard 3600(sec)
+	  expire use: soft 0(sec), hard 0(sec)
+	lifetime current:
+	  420(bytes), 5(packets)
+	  add 2026-11-22 18:15:11 use 2026-11-22 18:15:12
+	stats:
+	  replay-window 0 replay 0 failed 0
+src 10.99.0.2 dst 10.99.0.1
+	proto ah spi 0x00001000(4096) reqid 0(0x00000000) mode transport
+	lifetime current:
+	  84(bytes), 1(packets)
+src 10.99.0.2 dst 192.168.99.2
+	proto esp spi 0x0e8e2ddb(244198875) reqid 1(0x00000001) mode tunnel
+	auth-trunc hmac(sha256) 0x00 (256 bits) 128
+	enc cbc(aes) 0x00 (128 bits)
+	lifetime current:
+	  0(bytes), 0(packets)
+`
+
+func TestParseXfrmStates(t *testing.T) {
+	got := parseXfrmStates(xfrmSample)
+	want := []espSA{
+		{src: "192.168.99.2", dst: "10.99.0.2", spi: "0xca39fda8(3392798120)", encap: true, packets: 5, aead: "rfc4106(gcm(aes))"},
+		{src: "10.99.0.2", dst: "192.168.99.2", spi: "0x0e8e2ddb(244198875)", packets: 0, enc: "cbc(aes)"},
+	}
+	if len(got) != len(want) {
+		t.Fatalf("got %d SAs, want %d: %+v", len(got), len(want), got)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("SA %d: got %+v, want %+v", i, got[i], want[i])
+		}
+	}
+	if n := len(parseXfrmStates("")); n != 0 {
+		t.Errorf("empty output: %d SAs", n)
+	}
+}
+
+func TestExpected(t *testing.T) {
+	saved := expectFail
+	defer func() { expectFail = saved }()
+	expectFail = []string{"rekey-child/*/responder", "nat-t/libreswan/*"}
+	for _, c := range []struct {
+		sc, peer, role string
+		want           bool
+	}{
+		{"rekey-child", "strongswan", "responder", false},
+		{"rekey-child", "strongswan", "initiator-I", true},
+		{"nat-t", "libreswan", "initiator-acquire", false},
+		{"nat-t", "strongswan", "initiator-acquire", true},
+	} {
+		if got := expected(c.sc, c.peer, c.role); got != c.want {
+			t.Errorf("expected(%s, %s, %s) = %v", c.sc, c.peer, c.role, got)
+		}
+	}
+}
