@@ -122,6 +122,9 @@ func (l *libreswan) whack(timeout time.Duration, args ...string) string {
 func (l *libreswan) initiate() {
 	out := l.whack(25*time.Second, "--initiate", "--name", "iked")
 	l.c.note("whack --initiate: %s", lastLine(out))
+	if i := strings.Index(out, "rejected Child SA"); i >= 0 {
+		l.c.fail("libreswan: IKE_AUTH response %s", firstLine(out[i:]))
+	}
 	if !waitFor(5*time.Second, l.established) {
 		l.c.fail("libreswan could not initiate:\n%s", out)
 	}

@@ -82,32 +82,31 @@ var scenarios = []*scenario{
 		mode: "tunnel", auth: "psk", dh: dhMODP2048, esp: espAESCBC, wantEnc: "cbc(aes)", sigterm: true},
 }
 
-// expectFail lists the cases known to fail, as "scenario/peer/role" with
-// "*" wildcards. Every other case that is not skipped must pass: a failure
-// there fails `make interop`. Set from what actually passes; see the
-// matrix for the reasons.
-var expectFail = []string{
-	// iked rekeys a CHILD_SA of an IKE SA it responded to: the peer's
-	// inbound SA for the new keys counts integrity failures ("failed N" in
-	// ip -s xfrm state) and about half the pings are lost (the rekeyed
-	// KEYMAT, RFC 7296 2.17, does not match the peer's).
-	"rekey-child/*/responder",
-	// libreswan asks for INTERNAL_IP4_ADDRESS and INTERNAL_IP6_ADDRESS;
-	// iked leases the IPv4 address, finds no IPv6 pool, releases the lease
-	// and answers INTERNAL_ADDRESS_FAILURE. RFC 7296 3.15.4: a responder
-	// ignores an address family it does not support and fails only if
-	// it can assign no address at all.
-	"config-payload/libreswan/responder",
+// knownFailure is a case known to fail: pattern is "scenario/peer/role"
+// with "*" wildcards, why the diagnosis shown in the matrix.
+type knownFailure struct{ pattern, why string }
+
+// expectFail lists the cases known to fail. Every other case that is not
+// skipped must pass: a failure there fails `make interop`. Set from what
+// actually passes.
+var expectFail = []knownFailure{
+	{"rekey-child/*/responder", "when iked rekeys a CHILD_SA of an IKE SA it responded to, " +
+		"the peer's inbound SA for the new keys counts integrity failures (ip -s xfrm state: failed N) " +
+		"and traffic stops until the next rekey: the rekeyed KEYMAT (RFC 7296 2.17) does not match the peer's"},
+	{"config-payload/libreswan/responder", "libreswan asks for INTERNAL_IP4_ADDRESS and INTERNAL_IP6_ADDRESS; " +
+		"iked leases the IPv4 address, finds no IPv6 pool, releases the lease and answers INTERNAL_ADDRESS_FAILURE, " +
+		"where RFC 7296 3.15.4 says to ignore the unsupported family and fail only if no address can be assigned"},
 }
 
-func expected(sc, peer, role string) bool {
-	for _, p := range expectFail {
-		f := strings.Split(p, "/")
+// expected reports whether a case must pass, and if not, why.
+func expected(sc, peer, role string) (bool, string) {
+	for _, k := range expectFail {
+		f := strings.Split(k.pattern, "/")
 		if len(f) == 3 && match(f[0], sc) && match(f[1], peer) && match(f[2], role) {
-			return false
+			return false, k.why
 		}
 	}
-	return true
+	return true, ""
 }
 
 func match(pat, s string) bool { return pat == "*" || pat == s }

@@ -37,6 +37,7 @@ type result struct {
 	Result   string  `json:"result"`
 	Expected string  `json:"expected"`
 	Reason   string  `json:"reason"`
+	Known    string  `json:"known"`
 	Seconds  float64 `json:"seconds"`
 }
 
@@ -188,6 +189,9 @@ func cell(x *result, notes *[]string) string {
 		return "pass"
 	case "fail":
 		if x.Expected == "fail" {
+			if x.Known != "" {
+				return "FAIL (known)" + note(x.Known+". Observed: "+x.Reason)
+			}
 			return "FAIL (known)" + note(x.Reason)
 		}
 		return "**FAIL**" + note(x.Reason)

@@ -17,7 +17,7 @@ func sample() *results {
 		Results: []result{
 			{Scenario: "psk", Peer: "strongswan", Role: "initiator-I", Result: "pass", Expected: "pass"},
 			{Scenario: "psk", Peer: "strongswan", Role: "responder", Result: "fail", Expected: "pass", Reason: "ping: 0 of 5"},
-			{Scenario: "nat", Peer: "strongswan", Role: "initiator-I", Result: "fail", Expected: "fail", Reason: "no UDP\nencap"},
+			{Scenario: "nat", Peer: "strongswan", Role: "initiator-I", Result: "fail", Expected: "fail", Reason: "no UDP\nencap", Known: "NAT-T missing"},
 			{Scenario: "nat", Peer: "strongswan", Role: "responder", Result: "skip", Expected: "pass", Reason: "n/a here"},
 		},
 	}
@@ -31,7 +31,7 @@ func TestRender(t *testing.T) {
 		"| PSK \\| tunnel | pass | **FAIL**<sup>1</sup> |",
 		"| NAT | FAIL (known)<sup>2</sup> | n/a<sup>3</sup> |",
 		"1. psk, strongSwan 5.9, iked responds: ping: 0 of 5\n",
-		"2. nat, strongSwan 5.9, iked initiates (-I): no UDP encap\n",
+		"2. nat, strongSwan 5.9, iked initiates (-I): NAT-T missing. Observed: no UDP encap\n",
 	} {
 		if !strings.Contains(got, want) {
 			t.Errorf("matrix lacks %q:\n%s", want, got)
