@@ -300,10 +300,11 @@ func (c *caseRun) checkRekey(tp *topo, p peerSide, what string) {
 			c.fail("no IKE SA rekey within 15 s: the peer's IKE SAs before %v, after %v", beforeIKE, after)
 		}
 	}
-	if !p.rekeyed(what) {
+	line := p.rekeyed(what)
+	if line == "" {
 		c.fail("the peer's log shows no %s rekey exchange (CREATE_CHILD_SA): the SAs were renegotiated otherwise", what)
 	}
-	c.note("the peer logged the %s rekey", what)
+	c.note("the peer logged the %s rekey: %s", what, strings.TrimSpace(line))
 	// The SAs in use now must count traffic on both sides. The lifetimes
 	// are short, so a rekey may just have replaced them: try 3 times.
 	for try := 1; ; try++ {

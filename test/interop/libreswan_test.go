@@ -158,18 +158,18 @@ func (l *libreswan) checkCerts() {
 	l.c.note("pluto authenticated iked's certificate")
 }
 
-// rekeyed reports whether pluto's log shows a rekey of what.
-func (l *libreswan) rekeyed(what string) bool {
+// rekeyed returns the line of pluto's log that shows a rekey of what.
+func (l *libreswan) rekeyed(what string) string {
 	b, _ := os.ReadFile(l.dir + "/pluto.log")
 	if what == "child" {
-		return lswChildRekey.Match(b)
+		return string(lswChildRekey.Find(b))
 	}
-	return lswIKERekey.Match(b)
+	return string(lswIKERekey.Find(b))
 }
 
 var (
-	lswChildRekey = regexp.MustCompile(`(?i)rekeyed Child SA|Child SA #\d+ rekey|CREATE_CHILD_SA.*N\(REKEY_SA\)`)
-	lswIKERekey   = regexp.MustCompile(`(?i)rekeyed IKE SA|IKE SA #\d+ rekey|responder rekeyed IKE|CREATE_CHILD_SA.*IKE SA rekey`)
+	lswChildRekey = regexp.MustCompile(`(?im)^.*(?:rekeyed Child SA|Child SA #\d+ rekey|CREATE_CHILD_SA.*N\(REKEY_SA\)).*$`)
+	lswIKERekey   = regexp.MustCompile(`(?im)^.*(?:rekeyed IKE SA|IKE SA #\d+ rekey|responder rekeyed IKE|CREATE_CHILD_SA.*IKE SA rekey).*$`)
 )
 
 // sawDelete: pluto's log (plutodebug=none) has no fixed wording for a

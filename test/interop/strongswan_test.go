@@ -21,9 +21,9 @@ type peerSide interface {
 	established() bool
 	// checkCerts checks that CERT and CERTREQ went both ways.
 	checkCerts()
-	// rekeyed reports whether the peer's log shows a rekey exchange of
-	// "child" or "ike".
-	rekeyed(what string) bool
+	// rekeyed returns the line of the peer's log that shows a rekey
+	// exchange of "child" or "ike" ("" if there is none).
+	rekeyed(what string) string
 	// sawDelete reports whether the peer logged a received Delete.
 	sawDelete() bool
 	// virtualIP is the address the peer obtained through CP ("" if none).
@@ -204,20 +204,20 @@ func (s *strongSwan) virtualIP() string {
 	return ""
 }
 
-// rekeyed reports whether charon's log shows a rekey of what.
-func (s *strongSwan) rekeyed(what string) bool {
+// rekeyed returns the line of charon's log that shows a rekey of what.
+func (s *strongSwan) rekeyed(what string) string {
 	b, _ := os.ReadFile(s.dir + "/charon.log")
 	if what == "child" {
-		return swanChildRekey.Match(b)
+		return string(swanChildRekey.Find(b))
 	}
-	return swanIKERekey.Match(b)
+	return string(swanIKERekey.Find(b))
 }
 
 var (
 	// CREATE_CHILD_SA with REKEY_SA (RFC 7296 2.8) ...
-	swanChildRekey = regexp.MustCompile(`CREATE_CHILD_SA (request|response) \d+ \[ N\(REKEY_SA\)`)
+	swanChildRekey = regexp.MustCompile(`(?m)^.*CREATE_CHILD_SA (request|response) \d+ \[ N\(REKEY_SA\).*$`)
 	// ... and without it, SA KE No with no TS: an IKE SA rekey (1.3.2).
-	swanIKERekey = regexp.MustCompile(`CREATE_CHILD_SA (request|response) \d+ \[ SA (No KE|KE No) \]`)
+	swanIKERekey = regexp.MustCompile(`(?m)^.*CREATE_CHILD_SA (request|response) \d+ \[ SA (No KE|KE No) \].*$`)
 )
 
 // sawDelete reports whether charon received iked's Delete of the IKE SA.
