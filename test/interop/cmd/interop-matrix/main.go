@@ -211,8 +211,8 @@ func name(m map[string]string, k string) string {
 func escape(s string) string {
 	s = strings.ReplaceAll(s, "\n", " ")
 	s = strings.ReplaceAll(s, "|", "\\|")
-	if len(s) > 300 {
-		s = s[:300] + "..."
+	if len(s) > 600 {
+		s = s[:600] + "..."
 	}
 	return s
 }
