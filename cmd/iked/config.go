@@ -19,6 +19,10 @@ type config struct {
 	Spmd         []string         // spmif socket paths
 	SpmdPassword string
 	Conf         *conf.Config
+	// NoByteLifetimes: the kernel interface does not count bytes (the BSDs'
+	// PF_KEY), so IPsec SAs get time lifetimes only; set after the kernel
+	// opens, and the configuration check warned about it.
+	NoByteLifetimes bool
 }
 
 // loadConfig reads path. problems holds every error and warning, one per

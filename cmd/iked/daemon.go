@@ -133,7 +133,7 @@ func (a *app) start(o *options) (_ *iked, err error) {
 		if d.kernel, err = a.b.kernel(o.kernel, d.log); err != nil {
 			return nil, err
 		}
-		if err := checkKernel(o.kernel, d.kernel, cfg.Conf, d.log); err != nil {
+		if err := checkKernel(o.kernel, d.kernel, cfg, d.log); err != nil {
 			d.kernel.Close()
 			return nil, err
 		}

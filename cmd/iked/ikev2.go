@@ -21,6 +21,11 @@ func newIKEv2(cfg *config, env ike.Env) (ike.Engine, error) {
 	if len(ic.Peers) == 0 && ic.Default == nil {
 		return nil, nil // no ikev2{} anywhere: datagrams stay engine-less
 	}
+	if cfg.NoByteLifetimes {
+		for _, ch := range ic.Children {
+			ch.Lifetime.SoftBytes, ch.Lifetime.HardBytes = 0, 0
+		}
+	}
 	e, err := ikev2.New(ikev2.Options{
 		Config:     ic,
 		Sched:      env.Clock,

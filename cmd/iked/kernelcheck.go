@@ -15,9 +15,11 @@ import (
 // checkKernel refuses IPsec transforms the kernel interface cannot install
 // correctly (Linux PF_KEY: the AEADs, and HMAC-SHA2-256 with its 96-bit
 // ICV) and warns about byte lifetimes the interface ignores (the BSDs).
+// It also records in cfg whether byte lifetimes reach the kernel.
 // Only the transforms of auto_ipsec policies count: those are the ones iked
 // negotiates.
-func checkKernel(kind string, k ike.Kernel, c *conf.Config, log *slog.Logger) error {
+func checkKernel(kind string, k ike.Kernel, cfg *config, log *slog.Logger) error {
+	c := cfg.Conf
 	if c == nil {
 		return nil
 	}
@@ -25,6 +27,7 @@ func checkKernel(kind string, k ike.Kernel, c *conf.Config, log *slog.Logger) er
 	if err != nil {
 		return err
 	}
+	cfg.NoByteLifetimes = !kernel.LimitsOf(resolved, runtime.GOOS).ByteLifetimes
 	var wants []kernel.Want
 	seen := map[*conf.IPsec]bool{}
 	for _, p := range c.Policies {

@@ -65,14 +65,14 @@ func TestCheckKernelPFKeyLinux(t *testing.T) {
 	}
 	k := linuxPFKey{iketest.NewKernel(0)}
 	log := slog.New(slog.NewTextHandler(&bytes.Buffer{}, nil))
-	if err := checkKernel("pfkey", k, loadTestConf(t, "aes128_cbc", "hmac_sha1"), log); err != nil {
+	if err := checkKernel("pfkey", k, &config{Conf: loadTestConf(t, "aes128_cbc", "hmac_sha1")}, log); err != nil {
 		t.Fatalf("AES-CBC + HMAC-SHA1 refused: %v", err)
 	}
-	err := checkKernel("pfkey", k, loadTestConf(t, "aes128_cbc", "hmac_sha2_256"), log)
+	err := checkKernel("pfkey", k, &config{Conf: loadTestConf(t, "aes128_cbc", "hmac_sha2_256")}, log)
 	if err == nil || !strings.Contains(err.Error(), "AUTH_HMAC_SHA2_256_128") || !strings.Contains(err.Error(), "--kernel xfrm carries it") {
 		t.Fatalf("HMAC-SHA2-256 through Linux PF_KEY: %v", err)
 	}
-	err = checkKernel("pfkey", k, loadTestConf(t, "aes128_gcm_16", "hmac_sha1"), log)
+	err = checkKernel("pfkey", k, &config{Conf: loadTestConf(t, "aes128_gcm_16", "hmac_sha1")}, log)
 	if err == nil || !strings.Contains(err.Error(), "ENCR_AES_GCM_16") {
 		t.Fatalf("AES-GCM through Linux PF_KEY: %v", err)
 	}

@@ -3,6 +3,7 @@ package ike
 import (
 	"errors"
 	"net/netip"
+	"syscall"
 	"time"
 )
 
@@ -261,4 +262,12 @@ func itoa(v uint64) string {
 			return string(b[i:])
 		}
 	}
+}
+
+// IsNoSA reports whether a Kernel error says that the SA does not exist
+// (ESRCH from PF_KEY and XFRM, ENOENT from some kernels). Deleting such an
+// SA is not a failure: the kernel already removed it, for example at its
+// hard lifetime while the peer's Delete was on its way.
+func IsNoSA(err error) bool {
+	return errors.Is(err, syscall.ESRCH) || errors.Is(err, syscall.ENOENT)
 }

@@ -239,6 +239,18 @@ func (e *Engine) childLifetime(ch *ike.ChildConfig) ike.Lifetime {
 	return l
 }
 
+// deleteKernelSA removes one SA. An SA the kernel no longer has is not an
+// error: kernels remove SAs at their hard lifetime themselves, and with
+// hardGone set the engine knows it is removing children for that reason.
+func (e *Engine) deleteKernelSA(sa *IKESA, id ike.SAID, dir string) {
+	err := e.o.Kernel.DeleteSA(id)
+	if err == nil || ike.IsNoSA(err) || e.ext.hardGone {
+		return
+	}
+	e.stats.KernelErrors++
+	sa.log.Info("cannot delete "+dir+" SA", "spi", fmt.Sprintf("%08x", id.SPI), "err", err)
+}
+
 // removeChild deletes a child's kernel SAs.
 func (e *Engine) removeChild(sa *IKESA, c *childSA) {
 	if !c.installed {
@@ -246,18 +258,8 @@ func (e *Engine) removeChild(sa *IKESA, c *childSA) {
 	}
 	c.installed = false
 	local, peer := saAddrs(sa, c.cfg, c.mode)
-	if id := (ike.SAID{Src: peer, Dst: local, Proto: c.proto, SPI: c.inSPI}); e.ext.hardGone {
-		_ = e.o.Kernel.DeleteSA(id) // the kernel removes SAs at their hard lifetime: no error (task_child.go)
-	} else if err := e.o.Kernel.DeleteSA(id); err != nil {
-		e.stats.KernelErrors++
-		sa.log.Info("cannot delete inbound SA", "spi", fmt.Sprintf("%08x", c.inSPI), "err", err)
-	}
-	if id := (ike.SAID{Src: local, Dst: peer, Proto: c.proto, SPI: c.outSPI}); e.ext.hardGone {
-		_ = e.o.Kernel.DeleteSA(id)
-	} else if err := e.o.Kernel.DeleteSA(id); err != nil {
-		e.stats.KernelErrors++
-		sa.log.Info("cannot delete outbound SA", "spi", fmt.Sprintf("%08x", c.outSPI), "err", err)
-	}
+	e.deleteKernelSA(sa, ike.SAID{Src: peer, Dst: local, Proto: c.proto, SPI: c.inSPI}, "inbound")
+	e.deleteKernelSA(sa, ike.SAID{Src: local, Dst: peer, Proto: c.proto, SPI: c.outSPI}, "outbound")
 	e.stats.ChildDeleted++
 	e.childRemoved(sa, c) // task_child.go
 	sa.log.Info("CHILD_SA removed", "proto", c.proto, "spi-in", fmt.Sprintf("%08x", c.inSPI), "spi-out", fmt.Sprintf("%08x", c.outSPI))

@@ -325,7 +325,7 @@ func (t *Transport) read(s *socket) {
 // stray ESP and anything too short to be IKE.
 func (t *Transport) strip(s *socket, b []byte) ([]byte, bool) {
 	if s.natt {
-		if len(b) == 1 && b[0] == 0xff {
+		if isKeepalive(b) {
 			t.Stats.Keepalives.Add(1)
 			return nil, false
 		}
@@ -343,10 +343,13 @@ func (t *Transport) strip(s *socket, b []byte) ([]byte, bool) {
 	return b, true
 }
 
+func isKeepalive(b []byte) bool { return len(b) == 1 && b[0] == 0xff }
+
 var markerPool = sync.Pool{New: func() any { b := make([]byte, 0, 2048); return &b }}
 
 // Send writes p.Data to p.Remote from p.Local, adding the non-ESP marker on
-// the NAT-T port. An unspecified p.Local picks any socket of the right
+// the NAT-T port, except to a NAT keepalive (a single 0xFF byte, RFC 3948
+// section 2.3), which goes as it is. An unspecified p.Local picks any socket of the right
 // family and port (the IKE port when the port is 0 too).
 func (t *Transport) Send(p ike.Packet) error {
 	s, src := t.pick(p.Local, p.Remote)
@@ -355,7 +358,7 @@ func (t *Transport) Send(p ike.Packet) error {
 		return fmt.Errorf("%w: %v to %v", ErrNoSocket, p.Local, p.Remote)
 	}
 	data := p.Data
-	if s.natt {
+	if s.natt && !isKeepalive(p.Data) {
 		bp := markerPool.Get().(*[]byte)
 		defer markerPool.Put(bp)
 		*bp = append(append((*bp)[:0], 0, 0, 0, 0), p.Data...)

@@ -184,6 +184,13 @@ func TestNATTMarkerAndKeepalive(t *testing.T) {
 	if got := recv(t, c); !bytes.Equal(got, append([]byte{0, 0, 0, 0}, ikeMsg(6)...)) {
 		t.Fatalf("peer got % x", got)
 	}
+	// Our own keepalive goes out bare: a marker would make it look like IKE.
+	if err := tr.Send(ike.Packet{Local: p.Local, Remote: p.Remote, Data: []byte{0xff}}); err != nil {
+		t.Fatal(err)
+	}
+	if got := recv(t, c); !bytes.Equal(got, []byte{0xff}) {
+		t.Fatalf("keepalive on the wire: % x, want ff", got)
+	}
 	// Port 0 picks the plain IKE socket, never the NAT-T one.
 	c2 := dial(t, netip.AddrPortFrom(lo, port))
 	c2.Write(ikeMsg(7))
