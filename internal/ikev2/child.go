@@ -176,12 +176,15 @@ func (e *Engine) respondChild(sa *IKESA, m *childMsg) []Payload {
 // the inbound one completes the larval SA from GetSPI, the outbound one
 // is added.
 func (e *Engine) installChild(sa *IKESA, c *childSA) error {
-	return e.installChildKeys(sa, c, sa.hs.nonceI, sa.hs.nonceR, nil)
+	return e.installChildKeys(sa, c, sa.initiator(), sa.hs.nonceI, sa.hs.nonceR, nil)
 }
 
 // installChildKeys is installChild with the nonces and PFS shared secret
 // of the exchange that made the child (IKE_AUTH or CREATE_CHILD_SA).
-func (e *Engine) installChildKeys(sa *IKESA, c *childSA, ni, nr, gir []byte) error {
+// exchInit says whether we initiated that exchange: RFC 7296 2.17 takes the
+// initiator-to-responder keys first, and for CREATE_CHILD_SA the initiator is
+// whoever sent the request, not whoever began the IKE SA.
+func (e *Engine) installChildKeys(sa *IKESA, c *childSA, exchInit bool, ni, nr, gir []byte) error {
 	keys, err := childKeys(sa.keys.prf, sa.keys.d(), gir, ni, nr, c.encr, c.integ)
 	if err != nil {
 		return err
@@ -189,7 +192,7 @@ func (e *Engine) installChildKeys(sa *IKESA, c *childSA, ni, nr, gir []byte) err
 	defer keys.Zero()
 	eI, aI, eR, aR := keys.EncrI, keys.IntegI, keys.EncrR, keys.IntegR
 	inE, inA, outE, outA := eR, aR, eI, aI
-	if !sa.initiator() {
+	if !exchInit {
 		inE, inA, outE, outA = eI, aI, eR, aR
 	}
 	local, peer := saAddrs(sa, c.cfg, c.mode)

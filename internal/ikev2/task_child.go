@@ -490,7 +490,7 @@ func (t *createChildTask) check(cm *childMsg, nonce *Nonce, ke *KE) error {
 
 // finish installs the child our exchange made and settles the rekey.
 func (t *createChildTask) finish(e *Engine, sa *IKESA, c *childSA, k int, nr, gir []byte) {
-	if err := e.installChildKeys(sa, c, t.ni, nr, gir); err != nil {
+	if err := e.installChildKeys(sa, c, true, t.ni, nr, gir); err != nil {
 		sa.log.Error("cannot install CHILD_SA", "err", err)
 		t.abandon(e, sa)
 		return
@@ -731,7 +731,7 @@ func (e *Engine) childAnswered(sa *IKESA, r *childResp, gir, pub []byte) []Paylo
 		return []Payload{notify(NotifyTemporaryFailure, nil)}
 	}
 	c.inSPI = spi
-	if err := e.installChildKeys(sa, c, r.ni, r.nr, gir); err != nil {
+	if err := e.installChildKeys(sa, c, false, r.ni, r.nr, gir); err != nil {
 		sa.log.Error("cannot install CHILD_SA", "err", err)
 		_ = e.o.Kernel.DeleteSA(ike.SAID{Src: peer, Dst: local, Proto: c.proto, SPI: spi})
 		return []Payload{notify(NotifyTemporaryFailure, nil)}

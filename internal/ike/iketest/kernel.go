@@ -68,9 +68,17 @@ func (k *Kernel) AddSA(sa *ike.SA) error {
 	if _, dup := k.SAs[id]; dup {
 		return fmt.Errorf("fake kernel: AddSA %08x: %w", sa.SPI, syscall.EEXIST)
 	}
-	c := *sa
-	k.SAs[id] = &c
+	k.SAs[id] = clone(sa)
 	return nil
+}
+
+// clone copies sa and its keys, as a kernel does: callers zero their key
+// buffers after installing.
+func clone(sa *ike.SA) *ike.SA {
+	c := *sa
+	c.EncrKey = append([]byte(nil), sa.EncrKey...)
+	c.IntegKey = append([]byte(nil), sa.IntegKey...)
+	return &c
 }
 
 // UpdateSA completes a larval SA.
@@ -85,8 +93,7 @@ func (k *Kernel) UpdateSA(sa *ike.SA) error {
 		return fmt.Errorf("fake kernel: UpdateSA %08x: %w", sa.SPI, syscall.ESRCH)
 	}
 	delete(k.Larval, id)
-	c := *sa
-	k.SAs[id] = &c
+	k.SAs[id] = clone(sa)
 	return nil
 }
 
