@@ -106,6 +106,7 @@ func (e *Engine) cpRespond(sa *IKESA, child *childMsg) (out []Payload, ok bool) 
 	}
 	reply := &CP{CfgType: CfgReply}
 	var ts []tsRange
+	asked := false
 	for _, v4 := range []bool{true, false} {
 		t := CfgAttrInternalIP6Address
 		if v4 {
@@ -114,14 +115,13 @@ func (e *Engine) cpRespond(sa *IKESA, child *childMsg) (out []Payload, ok bool) 
 		if !l.asked(t) {
 			continue
 		}
+		asked = true
 		if cfg.Pool == nil {
-			return []Payload{notify(NotifyInternalAddressFailure, nil)}, false
+			continue
 		}
 		a, got := cfg.Pool.Lease(v4)
 		if !got {
-			e.releaseLease(sa)
-			sa.log.Info("address pool exhausted", "pool", cfg.Pool.Name)
-			return []Payload{notify(NotifyInternalAddressFailure, nil)}, false
+			continue // RFC 7296 3.15.4: a family we cannot serve is left out
 		}
 		l.pool = cfg.Pool
 		if v4 {
@@ -133,6 +133,11 @@ func (e *Engine) cpRespond(sa *IKESA, child *childMsg) (out []Payload, ok bool) 
 		}
 		ts = append(ts, tsFrom(netip.PrefixFrom(a, a.BitLen()), 0, 0))
 		sa.log.Info("address leased", "pool", cfg.Pool.Name, "addr", a)
+	}
+	if asked && len(ts) == 0 {
+		e.releaseLease(sa)
+		sa.log.Info("no address to lease: pool missing or exhausted for every family asked for")
+		return []Payload{notify(NotifyInternalAddressFailure, nil)}, false
 	}
 	for _, a := range cfg.DNS {
 		t, list := CfgAttrInternalIP6DNS, &l.dns6

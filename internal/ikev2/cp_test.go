@@ -218,3 +218,23 @@ func TestConfigPayloadReplyAttributes_RFC7296_3_15_1(t *testing.T) {
 		t.Errorf("without provide: %v %v", out, ok)
 	}
 }
+
+// RFC 7296 3.15.4: a client that asks for an IPv4 and an IPv6 address from a
+// pool that has only IPv4 gets the IPv4 address and no failure (libreswan
+// asks for both; the interop suite found iked answering
+// INTERNAL_ADDRESS_FAILURE).
+func TestConfigPayloadOneFamily_RFC7296_3_15_4(t *testing.T) {
+	pool := ike.NewPool("rw", ike.AddrRange{First: netip.MustParseAddr("10.9.0.10"), Last: netip.MustParseAddr("10.9.0.20")})
+	p, _ := cpPair(t, pool)
+	p.a.SetCP("b", &CPConfig{Request: ReqIP4 | ReqIP6 | ReqIP4DNS})
+	p.establish(t)
+	if childPairs(t, p) != 1 {
+		t.Fatal("no child: the IPv6 request failed the whole exchange")
+	}
+	if v4, _ := pool.Leased(); v4 != 1 {
+		t.Fatalf("%d IPv4 leases, want 1", v4)
+	}
+	if l := only(t, p.b).cp; l == nil || !l.addr4.IsValid() || l.addr6.IsValid() {
+		t.Fatalf("lease %+v, want an IPv4 address only", l)
+	}
+}
