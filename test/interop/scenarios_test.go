@@ -92,12 +92,9 @@ type knownFailure struct{ pattern, why string }
 // skipped must pass: a failure there fails `make interop`. Set from what
 // actually passes.
 var expectFail = []knownFailure{
-	{"rekey-child/*/responder", "when iked rekeys a CHILD_SA of an IKE SA it responded to, " +
-		"the peer's inbound SA for the new keys counts integrity failures (ip -s xfrm state: failed N) " +
-		"and traffic stops until the next rekey: the rekeyed KEYMAT (RFC 7296 2.17) does not match the peer's"},
-	{"config-payload/libreswan/responder", "libreswan asks for INTERNAL_IP4_ADDRESS and INTERNAL_IP6_ADDRESS; " +
-		"iked leases the IPv4 address, finds no IPv6 pool, releases the lease and answers INTERNAL_ADDRESS_FAILURE, " +
-		"where RFC 7296 3.15.4 says to ignore the unsupported family and fail only if no address can be assigned"},
+	// Empty: the child rekey with iked as IKE responder (child keys ordered
+	// by the IKE SA's initiator, RFC 7296 2.17) and libreswan's IPv4+IPv6
+	// configuration request (RFC 7296 3.15.4) were fixed in the engine.
 }
 
 // expected reports whether a case must pass, and if not, why.
