@@ -2,7 +2,6 @@ package main
 
 import (
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -33,39 +32,7 @@ func startCharon(t *testing.T, port uint16, espProps string, edit ...func(string
 	// has none for it).
 	writeFile(t, ss+"/strongswan.conf", strings.Replace(readFile(t, ss+"/strongswan.conf"),
 		"install_routes = no", "install_routes = no\n\tinstall_virtual_ip = no", 1))
-	cmd := exec.Command(charon)
-	cmd.Env = append(os.Environ(), "STRONGSWAN_CONF="+ss+"/strongswan.conf")
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		cmd.Process.Signal(syscall.SIGTERM)
-		cmd.Wait()
-		if t.Failed() {
-			b, _ := os.ReadFile(ss + "/charon.log")
-			t.Logf("charon.log:\n%s", b)
-		}
-	})
-	sw := func(args ...string) string {
-		t.Helper()
-		c := exec.Command(swanctl, append(args, "--uri", "unix://"+ss+"/charon.vici")...)
-		c.Env = append(os.Environ(), "STRONGSWAN_CONF="+ss+"/strongswan.conf")
-		out, err := c.CombinedOutput()
-		if err != nil {
-			t.Fatalf("swanctl %v: %v\n%s", args, err, out)
-		}
-		return string(out)
-	}
-	for i := 0; ; i++ {
-		if _, err := os.Stat(ss + "/charon.vici"); err == nil {
-			break
-		}
-		if i > 100 {
-			t.Fatal("charon did not start")
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	sw("--load-all", "--file", ss+"/swanctl.conf")
+	sw := runCharon(t, charon, swanctl, ss)
 	return sw
 }
 

@@ -33,39 +33,7 @@ func TestKernelInteropStrongSwanPSK(t *testing.T) {
 	port := freeUDPPort(t)
 	ss := t.TempDir()
 	writeStrongSwan(t, ss, port)
-	cmd := exec.Command(charon)
-	cmd.Env = append(os.Environ(), "STRONGSWAN_CONF="+ss+"/strongswan.conf")
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		cmd.Process.Signal(syscall.SIGTERM)
-		cmd.Wait()
-		if t.Failed() {
-			b, _ := os.ReadFile(ss + "/charon.log")
-			t.Logf("charon.log:\n%s", b)
-		}
-	})
-	sw := func(args ...string) string {
-		t.Helper()
-		c := exec.Command(swanctl, append(args, "--uri", "unix://"+ss+"/charon.vici")...)
-		c.Env = append(os.Environ(), "STRONGSWAN_CONF="+ss+"/strongswan.conf")
-		out, err := c.CombinedOutput()
-		if err != nil {
-			t.Fatalf("swanctl %v: %v\n%s", args, err, out)
-		}
-		return string(out)
-	}
-	for i := 0; ; i++ {
-		if _, err := os.Stat(ss + "/charon.vici"); err == nil {
-			break
-		}
-		if i > 100 {
-			t.Fatal("charon did not start")
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	sw("--load-all", "--file", ss+"/swanctl.conf")
+	sw := runCharon(t, charon, swanctl, ss)
 
 	dir := t.TempDir()
 	psk := filepath.Join(dir, "interop.psk")
@@ -230,40 +198,7 @@ func TestKernelInteropStrongSwanCert(t *testing.T) {
 			id = a.example`)
 	os.WriteFile(ss+"/strongswan.conf", []byte(strings.Replace(readFile(t, ss+"/strongswan.conf"),
 		"load = random", "load = constraints revocation random", 1)), 0o644)
-	cmd := exec.Command(charon)
-	cmd.Env = append(os.Environ(), "STRONGSWAN_CONF="+ss+"/strongswan.conf")
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		cmd.Process.Signal(syscall.SIGTERM)
-		cmd.Wait()
-		if t.Failed() {
-			b, _ := os.ReadFile(ss + "/charon.log")
-			t.Logf("charon.log:\n%s", b)
-		}
-	})
-	sw := func(args ...string) string {
-		t.Helper()
-		c := exec.Command(swanctl, append(args, "--uri", "unix://"+ss+"/charon.vici")...)
-		c.Env = append(os.Environ(), "STRONGSWAN_CONF="+ss+"/strongswan.conf")
-		c.Dir = ss
-		out, err := c.CombinedOutput()
-		if err != nil {
-			t.Fatalf("swanctl %v: %v\n%s", args, err, out)
-		}
-		return string(out)
-	}
-	for i := 0; ; i++ {
-		if _, err := os.Stat(ss + "/charon.vici"); err == nil {
-			break
-		}
-		if i > 100 {
-			t.Fatal("charon did not start")
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	sw("--load-all", "--file", ss+"/swanctl.conf")
+	sw := runCharon(t, charon, swanctl, ss)
 
 	dir := t.TempDir()
 	conf := peerConfigAuth(t, dir, "127.0.0.1", "127.0.0.2", "a.example", "b.example", `kmp_auth_method { rsasig; };
@@ -355,4 +290,46 @@ func copyFile(t *testing.T, from, to string) {
 	if err := os.WriteFile(to, b, 0o600); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// runCharon runs charon with the strongswan.conf and swanctl.conf in ss,
+// waits for its vici socket, loads the configuration and returns a swanctl
+// runner. charon is stopped, and its log shown on failure, at cleanup.
+func runCharon(t *testing.T, charon, swanctl, ss string) func(args ...string) string {
+	t.Helper()
+	cmd := exec.Command(charon)
+	cmd.Env = append(os.Environ(), "STRONGSWAN_CONF="+ss+"/strongswan.conf")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		cmd.Process.Signal(syscall.SIGTERM)
+		cmd.Wait()
+		if t.Failed() {
+			b, _ := os.ReadFile(ss + "/charon.log")
+			t.Logf("charon.log:\n%s", b)
+		}
+	})
+	sw := func(args ...string) string {
+		t.Helper()
+		c := exec.Command(swanctl, append(args, "--uri", "unix://"+ss+"/charon.vici")...)
+		c.Env = append(os.Environ(), "STRONGSWAN_CONF="+ss+"/strongswan.conf")
+		c.Dir = ss
+		out, err := c.CombinedOutput()
+		if err != nil {
+			t.Fatalf("swanctl %v: %v\n%s", args, err, out)
+		}
+		return string(out)
+	}
+	for i := 0; ; i++ {
+		if _, err := os.Stat(ss + "/charon.vici"); err == nil {
+			break
+		}
+		if i > 100 {
+			t.Fatal("charon did not start")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	sw("--load-all", "--file", ss+"/swanctl.conf")
+	return sw
 }
