@@ -194,6 +194,12 @@ type ChildConfig struct {
 	PFSGroup  uint16 // 0: no PFS
 	Replay    uint32 // replay window, in packets
 	ReqID     uint32
+
+	// DynamicPolicy: peers_sa_ipaddr or my_sa_ipaddr is IP_RW and an
+	// inbound selector of the same remote mirrors this one, so spmd
+	// installs no boot-time policy and iked announces it with POLICY ADD
+	// for each new child (racoon2 5.4 (b)).
+	DynamicPolicy bool
 }
 
 // Config is what an engine needs of the whole configuration.

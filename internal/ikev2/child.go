@@ -196,6 +196,7 @@ func (e *Engine) installChildKeys(sa *IKESA, c *childSA, exchInit bool, ni, nr, 
 		inE, inA, outE, outA = eI, aI, eR, aR
 	}
 	local, peer := saAddrs(sa, c.cfg, c.mode)
+	c.local, c.peer = local, peer
 	base := ike.SA{Proto: c.proto, Mode: c.mode, ReqID: c.cfg.ReqID,
 		EncrID: c.encr.ID, EncrKeyBits: int(c.encr.KeyBits), IntegID: c.integ,
 		ReplayWindow: c.cfg.Replay, Lifetime: e.childLifetime(c.cfg)}
@@ -260,7 +261,7 @@ func (e *Engine) removeChild(sa *IKESA, c *childSA) {
 		return
 	}
 	c.installed = false
-	local, peer := saAddrs(sa, c.cfg, c.mode)
+	local, peer := c.addrs(sa)
 	e.deleteKernelSA(sa, ike.SAID{Src: peer, Dst: local, Proto: c.proto, SPI: c.inSPI}, "inbound")
 	e.deleteKernelSA(sa, ike.SAID{Src: local, Dst: peer, Proto: c.proto, SPI: c.outSPI}, "outbound")
 	e.stats.ChildDeleted++

@@ -13,6 +13,15 @@ import (
 // peer's traffic selector and is announced to spmd with POLICY ADD
 // (racoon2 5.4 (a)), and POLICY DELETE when the lease ends. A lease lives
 // as long as the IKE SA has a child (rekeys keep it).
+//
+// The initiator's side is not described by racoon2 (its initiator only
+// passes the assignment to hook scripts). Here it does what road-warrior
+// clients such as strongSwan's do with a virtual IP: the assigned address
+// is its own traffic selector (TSi of later CREATE_CHILD_SA requests),
+// and the policy for it is announced to spmd with the address as source:
+// POLICY ADD <selector> <lifetime> <mode> <assigned>/32 (or /128)
+// <selector dst> [<local> <remote>], withdrawn with POLICY DELETE when
+// the last child goes or the IKE SA ends.
 
 // CPRequest is the request{} bitmask of an initiator.
 type CPRequest uint16
@@ -67,6 +76,7 @@ type cpLease struct {
 	dhcp4, dhcp6 []netip.Addr
 	appVersion   string
 	announced    []ike.PolicyRequest // POLICY ADDs sent
+	annCfg       *ike.ChildConfig    // the child config announced for (its tunnel endpoints)
 }
 
 // noteCPRequest keeps the attribute types of a CFG_REQUEST in IKE_AUTH.
@@ -257,39 +267,52 @@ func appendAddr(l []netip.Addr, a netip.Addr) []netip.Addr {
 	return l
 }
 
-// cpAnnounce sends POLICY ADD for the leased addresses when the first
-// child of the lease is installed (racoon2 5.4 (a)): the selector, its
-// lifetime, mode, the selector's source and the leased address.
+// cpAnnounce sends POLICY ADD for the addresses of the lease when the
+// first child of the lease is installed. As responder (racoon2 5.4 (a)):
+// the selector, its lifetime, mode, the selector's source and the leased
+// address; as initiator: the assigned address as source and the
+// selector's destination. In tunnel mode the child's SA endpoints follow.
 func (e *Engine) cpAnnounce(sa *IKESA, c *childSA) {
 	l := sa.cp
-	if l == nil || l.pool == nil || l.announced != nil || e.o.Policy == nil {
+	if l == nil || l.announced != nil || e.o.Policy == nil {
 		return
 	}
-	local, peer := saAddrs(sa, c.cfg, c.mode)
-	l.announced = make([]ike.PolicyRequest, 0, 2) // once per lease
+	local, peer := c.addrs(sa)
+	ours := l.pool != nil // we leased these to the peer; else the peer assigned them to us
 	for _, a := range []netip.Addr{l.addr4, l.addr6} {
 		if !a.IsValid() {
 			continue
 		}
+		req := ike.PolicyRequest{Selector: c.cfg.Selector, Lifetime: uint64(c.cfg.Lifetime.HardTime.Seconds()),
+			Mode: c.mode, Src: c.cfg.Sel.Src, Dst: netip.PrefixFrom(a, a.BitLen())}
+		if !ours {
+			req.Src, req.Dst = req.Dst, c.cfg.Sel.Dst
+		}
 		if a.Is4() != c.cfg.Sel.Src.Addr().Is4() {
 			// racoon2 names a selector per family; this child's is of the
 			// other family, so it cannot carry this address.
-			sa.log.Info("leased address not announced: selector of the other family", "selector", c.cfg.Selector, "addr", a)
+			sa.log.Info("assigned address not announced: selector of the other family", "selector", c.cfg.Selector, "addr", a)
 			continue
 		}
-		req := ike.PolicyRequest{Selector: c.cfg.Selector, Lifetime: uint64(c.cfg.Lifetime.HardTime.Seconds()),
-			Mode: c.mode, Src: c.cfg.Sel.Src, Dst: netip.PrefixFrom(a, a.BitLen())}
 		if c.mode == ike.ModeTunnel {
 			req.SASrc, req.SADst = local, peer
 		}
+		if l.announced == nil {
+			l.announced = make([]ike.PolicyRequest, 0, 2) // once per lease
+			l.annCfg = c.cfg
+		}
 		l.announced = append(l.announced, req)
-		// racoon2 posts these without a callback; a failure is logged here.
-		e.o.Policy.PolicyAdd(req, func(err error) {
-			if err != nil {
-				e.log.Info("spmd POLICY ADD failed", "selector", req.Selector, "dst", req.Dst, "err", err)
-			}
-		})
+		// racoon2 posts these without a callback; a failure is logged.
+		e.policyAdd(req)
 	}
+}
+
+// withdraw sends POLICY DELETE for what l announced.
+func (e *Engine) withdraw(l *cpLease) {
+	for _, req := range l.announced {
+		e.policyDelete(req)
+	}
+	l.announced, l.annCfg = nil, nil
 }
 
 // releaseLease gives the leased addresses back and withdraws the
@@ -300,17 +323,7 @@ func (e *Engine) releaseLease(sa *IKESA) {
 		return
 	}
 	sa.cp = nil
-	for _, req := range l.announced {
-		if e.o.Policy == nil {
-			break
-		}
-		req.Lifetime = 0
-		e.o.Policy.PolicyDelete(req, func(err error) {
-			if err != nil {
-				e.log.Info("spmd POLICY DELETE failed", "selector", req.Selector, "dst", req.Dst, "err", err)
-			}
-		})
-	}
+	e.withdraw(l)
 	if l.pool != nil {
 		for _, a := range []netip.Addr{l.addr4, l.addr6} {
 			if a.IsValid() {
@@ -323,9 +336,12 @@ func (e *Engine) releaseLease(sa *IKESA) {
 
 // cpChildGone ends the lease when the last child of sa goes (racoon2
 // ties leases to the child SA; a rekey installs the new child before the
-// old one goes, so the lease lives on).
+// old one goes, so the lease lives on). An address the peer assigned us
+// stays with the IKE SA, but its policy goes with the last child (a later
+// child announces it again).
 func (e *Engine) cpChildGone(sa *IKESA, c *childSA) {
-	if sa.cp == nil || sa.cp.pool == nil {
+	l := sa.cp
+	if l == nil || l.pool == nil && l.announced == nil {
 		return
 	}
 	for _, x := range sa.children {
@@ -333,5 +349,44 @@ func (e *Engine) cpChildGone(sa *IKESA, c *childSA) {
 			return
 		}
 	}
+	if l.pool == nil {
+		e.withdraw(l)
+		return
+	}
 	e.releaseLease(sa)
+}
+
+// cpOwnTS narrows our side of a CREATE_CHILD_SA request to the address
+// the peer assigned us, when it lies inside (RFC 7296 2.19: a client
+// uses its assigned address as TSi, as in IKE_AUTH after narrowing).
+func cpOwnTS(sa *IKESA, r tsRange) tsRange {
+	if l := sa.cp; l != nil && l.pool == nil {
+		return leaseTS(l, r)
+	}
+	return r
+}
+
+// cpPeerTS narrows the peer's side of a child we answer to the address
+// we leased it, when it lies inside: a rekey or an additional child of a
+// client with a lease stays on its address (RFC 7296 2.9.2 for rekeys).
+func cpPeerTS(sa *IKESA, r tsRange) tsRange {
+	if l := sa.cp; l != nil && l.pool != nil {
+		return leaseTS(l, r)
+	}
+	return r
+}
+
+// leaseTS is r narrowed to the first address of l inside it, or r.
+func leaseTS(l *cpLease, r tsRange) tsRange {
+	for _, a := range []netip.Addr{l.addr4, l.addr6} {
+		if !a.IsValid() {
+			continue
+		}
+		one := r
+		one.start, one.end = a, a
+		if within(one, r) {
+			return one
+		}
+	}
+	return r
 }

@@ -53,13 +53,38 @@ func (e *Engine) keepalive(sa *IKESA) {
 
 // peerMoved reacts to a NAT mapping that changed under an established IKE
 // SA (RFC 7296 2.23): the UDP-encapsulated children still name the old
-// port, so they are rekeyed, and the new SAs carry the new one. (RFC 7296
-// leaves the means open; a rekey needs nothing of the kernel but AddSA.)
+// port, or the old address, so they are rekeyed, and the new SAs carry
+// the new ones. (RFC 7296 leaves the means open; a rekey needs nothing of
+// the kernel but AddSA.) The old SAs are deleted with the addresses they
+// were installed with (childSA.addrs), once their replacements are in.
+// Policies announced to spmd that name the old tunnel endpoint follow at
+// once (followPolicies): traffic must go to the new one.
 func (e *Engine) peerMoved(sa *IKESA) {
-	if sa.state != stateEstablished || !(sa.natLocal || sa.natRemote) {
+	if sa.state != stateEstablished {
 		return
 	}
+	e.followPolicies(sa) // rwpolicy.go
+	nat := sa.natLocal || sa.natRemote
 	for _, c := range sa.children {
-		e.rekeyChild(sa, c)
+		if nat || c.moved(sa) {
+			e.rekeyChild(sa, c)
+		}
 	}
+}
+
+// addrs returns the addresses c's kernel SAs were installed with: those
+// of its IKE SA may have moved since (peerMoved), and a kernel SA is
+// named by the addresses it was added with.
+func (c *childSA) addrs(sa *IKESA) (local, peer netip.Addr) {
+	if c.local.IsValid() {
+		return c.local, c.peer
+	}
+	return saAddrs(sa, c.cfg, c.mode)
+}
+
+// moved reports whether c's kernel SAs name other addresses than sa
+// would give a new child now.
+func (c *childSA) moved(sa *IKESA) bool {
+	local, peer := saAddrs(sa, c.cfg, c.mode)
+	return c.installed && (local != c.local || peer != c.peer)
 }

@@ -78,6 +78,9 @@ type childSA struct {
 	softAt        time.Time   // rekey due (engine timer; task_child.go)
 	hardAt        time.Time   // delete due (engine timer; task_child.go)
 	rk            *childRekey // rekey in progress or done (task_child.go)
+
+	local, peer netip.Addr         // addresses of its kernel SAs, as installed (natt.go)
+	rw          *ike.PolicyRequest // dynamic policy announced to spmd (rwpolicy.go)
 }
 
 func (sa *IKESA) ourSPI() uint64 {

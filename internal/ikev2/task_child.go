@@ -135,7 +135,7 @@ func (e *Engine) childAnywhere(proto ike.Proto, spi uint32) (*IKESA, *childSA) {
 
 // kernelIDs are the kernel SAs of child c of sa.
 func kernelIDs(sa *IKESA, c *childSA) (in, out ike.SAID) {
-	local, peer := saAddrs(sa, c.cfg, c.mode)
+	local, peer := c.addrs(sa)
 	return ike.SAID{Src: peer, Dst: local, Proto: c.proto, SPI: c.inSPI},
 		ike.SAID{Src: local, Dst: peer, Proto: c.proto, SPI: c.outSPI}
 }
@@ -180,6 +180,7 @@ func (e *Engine) childInstalled(sa *IKESA, c *childSA) {
 	e.cpAnnounce(sa, c)
 	if sa.hs != nil {
 		e.hookChild(sa, c, HookPhase2Up) // the IKE_AUTH child
+		e.rwAnnounce(sa, c)              // rwpolicy.go
 	}
 }
 
@@ -188,6 +189,7 @@ func (e *Engine) childRemoved(sa *IKESA, c *childSA) {
 	e.unindexChild(sa, c)
 	e.hookChild(sa, c, HookPhase2Down)
 	e.cpChildGone(sa, c)
+	e.rwChildGone(c) // rwpolicy.go
 }
 
 // deleteHardExpired deletes a child at its hard lifetime. The kernel has
@@ -407,7 +409,7 @@ func (t *createChildTask) build(e *Engine, sa *IKESA) ([]Payload, error) {
 		pl = append(pl, &KE{Group: t.group, Data: t.dh.PublicValue()})
 	}
 	local, remote := tsPair(&t.cfg.Sel)
-	pl = append(pl, toTS(false, local), toTS(true, remote))
+	pl = append(pl, toTS(false, cpOwnTS(sa, local)), toTS(true, remote))
 	return pl, nil
 }
 
@@ -501,6 +503,7 @@ func (t *createChildTask) finish(e *Engine, sa *IKESA, c *childSA, k int, nr, gi
 	if t.old == nil {
 		e.ext.stats.ChildCreated++
 		e.hookChild(sa, c, HookPhase2Up)
+		e.rwAnnounce(sa, c)
 		return
 	}
 	r := t.old.rk
@@ -637,6 +640,7 @@ func (e *Engine) respondCreateChild(sa *IKESA, m *Message) ([]Payload, ike.Statu
 		if !ok {
 			continue
 		}
+		ni = cpPeerTS(sa, ni) // cp.go
 		tsFound = true
 		want := pfsGroup(sa, ch)
 		group := want
@@ -755,6 +759,7 @@ func (e *Engine) childAnswered(sa *IKESA, r *childResp, gir, pub []byte) []Paylo
 	} else {
 		e.ext.stats.ChildCreated++
 		e.hookChild(sa, c, HookPhase2Up)
+		e.rwAnnounce(sa, c)
 	}
 	return out
 }

@@ -1,0 +1,141 @@
+package ikev2
+
+import (
+	"net/netip"
+
+	"github.com/racoon2go/iked/internal/ike"
+)
+
+// Dynamic policies for road warriors (racoon2 reference 5.4 "When iked
+// sends POLICY ADD" (b), and 1.4 policy{} my_sa_ipaddr/peers_sa_ipaddr):
+// spmd installs no boot-time kernel policy for a tunnel policy whose
+// peers_sa_ipaddr or my_sa_ipaddr is IP_RW (reference 9.3.2), so iked asks
+// for it when a child for that policy is made and no configuration
+// payload address was leased (that is case (a), cp.go):
+//
+//	POLICY ADD <outbound selector> <ipsec_sa_lifetime_time> <mode>
+//	           <selector src>/<plen> <selector dst>/<plen> [<local> <remote>]
+//
+// The traffic addresses are the outbound selector's src and dst as
+// configured, not the negotiated traffic selectors: racoon2 posts the
+// selector's own address lists (ike_spmif_post_policy_add), spmd builds
+// both kernel policies from the named selector and its reverse, and its
+// POLICY DELETE matches the addresses given, so both commands must carry
+// the configured ones. The tunnel endpoints are the IKE SA's actual
+// addresses (the peer's public address behind a NAT: what IP_RW stands
+// for), or a numeric my_sa_ipaddr/peers_sa_ipaddr where one is configured
+// (saAddrs), as the kernel SAs use.
+//
+// Where this differs from racoon2, or racoon2 is silent:
+//   - The reverse (inbound) selector must exist, as racoon2 checks before
+//     posting; conf sets ChildConfig.DynamicPolicy only then. racoon2
+//     fails the child when it is missing; here the child is made without
+//     an announcement.
+//   - racoon2 posts only as the responder of the exchange that made the
+//     child. An initiator with an IP_RW policy (started by -S or -I: with
+//     no kernel policy there is no ACQUIRE) would get no policy at all,
+//     so both sides announce here.
+//   - racoon2 sends POLICY DELETE when any child of the policy is
+//     destroyed, a rekeyed one included, which withdraws the policy its
+//     successor still uses. Here the announcement passes to the child that
+//     replaced it and is withdrawn when the last of the line goes.
+//   - racoon2 posts without a callback and never sees spmd's answer; a
+//     failure is logged here, and never fails the child.
+//   - When the peer's address changes under the IKE SA (natt.go), the
+//     policies naming the old endpoint are withdrawn and announced anew
+//     with the new one (followPolicies).
+
+// rwAnnounce sends POLICY ADD for a new child (not a rekey) of a dynamic
+// policy.
+func (e *Engine) rwAnnounce(sa *IKESA, c *childSA) {
+	if !c.cfg.DynamicPolicy || c.rw != nil || e.o.Policy == nil {
+		return
+	}
+	if l := sa.cp; l != nil && (l.addr4.IsValid() || l.addr6.IsValid()) {
+		return // case (a): the lease is announced instead (cp.go)
+	}
+	req := ike.PolicyRequest{Selector: c.cfg.Selector, Lifetime: uint64(c.cfg.Lifetime.HardTime.Seconds()),
+		Mode: c.mode, Src: c.cfg.Sel.Src, Dst: c.cfg.Sel.Dst}
+	if c.mode == ike.ModeTunnel {
+		req.SASrc, req.SADst = c.addrs(sa)
+	}
+	c.rw = &req
+	sa.log.Info("announcing dynamic policy", "selector", req.Selector, "sa-src", req.SASrc, "sa-dst", req.SADst)
+	e.policyAdd(req)
+}
+
+// rwChildGone withdraws c's dynamic policy, unless a child that replaced
+// c by a rekey is still installed: that one inherits it.
+func (e *Engine) rwChildGone(c *childSA) {
+	req := c.rw
+	if req == nil {
+		return
+	}
+	c.rw = nil
+	if r := c.rk; r.replaced() {
+		for _, n := range []*childSA{r.ourNew, r.peerNew} {
+			if n != nil && n.installed && n.rw == nil {
+				n.rw = req
+				return
+			}
+		}
+	}
+	e.policyDelete(*req)
+}
+
+// followPolicies re-announces the tunnel policies of sa (dynamic ones and
+// those of a lease) whose endpoints are no longer sa's: POLICY DELETE
+// with the old endpoints, then POLICY ADD with the new. The delete goes
+// first because spmd's POLICY ADD replaces the kernel policy in place
+// while its table keeps the old entry, so a later delete naming the old
+// endpoints would remove the new policy (internal/spmd policyDelete).
+func (e *Engine) followPolicies(sa *IKESA) {
+	for _, c := range sa.children {
+		if c.rw != nil {
+			local, peer := saAddrs(sa, c.cfg, c.mode)
+			e.reannounce(sa, c.rw, local, peer)
+		}
+	}
+	if l := sa.cp; l != nil && l.annCfg != nil {
+		local, peer := saAddrs(sa, l.annCfg, ike.ModeTunnel)
+		for i := range l.announced {
+			e.reannounce(sa, &l.announced[i], local, peer)
+		}
+	}
+}
+
+func (e *Engine) reannounce(sa *IKESA, req *ike.PolicyRequest, local, peer netip.Addr) {
+	if e.o.Policy == nil || req.Mode != ike.ModeTunnel || req.SASrc == local && req.SADst == peer {
+		return
+	}
+	old := *req
+	req.SASrc, req.SADst = local, peer
+	sa.log.Info("policy follows the peer", "selector", req.Selector, "from", old.SADst, "to", peer)
+	e.policyDelete(old)
+	e.policyAdd(*req)
+}
+
+// policyAdd posts POLICY ADD; spmd's refusal is logged, never fatal.
+func (e *Engine) policyAdd(req ike.PolicyRequest) {
+	if e.o.Policy == nil {
+		return
+	}
+	e.o.Policy.PolicyAdd(req, func(err error) {
+		if err != nil {
+			e.log.Warn("spmd POLICY ADD failed", "selector", req.Selector, "src", req.Src, "dst", req.Dst, "err", err)
+		}
+	})
+}
+
+// policyDelete posts POLICY DELETE (which carries no lifetime).
+func (e *Engine) policyDelete(req ike.PolicyRequest) {
+	if e.o.Policy == nil {
+		return
+	}
+	req.Lifetime = 0
+	e.o.Policy.PolicyDelete(req, func(err error) {
+		if err != nil {
+			e.log.Warn("spmd POLICY DELETE failed", "selector", req.Selector, "src", req.Src, "dst", req.Dst, "err", err)
+		}
+	})
+}
