@@ -86,7 +86,7 @@ func (e *Engine) hookChild(sa *IKESA, c *childSA, ev HookEvent) {
 // come from the configuration payload lease, when there is one.
 func phase2Env(sa *IKESA, c *childSA) []string {
 	ch := c.cfg
-	local, peer := saAddrs(sa, ch, c.mode)
+	local, peer := c.addrs(sa)
 	sel := ch.Sel
 	proto := "any"
 	if sel.Proto != 0 && sel.Proto != 255 {
@@ -153,7 +153,7 @@ func joinAddrs(a []netip.Addr) string {
 func (e *Engine) handleMigrate(m *ike.Migrate) bool {
 	for _, sa := range e.sortedSAs() {
 		for _, c := range sa.children {
-			local, peer := saAddrs(sa, c.cfg, c.mode)
+			local, peer := c.addrs(sa)
 			if (m.ReqID != 0 && c.cfg.ReqID == m.ReqID) || (local == m.OldSrc && peer == m.OldDst) {
 				sa.log.Info("kernel MIGRATE", "old-src", m.OldSrc, "old-dst", m.OldDst, "new-src", m.NewSrc, "new-dst", m.NewDst)
 				if e.ext.hooks != nil {
