@@ -65,7 +65,8 @@ func (c *Config) IKEConfig(kmp KMP, o IKEOptions) (*ike.Config, error) {
 	for _, s := range c.Selectors {
 		ch, ok := childConfig(s, kmp, o)
 		if ok && out.PeerByName(ch.Remote) != nil {
-			ch.DynamicPolicy = dynamicPolicy(s, c.Selectors)
+			ch.ReverseSelector = reverseSelector(s, c.Selectors)
+			ch.DynamicPolicy = ch.ReverseSelector != "" && (isRW(s.Policy.PeersSAIPAddr) || isRW(s.Policy.MySAIPAddr))
 			out.Children = append(out.Children, ch)
 		}
 	}
@@ -412,30 +413,27 @@ func selAddr(as []Address) (netip.Prefix, uint16, bool) {
 	return netip.Prefix{}, 0, false
 }
 
-// dynamicPolicy reports whether iked announces outbound selector s to spmd
-// itself (racoon2 reference 5.4 (b)): its policy has IP_RW as
-// peers_sa_ipaddr or my_sa_ipaddr (spmd then installs no boot-time policy
-// for it, reference 9.3.2), and an inbound selector of the same remote
-// has s's addresses swapped, the reverse spmd installs with it
-// (ike_spmif_post_policy_add looks it up before posting). Addresses
-// compare exactly and macros never match, as in spmd's
+// reverseSelector returns the index of the inbound selector of s's remote
+// whose addresses are s's swapped: the reverse spmd installs with s on
+// POLICY ADD (ike_spmif_post_policy_add looks it up before posting, racoon2
+// reference 5.4), and the selector of iked's second POLICY DELETE.
+// Addresses compare exactly and macros never match, as in spmd's
 // rcf_get_rvrs_selector (reference 5.4, 7.2 item 5).
-func dynamicPolicy(s *Selector, all []*Selector) bool {
-	pol := s.Policy
-	if !isRW(pol.PeersSAIPAddr) && !isRW(pol.MySAIPAddr) {
-		return false
-	}
+func reverseSelector(s *Selector, all []*Selector) string {
 	for _, r := range all {
-		if r.Direction != DirInbound || r.Policy == nil || r.Policy.RemoteIndex != pol.RemoteIndex {
+		if r.Direction != DirInbound || r.Policy == nil || r.Policy.RemoteIndex != s.Policy.RemoteIndex {
 			continue
 		}
 		if mirrorAddrs(r.Src, s.Dst) && mirrorAddrs(r.Dst, s.Src) {
-			return true
+			return r.Name
 		}
 	}
-	return false
+	return ""
 }
 
+// isRW reports an IP_RW tunnel endpoint: spmd then installs no boot-time
+// policy for the selector (reference 9.3.2) and iked announces it itself
+// (5.4 (b)).
 func isRW(as []Address) bool { return len(as) > 0 && as[0].IsMacro("IP_RW") }
 
 // mirrorAddrs is sameAddrs (check.go) where a macro never matches.

@@ -61,24 +61,26 @@ sa esp_sa { sa_protocol esp; esp_enc_alg { aes128_cbc; }; esp_auth_alg { hmac_sh
 
 // racoon2 5.4 (b), 1.4 policy{}, 9.3.2: a selector is announced by iked
 // (ChildConfig.DynamicPolicy) when its policy has an IP_RW tunnel endpoint
-// and an inbound selector of the same remote has its addresses swapped.
+// and an inbound selector of the same remote has its addresses swapped
+// (ChildConfig.ReverseSelector, also named in iked's POLICY DELETE).
 func TestIKEConfigDynamicPolicy(t *testing.T) {
 	const in = `selector rw_in { direction inbound; src 10.1.0.0/16; dst 10.2.0.0/16; policy_index rw_pol; };`
 	for _, tc := range []struct {
 		name, endpoints, inbound string
 		want                     bool
+		reverse                  string
 	}{
-		{"peers_sa_ipaddr IP_RW", `peers_sa_ipaddr IP_RW; my_sa_ipaddr 192.0.2.2;`, in, true},
-		{"my_sa_ipaddr IP_RW", `my_sa_ipaddr IP_RW; peers_sa_ipaddr 192.0.2.1;`, in, true},
-		{"numeric endpoints", `peers_sa_ipaddr 192.0.2.1; my_sa_ipaddr 192.0.2.2;`, in, false},
-		{"no endpoints", ``, in, false},
-		{"no inbound selector", `peers_sa_ipaddr IP_RW;`, ``, false},
+		{"peers_sa_ipaddr IP_RW", `peers_sa_ipaddr IP_RW; my_sa_ipaddr 192.0.2.2;`, in, true, "rw_in"},
+		{"my_sa_ipaddr IP_RW", `my_sa_ipaddr IP_RW; peers_sa_ipaddr 192.0.2.1;`, in, true, "rw_in"},
+		{"numeric endpoints", `peers_sa_ipaddr 192.0.2.1; my_sa_ipaddr 192.0.2.2;`, in, false, "rw_in"},
+		{"no endpoints", ``, in, false, "rw_in"},
+		{"no inbound selector", `peers_sa_ipaddr IP_RW;`, ``, false, ""},
 		{"inbound not swapped", `peers_sa_ipaddr IP_RW;`,
-			`selector rw_in { direction inbound; src 10.1.0.0/24; dst 10.2.0.0/16; policy_index rw_pol; };`, false},
+			`selector rw_in { direction inbound; src 10.1.0.0/24; dst 10.2.0.0/16; policy_index rw_pol; };`, false, ""},
 		{"inbound of another remote", `peers_sa_ipaddr IP_RW;`,
-			`selector rw_in { direction inbound; src 10.1.0.0/16; dst 10.2.0.0/16; policy_index other_pol; };`, false},
+			`selector rw_in { direction inbound; src 10.1.0.0/16; dst 10.2.0.0/16; policy_index other_pol; };`, false, ""},
 		{"outbound mirror only", `peers_sa_ipaddr IP_RW;`,
-			`selector rw_back { direction outbound; src 10.1.0.0/16; dst 10.2.0.0/16; policy_index rw_pol; };`, false},
+			`selector rw_back { direction outbound; src 10.1.0.0/16; dst 10.2.0.0/16; policy_index rw_pol; };`, false, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			text := strings.NewReplacer("INBOUND", tc.inbound, "ENDPOINTS", tc.endpoints).Replace(rwTestConf)
@@ -103,8 +105,8 @@ func TestIKEConfigDynamicPolicy(t *testing.T) {
 			if ch == nil {
 				t.Fatal("selector rw_out missing")
 			}
-			if ch.DynamicPolicy != tc.want {
-				t.Fatalf("DynamicPolicy %v, want %v", ch.DynamicPolicy, tc.want)
+			if ch.DynamicPolicy != tc.want || ch.ReverseSelector != tc.reverse {
+				t.Fatalf("DynamicPolicy %v reverse %q, want %v %q", ch.DynamicPolicy, ch.ReverseSelector, tc.want, tc.reverse)
 			}
 			if ch.SAPeer.IsValid() && tc.want && strings.Contains(tc.endpoints, "peers_sa_ipaddr IP_RW") {
 				t.Fatalf("IP_RW became an address: %v", ch.SAPeer)

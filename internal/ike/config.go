@@ -195,10 +195,14 @@ type ChildConfig struct {
 	Replay    uint32 // replay window, in packets
 	ReqID     uint32
 
-	// DynamicPolicy: peers_sa_ipaddr or my_sa_ipaddr is IP_RW and an
-	// inbound selector of the same remote mirrors this one, so spmd
-	// installs no boot-time policy and iked announces it with POLICY ADD
-	// for each new child (racoon2 5.4 (b)).
+	// ReverseSelector is the inbound selector of the same remote with the
+	// addresses swapped, which spmd installs along with this one on POLICY
+	// ADD and which iked names in a POLICY DELETE of its own (racoon2 5.4);
+	// empty when there is none.
+	ReverseSelector string
+	// DynamicPolicy: peers_sa_ipaddr or my_sa_ipaddr is IP_RW and there is
+	// a ReverseSelector, so spmd installs no boot-time policy and iked
+	// announces it with POLICY ADD for each new child (racoon2 5.4 (b)).
 	DynamicPolicy bool
 }
 

@@ -11,7 +11,8 @@ import (
 // request{}: the responder leases addresses from an addresspool and hands
 // out DNS, DHCP and application version; the leased address becomes the
 // peer's traffic selector and is announced to spmd with POLICY ADD
-// (racoon2 5.4 (a)), and POLICY DELETE when the lease ends. A lease lives
+// (racoon2 5.4 (a)), and POLICY DELETE (of the selector and of its
+// reverse, rwpolicy.go) when the lease ends. A lease lives
 // as long as the IKE SA has a child (rekeys keep it).
 //
 // The initiator's side is not described by racoon2 (its initiator only
@@ -310,7 +311,7 @@ func (e *Engine) cpAnnounce(sa *IKESA, c *childSA) {
 // withdraw sends POLICY DELETE for what l announced.
 func (e *Engine) withdraw(l *cpLease) {
 	for _, req := range l.announced {
-		e.policyDelete(req)
+		e.policyDelete(req, l.annCfg.ReverseSelector)
 	}
 	l.announced, l.annCfg = nil, nil
 }

@@ -2,6 +2,7 @@ package ikev2
 
 import (
 	"net/netip"
+	"slices"
 	"testing"
 
 	"github.com/racoon2go/iked/internal/ike"
@@ -34,6 +35,7 @@ func tsiOf(t *testing.T, e *Engine, sa *IKESA, c *childSA) TrafficSelector {
 func TestConfigPayloadInitiatorPolicy_RFC7296_2_19(t *testing.T) {
 	pool := ike.NewPool("rw", ike.AddrRange{First: netip.MustParseAddr("10.9.0.10"), Last: netip.MustParseAddr("10.9.0.20")})
 	p, recB := cpPair(t, pool)
+	p.ca.Children[0].ReverseSelector = "a-in"
 	recA := &policyRec{}
 	p.a.o.Policy = recA
 	p.establish(t)
@@ -61,9 +63,7 @@ func TestConfigPayloadInitiatorPolicy_RFC7296_2_19(t *testing.T) {
 	}
 	p.a.deleteIKE(only(t, p.a))
 	p.w.Run()
-	del := want
-	del.Lifetime = 0
-	if len(recA.dels) != 1 || recA.dels[0] != del || len(recB.dels) != 1 {
+	if del := withdrawn(want, "a-in"); !slices.Equal(recA.dels, del) || len(recB.dels) != 1 {
 		t.Fatalf("POLICY DELETE: A %+v, B %+v", recA.dels, recB.dels)
 	}
 }

@@ -2,6 +2,7 @@ package ikev2
 
 import (
 	"net/netip"
+	"slices"
 	"testing"
 
 	"github.com/racoon2go/iked/internal/ike"
@@ -84,7 +85,7 @@ func TestNATAddressChange_RFC7296_2_23(t *testing.T) {
 // one; rekeys announce nothing more; the end withdraws the new one.
 func TestNATAddressChangeDynamicPolicy_Racoon2_5_4b(t *testing.T) {
 	rec := &policyRec{}
-	p, n := natMovePair(t, func(ca, cb *ike.Config) { cb.Children[0].DynamicPolicy = true },
+	p, n := natMovePair(t, func(ca, cb *ike.Config) { cb.Children[0].DynamicPolicy, cb.Children[0].ReverseSelector = true, "b-in" },
 		func(p *pair) { p.b.o.Policy = rec })
 	old := n.pub
 	if len(rec.adds) != 1 || rec.adds[0] != rwWant(old) {
@@ -93,20 +94,18 @@ func TestNATAddressChangeDynamicPolicy_Racoon2_5_4b(t *testing.T) {
 	moved := netip.MustParseAddr("198.51.100.77")
 	n.renumber(t, p, moved)
 	onlyAt(t, p, moved, old)
-	gone := rwWant(old)
-	gone.Lifetime = 0
-	if len(rec.dels) != 1 || rec.dels[0] != gone || len(rec.adds) != 2 || rec.adds[1] != rwWant(moved) {
+	if !slices.Equal(rec.dels, withdrawn(rwWant(old), "b-in")) || len(rec.adds) != 2 || rec.adds[1] != rwWant(moved) {
 		t.Fatalf("re-announcement: adds %+v dels %+v", rec.adds, rec.dels)
 	}
 	p.b.rekeyChild(firstChild(t, p.b))
 	p.w.Run()
-	if len(rec.adds) != 2 || len(rec.dels) != 1 {
+	if len(rec.adds) != 2 || len(rec.dels) != 2 {
 		t.Fatalf("after a rekey: adds %d dels %d", len(rec.adds), len(rec.dels))
 	}
 	p.a.deleteIKE(only(t, p.a))
 	p.w.Run()
-	if live := rec.live(); len(live) != 0 || len(rec.dels) != 2 || rec.dels[1].SADst != moved {
-		t.Fatalf("left announced: %+v (dels %+v)", live, rec.dels)
+	if len(rec.dels) != 4 || !slices.Equal(rec.dels[2:], withdrawn(rwWant(moved), "b-in")) {
+		t.Fatalf("withdrawal at the end: %+v", rec.dels)
 	}
 }
 
@@ -118,6 +117,7 @@ func TestNATAddressChangeLeasePolicy_Racoon2_5_4a(t *testing.T) {
 	p, n := natMovePair(t, func(ca, cb *ike.Config) {
 		ca.Children[0].Sel.Src = netip.MustParsePrefix("0.0.0.0/0")
 		cb.Children[0].Sel.Dst = netip.MustParsePrefix("10.9.0.0/24")
+		cb.Children[0].ReverseSelector = "b-in"
 	}, func(p *pair) {
 		p.b.o.Policy = rec
 		p.b.SetCP("a", &CPConfig{Pool: pool})
@@ -132,11 +132,9 @@ func TestNATAddressChangeLeasePolicy_Racoon2_5_4a(t *testing.T) {
 	moved := netip.MustParseAddr("198.51.100.77")
 	n.renumber(t, p, moved)
 	onlyAt(t, p, moved, old)
-	gone := want
-	gone.Lifetime = 0
 	now := want
 	now.SADst = moved
-	if len(rec.dels) != 1 || rec.dels[0] != gone || len(rec.adds) != 2 || rec.adds[1] != now {
+	if !slices.Equal(rec.dels, withdrawn(want, "b-in")) || len(rec.adds) != 2 || rec.adds[1] != now {
 		t.Fatalf("re-announcement: adds %+v dels %+v", rec.adds, rec.dels)
 	}
 	if v4, _ := pool.Leased(); v4 != 1 || only(t, p.b).cp == nil {
@@ -144,8 +142,8 @@ func TestNATAddressChangeLeasePolicy_Racoon2_5_4a(t *testing.T) {
 	}
 	p.b.deleteIKE(only(t, p.b))
 	p.w.Run()
-	if live := rec.live(); len(live) != 0 {
-		t.Fatalf("left announced: %+v", live)
+	if len(rec.dels) != 4 || !slices.Equal(rec.dels[2:], withdrawn(now, "b-in")) {
+		t.Fatalf("left announced: %+v", rec.dels)
 	}
 	if v4, _ := pool.Leased(); v4 != 0 {
 		t.Fatal("lease kept")

@@ -24,13 +24,14 @@ import (
 // the configured ones. The tunnel endpoints are the IKE SA's actual
 // addresses (the peer's public address behind a NAT: what IP_RW stands
 // for), or a numeric my_sa_ipaddr/peers_sa_ipaddr where one is configured
-// (saAddrs), as the kernel SAs use.
+// (saAddrs), as the kernel SAs use. The withdrawal is two POLICY DELETEs,
+// of the selector and of its reverse (policyDelete).
 //
 // Where this differs from racoon2, or racoon2 is silent:
 //   - The reverse (inbound) selector must exist, as racoon2 checks before
-//     posting; conf sets ChildConfig.DynamicPolicy only then. racoon2
-//     fails the child when it is missing; here the child is made without
-//     an announcement.
+//     posting; conf sets ChildConfig.DynamicPolicy only then (and names
+//     it in ReverseSelector). racoon2 fails the child when it is missing;
+//     here the child is made without an announcement.
 //   - racoon2 posts only as the responder of the exchange that made the
 //     child. An initiator with an IP_RW policy (started by -S or -I: with
 //     no kernel policy there is no ACQUIRE) would get no policy at all,
@@ -80,7 +81,7 @@ func (e *Engine) rwChildGone(c *childSA) {
 			}
 		}
 	}
-	e.policyDelete(*req)
+	e.policyDelete(*req, c.cfg.ReverseSelector)
 }
 
 // followPolicies re-announces the tunnel policies of sa (dynamic ones and
@@ -93,25 +94,25 @@ func (e *Engine) followPolicies(sa *IKESA) {
 	for _, c := range sa.children {
 		if c.rw != nil {
 			local, peer := saAddrs(sa, c.cfg, c.mode)
-			e.reannounce(sa, c.rw, local, peer)
+			e.reannounce(sa, c.rw, c.cfg.ReverseSelector, local, peer)
 		}
 	}
 	if l := sa.cp; l != nil && l.annCfg != nil {
 		local, peer := saAddrs(sa, l.annCfg, ike.ModeTunnel)
 		for i := range l.announced {
-			e.reannounce(sa, &l.announced[i], local, peer)
+			e.reannounce(sa, &l.announced[i], l.annCfg.ReverseSelector, local, peer)
 		}
 	}
 }
 
-func (e *Engine) reannounce(sa *IKESA, req *ike.PolicyRequest, local, peer netip.Addr) {
+func (e *Engine) reannounce(sa *IKESA, req *ike.PolicyRequest, reverse string, local, peer netip.Addr) {
 	if e.o.Policy == nil || req.Mode != ike.ModeTunnel || req.SASrc == local && req.SADst == peer {
 		return
 	}
 	old := *req
 	req.SASrc, req.SADst = local, peer
 	sa.log.Info("policy follows the peer", "selector", req.Selector, "from", old.SADst, "to", peer)
-	e.policyDelete(old)
+	e.policyDelete(old, reverse)
 	e.policyAdd(*req)
 }
 
@@ -127,12 +128,25 @@ func (e *Engine) policyAdd(req ike.PolicyRequest) {
 	})
 }
 
-// policyDelete posts POLICY DELETE (which carries no lifetime).
-func (e *Engine) policyDelete(req ike.PolicyRequest) {
+// policyDelete withdraws what a POLICY ADD of req installed: spmd's
+// POLICY DELETE touches only the selector it names, so racoon2 sends one
+// for the selector and one for its reverse, the mirror image (addresses
+// and tunnel endpoints swapped) (reference 5.4 and 9.3.6).
+func (e *Engine) policyDelete(req ike.PolicyRequest, reverse string) {
+	req.Lifetime = 0 // POLICY DELETE carries none
+	e.postDelete(req)
+	if reverse != "" {
+		req.Selector = reverse
+		req.Src, req.Dst = req.Dst, req.Src
+		req.SASrc, req.SADst = req.SADst, req.SASrc
+		e.postDelete(req)
+	}
+}
+
+func (e *Engine) postDelete(req ike.PolicyRequest) {
 	if e.o.Policy == nil {
 		return
 	}
-	req.Lifetime = 0
 	e.o.Policy.PolicyDelete(req, func(err error) {
 		if err != nil {
 			e.log.Warn("spmd POLICY DELETE failed", "selector", req.Selector, "src", req.Src, "dst", req.Dst, "err", err)

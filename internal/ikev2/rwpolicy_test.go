@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/netip"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -12,30 +13,11 @@ import (
 	"github.com/racoon2go/iked/internal/ike"
 )
 
-// live returns the policies rec was asked to add and not yet to delete
-// (POLICY DELETE carries no lifetime, so lifetimes are not compared).
-func (r *policyRec) live() []ike.PolicyRequest {
-	var out []ike.PolicyRequest
-	for _, a := range r.adds {
-		a.Lifetime = 0
-		out = append(out, a)
-	}
-	for _, d := range r.dels {
-		for i, a := range out {
-			if a == d {
-				out = append(out[:i], out[i+1:]...)
-				break
-			}
-		}
-	}
-	return out
-}
-
 // rwPair is a pair whose responder B has an IP_RW policy for A's traffic
 // (racoon2's tunnel_ike_natt.conf) and records what it tells spmd.
 func rwPair(t *testing.T, mod func(ca, cb *ike.Config)) (*pair, *policyRec) {
 	p := newPair(t, func(ca, cb *ike.Config) {
-		cb.Children[0].DynamicPolicy = true
+		cb.Children[0].DynamicPolicy, cb.Children[0].ReverseSelector = true, "b-in"
 		if mod != nil {
 			mod(ca, cb)
 		}
@@ -43,6 +25,15 @@ func rwPair(t *testing.T, mod func(ca, cb *ike.Config)) (*pair, *policyRec) {
 	rec := &policyRec{}
 	p.b.o.Policy = rec
 	return p, rec
+}
+
+// withdrawn is what withdrawing q sends: POLICY DELETE of q's selector,
+// then of reverse with addresses and tunnel endpoints swapped.
+func withdrawn(q ike.PolicyRequest, reverse string) []ike.PolicyRequest {
+	q.Lifetime = 0
+	r := q
+	r.Selector, r.Src, r.Dst, r.SASrc, r.SADst = reverse, q.Dst, q.Src, q.SADst, q.SASrc
+	return []ike.PolicyRequest{q, r}
 }
 
 // rwWant is what B announces for A in tunnel mode: the selector's own
@@ -81,15 +72,13 @@ func TestDynamicPolicyLifecycle_Racoon2_5_4b(t *testing.T) {
 	}
 	p.a.deleteChild(firstChild(t, p.a))
 	p.w.Run()
-	del := want
-	del.Lifetime = 0
-	if childPairs(t, p) != 0 || len(rec.dels) != 1 || rec.dels[0] != del {
+	if del := withdrawn(want, "b-in"); childPairs(t, p) != 0 || !slices.Equal(rec.dels, del) {
 		t.Fatalf("POLICY DELETE %+v, want %+v", rec.dels, del)
 	}
 	// The end of the IKE SA has nothing left to withdraw.
 	p.a.deleteIKE(only(t, p.a))
 	p.w.Run()
-	if len(rec.dels) != 1 || len(rec.adds) != 1 {
+	if len(rec.dels) != 2 || len(rec.adds) != 1 {
 		t.Fatalf("adds %d dels %d", len(rec.adds), len(rec.dels))
 	}
 }
@@ -124,7 +113,7 @@ func TestDynamicPolicyWithdrawn_Racoon2_5_4(t *testing.T) {
 			if p.kb.Count() != 0 {
 				t.Fatalf("B still has %d SAs", p.kb.Count())
 			}
-			if len(rec.adds) != 1 || len(rec.dels) != 1 || len(rec.live()) != 0 {
+			if len(rec.adds) != 1 || !slices.Equal(rec.dels, withdrawn(rec.adds[0], "b-in")) {
 				t.Fatalf("adds %+v dels %+v", rec.adds, rec.dels)
 			}
 		})
