@@ -196,6 +196,7 @@ func (e *Engine) installChildKeys(sa *IKESA, c *childSA, exchInit bool, ni, nr, 
 		inE, inA, outE, outA = eI, aI, eR, aR
 	}
 	local, peer := saAddrs(sa, c.cfg, c.mode)
+	larval := ike.SAID{Src: c.peer, Dst: c.local, Proto: c.proto, SPI: c.inSPI} // natt.go
 	c.local, c.peer = local, peer
 	base := ike.SA{Proto: c.proto, Mode: c.mode, ReqID: c.cfg.ReqID,
 		EncrID: c.encr.ID, EncrKeyBits: int(c.encr.KeyBits), IntegID: c.integ,
@@ -208,7 +209,7 @@ func (e *Engine) installChildKeys(sa *IKESA, c *childSA, exchInit bool, ni, nr, 
 	if in.Encap != nil {
 		in.Encap = &ike.Encap{SrcPort: sa.remote.Port(), DstPort: sa.local.Port()}
 	}
-	if err := e.o.Kernel.UpdateSA(&in); err != nil {
+	if err := e.completeLarval(&in, larval); err != nil {
 		e.stats.KernelErrors++
 		return fmt.Errorf("inbound SA %08x: %w", c.inSPI, err)
 	}

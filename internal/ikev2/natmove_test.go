@@ -4,6 +4,7 @@ import (
 	"net/netip"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/racoon2go/iked/internal/ike"
 )
@@ -147,5 +148,41 @@ func TestNATAddressChangeLeasePolicy_Racoon2_5_4a(t *testing.T) {
 	}
 	if v4, _ := pool.Leased(); v4 != 0 {
 		t.Fatal("lease kept")
+	}
+}
+
+// RFC 7296 2.23 with a child rekey in flight when A's public address
+// changes: B's own rekey, reserved at the old address, completes at the
+// new one (its larval SA moved, none left behind); a rekey A starts is
+// what tells B of the move. Either way one child pair remains, at the new
+// address only, and no kernel error.
+func TestNATAddressChangeDuringRekey_RFC7296_2_23(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		start func(t *testing.T, p *pair)
+	}{
+		{"B rekeys", func(t *testing.T, p *pair) {
+			p.b.rekeyChild(firstChild(t, p.b))
+			p.w.Run() // its request goes to the old address, and is lost
+			p.a.liveness(only(t, p.a))
+		}},
+		{"A rekeys", func(t *testing.T, p *pair) { p.a.rekeyChild(firstChild(t, p.a)) }},
+		{"both rekey", func(t *testing.T, p *pair) {
+			p.b.rekeyChild(firstChild(t, p.b))
+			p.a.rekeyChild(firstChild(t, p.a))
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p, n := natMovePair(t, nil, nil)
+			old := n.pub
+			n.pub = netip.MustParseAddr("198.51.100.77")
+			tc.start(t, p)
+			p.w.Run()
+			p.w.Advance(time.Minute)
+			onlyAt(t, p, n.pub, old)
+			if p.a.Stats().KernelErrors+p.b.Stats().KernelErrors != 0 {
+				t.Fatalf("kernel errors: A %d B %d", p.a.Stats().KernelErrors, p.b.Stats().KernelErrors)
+			}
+		})
 	}
 }

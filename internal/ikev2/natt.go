@@ -82,6 +82,19 @@ func (c *childSA) addrs(sa *IKESA) (local, peer netip.Addr) {
 	return saAddrs(sa, c.cfg, c.mode)
 }
 
+// completeLarval completes the inbound SA that GetSPI reserved as larval
+// at the addresses in larval (unset: the SA's own). When the IKE SA moved
+// in between (a rekey in flight across peerMoved), the larval SA names
+// the old addresses: it is deleted and the SA added at the new ones with
+// the same SPI, which the peer already has.
+func (e *Engine) completeLarval(in *ike.SA, larval ike.SAID) error {
+	if !larval.Src.IsValid() || larval.Src == in.Src && larval.Dst == in.Dst {
+		return e.o.Kernel.UpdateSA(in)
+	}
+	_ = e.o.Kernel.DeleteSA(larval)
+	return e.o.Kernel.AddSA(in)
+}
+
 // moved reports whether c's kernel SAs name other addresses than sa
 // would give a new child now.
 func (c *childSA) moved(sa *IKESA) bool {

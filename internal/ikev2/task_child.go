@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"io"
+	"net/netip"
 	"time"
 
 	"github.com/racoon2go/iked/internal/ike"
@@ -280,6 +281,8 @@ type createChildTask struct {
 	ni    []byte
 	group uint16
 	dh    dhKey
+
+	local, peer netip.Addr // where the larval SPIs were reserved (natt.go)
 }
 
 func (t *createChildTask) name() string {
@@ -316,6 +319,7 @@ func (e *Engine) createChild(sa *IKESA, ch *ike.ChildConfig) error {
 func (e *Engine) startChild(sa *IKESA, ch *ike.ChildConfig, old *childSA) error {
 	t := &createChildTask{old: old, cfg: ch, mode: childMode(ch), group: pfsGroup(sa, ch)}
 	local, peer := saAddrs(sa, ch, t.mode)
+	t.local, t.peer = local, peer
 	t.props = childProposals(ch.Proposals, 0, t.group)
 	for i := range t.props {
 		k := 0
@@ -366,7 +370,7 @@ func (e *Engine) startChild(sa *IKESA, ch *ike.ChildConfig, old *childSA) error 
 
 // release gives back the larval SPIs not used.
 func (t *createChildTask) release(e *Engine, sa *IKESA) {
-	local, peer := saAddrs(sa, t.cfg, t.mode)
+	local, peer := t.local, t.peer
 	for i, spi := range t.spis {
 		if spi == 0 {
 			continue
@@ -427,7 +431,7 @@ func (t *createChildTask) process(e *Engine, sa *IKESA, m *Message) ike.Status {
 	}
 	got := cm.props[0]
 	s, _ := checkChosen(t.props, got, false)
-	c := &childSA{cfg: t.cfg, mode: t.mode, proto: kernelProto(got.proto), outSPI: spi32(got.spi),
+	c := &childSA{cfg: t.cfg, mode: t.mode, proto: kernelProto(got.proto), outSPI: spi32(got.spi), local: t.local, peer: t.peer,
 		encr: s.encr, integ: s.integ}
 	k := 0
 	if c.proto == ike.ProtoAH {
