@@ -308,6 +308,16 @@ func (e *Engine) cpAnnounce(sa *IKESA, c *childSA) {
 	}
 }
 
+// refreshLease posts the lease's POLICY ADDs again when a rekeyed child
+// goes: spmd re-installs the policies (reference 9.3.6), restarting the
+// hard lifetime they were given, the IPsec SA's, which a rekeyed child
+// outlives (racoon2 never refreshes them, rwpolicy.go).
+func (e *Engine) refreshLease(l *cpLease) {
+	for _, req := range l.announced {
+		e.policyAdd(req)
+	}
+}
+
 // withdraw sends POLICY DELETE for what l announced.
 func (e *Engine) withdraw(l *cpLease) {
 	for _, req := range l.announced {
@@ -347,6 +357,9 @@ func (e *Engine) cpChildGone(sa *IKESA, c *childSA) {
 	}
 	for _, x := range sa.children {
 		if x != c && x.installed {
+			if c.rk.replaced() {
+				e.refreshLease(l) // a rekey: the successor keeps the lease
+			}
 			return
 		}
 	}

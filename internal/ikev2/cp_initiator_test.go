@@ -61,6 +61,9 @@ func TestConfigPayloadInitiatorPolicy_RFC7296_2_19(t *testing.T) {
 	if childPairs(t, p) != 1 || len(recA.adds) != 1 || len(recA.dels) != 0 || len(recB.adds) != 1 || len(recB.dels) != 0 {
 		t.Fatalf("after rekeys: A adds %d dels %d, B adds %d dels %d", len(recA.adds), len(recA.dels), len(recB.adds), len(recB.dels))
 	}
+	if recA.refreshes != 3 || recB.refreshes != 3 { // one per child rekey
+		t.Fatalf("POLICY ADD refreshes: A %d, B %d, want 3", recA.refreshes, recB.refreshes)
+	}
 	p.a.deleteIKE(only(t, p.a))
 	p.w.Run()
 	if del := withdrawn(want, "a-in"); !slices.Equal(recA.dels, del) || len(recB.dels) != 1 {

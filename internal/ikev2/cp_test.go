@@ -10,17 +10,31 @@ import (
 )
 
 // policyRec is a recording ike.PolicyService (spmd).
+// A POLICY ADD repeating the live one of its selector (posted when a
+// rekeyed child goes, to restart the policy's lifetime) is counted in
+// refreshes, not appended to adds.
 type policyRec struct {
 	adds, dels []ike.PolicyRequest
+	refreshes  int
+	live       map[string]ike.PolicyRequest
 }
 
 func (r *policyRec) SLID(id uint32, done func(string, error)) { done("", nil) }
 func (r *policyRec) PolicyAdd(q ike.PolicyRequest, done func(error)) {
-	r.adds = append(r.adds, q)
+	if r.live == nil {
+		r.live = map[string]ike.PolicyRequest{}
+	}
+	if l, ok := r.live[q.Selector]; ok && l == q {
+		r.refreshes++
+	} else {
+		r.adds = append(r.adds, q)
+		r.live[q.Selector] = q
+	}
 	done(nil)
 }
 func (r *policyRec) PolicyDelete(q ike.PolicyRequest, done func(error)) {
 	r.dels = append(r.dels, q)
+	delete(r.live, q.Selector)
 	done(nil)
 }
 
@@ -84,13 +98,16 @@ func TestConfigPayloadLease_RFC7296_2_19(t *testing.T) {
 		!strings.Contains(up[0], "APPLICATION_VERSION=racoon2go test") {
 		t.Fatalf("phase2_up hook: %q", up)
 	}
-	// Rekeys keep the lease and announce nothing more.
+	// Rekeys keep the lease and announce nothing new.
 	p.a.rekeyChild(firstChild(t, p.a))
 	p.w.Run()
 	p.a.rekeyIKE(only(t, p.a))
 	p.w.Run()
 	if childPairs(t, p) != 1 || len(rec.adds) != 1 || len(rec.dels) != 0 || only(t, p.b).cp == nil {
 		t.Fatalf("after rekeys: adds %d dels %d", len(rec.adds), len(rec.dels))
+	}
+	if rec.refreshes != 1 { // the child rekey restarted the policy's lifetime
+		t.Fatalf("%d POLICY ADD refreshes, want 1", rec.refreshes)
 	}
 	if v4, _ := pool.Leased(); v4 != 1 {
 		t.Fatalf("%d leases", v4)

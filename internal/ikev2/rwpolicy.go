@@ -40,6 +40,10 @@ import (
 //     destroyed, a rekeyed one included, which withdraws the policy its
 //     successor still uses. Here the announcement passes to the child that
 //     replaced it and is withdrawn when the last of the line goes.
+//   - racoon2 never announces again after a rekey, so the kernel policy
+//     dies at its hard lifetime (the IPsec SA's) under a rekeyed child.
+//     Here the successor posts the same POLICY ADD again, which spmd
+//     re-installs (reference 9.3.6), restarting the policy's lifetime.
 //   - racoon2 posts without a callback and never sees spmd's answer; a
 //     failure is logged here, and never fails the child.
 //   - When the peer's address changes under the IKE SA (natt.go), the
@@ -77,6 +81,7 @@ func (e *Engine) rwChildGone(c *childSA) {
 		for _, n := range []*childSA{r.ourNew, r.peerNew} {
 			if n != nil && n.installed && n.rw == nil {
 				n.rw = req
+				e.policyAdd(*req) // restart its lifetime
 				return
 			}
 		}

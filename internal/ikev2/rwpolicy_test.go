@@ -44,8 +44,8 @@ func rwWant(peer netip.Addr) ike.PolicyRequest {
 }
 
 // racoon2 5.4 (b): a new child of an IP_RW policy is announced with POLICY
-// ADD once; child rekeys by either side and an IKE SA rekey announce
-// nothing more and withdraw nothing; the child's deletion sends the
+// ADD once; child rekeys by either side repeat it unchanged (restarting
+// its lifetime), an IKE SA rekey announces nothing, neither withdraws; the child's deletion sends the
 // mirror POLICY DELETE.
 func TestDynamicPolicyLifecycle_Racoon2_5_4b(t *testing.T) {
 	p, rec := rwPair(t, nil)
@@ -69,6 +69,10 @@ func TestDynamicPolicyLifecycle_Racoon2_5_4b(t *testing.T) {
 	p.w.Run()
 	if childPairs(t, p) != 1 || len(rec.adds) != 1 || len(rec.dels) != 0 {
 		t.Fatalf("after rekeys: %d children, adds %+v dels %+v", childPairs(t, p), rec.adds, rec.dels)
+	}
+	// Each child rekey restarted the policy's lifetime (rwpolicy.go).
+	if rec.refreshes != 3 {
+		t.Fatalf("%d POLICY ADD refreshes after 3 child rekeys, want 3", rec.refreshes)
 	}
 	p.a.deleteChild(firstChild(t, p.a))
 	p.w.Run()
