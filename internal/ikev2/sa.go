@@ -62,7 +62,10 @@ type IKESA struct {
 	rk            *ikeRekey        // IKE SA rekey state (task_rekey.go)
 	cp            *cpLease         // configuration payload lease (cp.go)
 	contact       bool             // the peer sent INITIAL_CONTACT (contact.go)
+	octetHard     bool             // octetMark is the hard byte limit (ikelifetime.go)
 	created       time.Time
+	octets        uint64 // IKE traffic since established (ikelifetime.go)
+	octetMark     uint64 // next byte lifetime point; 0: none
 	log           saLog
 }
 

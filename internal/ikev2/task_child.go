@@ -104,7 +104,7 @@ func (e *Engine) handleExtTimer(k ike.TimerKey) {
 			e.deleteHardExpired(sa, c)
 		}
 	case timerIKERekey:
-		e.rekeyIKE(sa)
+		e.ikeRekeyTimer(sa, k.Arg) // ikelifetime.go
 	case timerNATKeepalive:
 		e.keepalive(sa)
 	case timerReasm:

@@ -237,6 +237,7 @@ func (e *Engine) onEstablished(sa *IKESA) {
 		e.initialContact(sa)
 	}
 	e.armIKERekey(sa)
+	e.armIKEBytes(sa) // ikelifetime.go
 	e.armKeepalive(sa)
 	if e.ext.fromRekey {
 		e.hookIKE(sa, HookPhase1Rekey)
