@@ -590,10 +590,10 @@ func (e *Engine) settle(sa *IKESA, old *childSA) {
 		}
 		sa.log.Info("simultaneous CHILD_SA rekey: ours survives", "spi", fmt.Sprintf("%08x", r.ourNew.inSPI))
 		e.ext.stats.ChildRekeys++
-		e.deleteChild(sa, old)
+		e.retireChild(sa, old)
 	case r.ourNew != nil:
 		e.ext.stats.ChildRekeys++
-		e.deleteChild(sa, old)
+		e.retireChild(sa, old)
 	}
 }
 

@@ -1,0 +1,185 @@
+package ikev2
+
+import (
+	"encoding/binary"
+	"net/netip"
+	"testing"
+	"time"
+
+	"github.com/racoon2go/iked/internal/ike"
+	"github.com/racoon2go/iked/internal/ike/iketest"
+)
+
+// holdUntil holds the first packet matching hold and lets it go just after
+// the first later packet matching release, which so overtakes it. *done
+// says whether that happened.
+func holdUntil(hold, release func(ike.Packet) bool, done *bool) iketest.Filter {
+	var held ike.Packet
+	holding := false
+	return func(p ike.Packet) []ike.Packet {
+		switch {
+		case !holding && !*done && hold(p):
+			held, holding = p, true
+			return nil
+		case holding && release(p):
+			holding, *done = false, true
+			return []ike.Packet{p, held}
+		}
+		return []ike.Packet{p}
+	}
+}
+
+func pktFrom(a netip.Addr, x ExchangeType, resp bool) func(ike.Packet) bool {
+	return func(q ike.Packet) bool { return q.Local.Addr() == a && msgIs(x, resp)(q) }
+}
+
+// grantWindow makes e's IKE SA use a send window of n, as if the peer had
+// announced SET_WINDOW_SIZE n (RFC 7296 2.3).
+func grantWindow(e *Engine, sa *IKESA, n uint32) {
+	e.noteWindow(sa, &Message{Payloads: []Payload{notify(NotifySetWindowSize, binary.BigEndian.AppendUint32(nil, n))}})
+}
+
+// peerChild is B's side of A's child c.
+func peerChild(t testing.TB, p *pair, c *childSA) (*IKESA, *childSA) {
+	t.Helper()
+	sb := only(t, p.b)
+	d := sb.childBySPI(c.proto, c.inSPI, false)
+	if d == nil {
+		t.Fatalf("B has no twin of %08x", c.inSPI)
+	}
+	return sb, d
+}
+
+// A Delete overtaking the response to a CREATE_CHILD_SA rekey, for a child
+// and for the IKE SA, alone and in a collision, and a rekey response
+// arriving after our own Delete went out (a send window of 2). Whatever
+// the order, both peers end with one IKE SA and one child, the kernels
+// hold exactly that child's SAs and nothing larval, and nothing is logged
+// above Info (RFC 7296 2.8, 2.8.1, 2.8.2, 2.25.1, 2.25.2).
+func TestDeleteOvertakesRekeyResponse_RFC7296_2_25(t *testing.T) {
+	respB := func(x ExchangeType) func(ike.Packet) bool { return pktFrom(addrB, x, true) }
+	reqB := func(x ExchangeType) func(ike.Packet) bool { return pktFrom(addrB, x, false) }
+	type tc struct {
+		name    string
+		noPFS   bool
+		hold    func(ike.Packet) bool // overtaken
+		release func(ike.Packet) bool // overtakes
+		start   func(t *testing.T, p *pair)
+		then    func(t *testing.T, p *pair) // after the network is quiet
+		collide bool
+		deletes int // INFORMATIONAL requests A sends (-1: any number)
+	}
+	cases := []tc{
+		{name: "2.25.1 child rekey: B's Delete of the old child first",
+			hold: respB(ExchangeCreateChildSA), release: reqB(ExchangeInformational),
+			start: func(t *testing.T, p *pair) { p.a.rekeyChild(firstChild(t, p.a)) },
+			then: func(t *testing.T, p *pair) {
+				// B's hard lifetime of the old child runs out now.
+				_, c := firstChild(t, p.a)
+				p.b.deleteHardExpired(peerChild(t, p, c))
+			}},
+		{name: "2.8.1 both rekey the child: B's settling Delete first",
+			hold: respB(ExchangeCreateChildSA), release: reqB(ExchangeInformational),
+			start: func(t *testing.T, p *pair) {
+				p.a.rekeyChild(firstChild(t, p.a))
+				p.b.rekeyChild(firstChild(t, p.b))
+			}, collide: true, deletes: -1},
+		{name: "2.25.1 window 2: the rekey response after our Delete's response", noPFS: true,
+			hold: respB(ExchangeCreateChildSA), release: respB(ExchangeInformational),
+			start: func(t *testing.T, p *pair) {
+				sa, c := firstChild(t, p.a)
+				grantWindow(p.a, sa, 2)
+				p.a.rekeyChild(sa, c)
+				p.a.deleteHardExpired(sa, c) // in flight at once with the rekey
+			}, deletes: 1},
+		{name: "2.25.2 IKE SA rekey: B's Delete of the old IKE SA first",
+			hold: respB(ExchangeCreateChildSA), release: reqB(ExchangeInformational),
+			start: func(t *testing.T, p *pair) { p.a.rekeyIKE(only(t, p.a)) },
+			then: func(t *testing.T, p *pair) {
+				// B's hard lifetime of the old IKE SA runs out now.
+				for _, sa := range p.b.sortedSAs() {
+					if sa.rk.replaced() {
+						p.b.HandleTimer(ike.TimerKey{Kind: timerLifetime, SPI: sa.ourSPI()})
+					}
+				}
+			}},
+		{name: "2.8.2 both rekey the IKE SA: B's settling Delete first",
+			hold: respB(ExchangeCreateChildSA), release: reqB(ExchangeInformational),
+			start: func(t *testing.T, p *pair) {
+				p.a.rekeyIKE(only(t, p.a))
+				p.b.rekeyIKE(only(t, p.b))
+			}, collide: true, deletes: -1},
+		{name: "2.25.2 window 2: the IKE rekey response after our Delete went out",
+			hold: respB(ExchangeCreateChildSA), release: func(ike.Packet) bool { return true },
+			start: func(t *testing.T, p *pair) {
+				sa := only(t, p.a)
+				grantWindow(p.a, sa, 2)
+				p.a.rekeyIKE(sa)
+				p.w.Step() // the DH work, then the request goes out
+				p.a.HandleTimer(ike.TimerKey{Kind: timerLifetime, SPI: sa.ourSPI()})
+			}, deletes: 1},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			collisions, overtaken := 0, 0
+			for i := range 24 {
+				pfs := i%2 == 0 && !c.noPFS
+				p := newPair(t, func(ca, cb *ike.Config) {
+					ca.Peers[0].NeedPFS, cb.Peers[0].NeedPFS = pfs, pfs
+				})
+				warn := watchWarnings(t, p)
+				p.establish(t)
+				var done bool
+				p.w.AddFilter(holdUntil(c.hold, c.release, &done))
+				c.start(t, p)
+				p.w.Run()
+				if c.then != nil {
+					c.then(t, p)
+					p.w.Run()
+				}
+				p.w.Advance(time.Minute)
+				p.w.ClearFilters()
+				p.w.Advance(10 * time.Minute)
+				if done {
+					overtaken++
+				}
+				p.mustBeUp(t)
+				if n := childPairs(t, p); n != 1 {
+					t.Fatalf("run %d: %d children, want 1", i, n)
+				}
+				for _, s := range []Counters{p.a.Stats(), p.b.Stats()} {
+					if s.KernelErrors != 0 || s.Failed != 0 {
+						t.Fatalf("run %d: %+v", i, s)
+					}
+				}
+				if warn.n != 0 {
+					t.Fatalf("run %d: %d warnings or errors logged, first %q", i, warn.n, warn.first)
+				}
+				if p.a.ExtStats().Collisions != p.b.ExtStats().Collisions {
+					t.Fatalf("run %d: peers saw different collisions", i)
+				}
+				collisions += int(p.a.ExtStats().Collisions)
+				if n := countPkts(p.w.Log, pktFrom(addrA, ExchangeInformational, false)); c.deletes >= 0 && n != c.deletes {
+					t.Fatalf("run %d: A sent %d INFORMATIONAL requests, want %d", i, n, c.deletes)
+				}
+			}
+			if overtaken == 0 {
+				t.Fatal("the Delete never overtook the rekey response")
+			}
+			if c.collide && collisions == 0 {
+				t.Fatal("no collision resolved")
+			}
+			t.Logf("%d of 24 runs reordered, %d collisions", overtaken, collisions)
+		})
+	}
+}
+
+func countPkts(log []ike.Packet, match func(ike.Packet) bool) int {
+	n := 0
+	for _, q := range log {
+		if match(q) {
+			n++
+		}
+	}
+	return n
+}
