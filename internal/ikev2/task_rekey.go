@@ -184,6 +184,9 @@ func (t *ikeRekeyTask) process(e *Engine, sa *IKESA, m *Message) ike.Status {
 			sa.rk.rekeying = false
 			sa.rk.ourNew, sa.rk.ourLow = n, lowest(t.ni, nr)
 			e.settleIKE(sa)
+			if e.closing {
+				e.deleteIKE(n) // the peer made it; SIGTERM came meanwhile
+			}
 			e.idle(sa)
 			e.idle(n)
 		}
@@ -447,8 +450,9 @@ func (e *Engine) respondIKERekey(sa *IKESA, m *Message) ([]Payload, ike.Status) 
 			if e.sas.get(ours) != sa || sa.state == stateDead {
 				return
 			}
-			if err != nil || sa.rk.replaced() {
-				sa.log.Info("IKE SA rekey by peer failed", "err", err)
+			if err != nil || sa.rk.replaced() || sa.state != stateEstablished || e.closing {
+				// RFC 7296 2.25.2: rekeyed meanwhile, or being closed.
+				sa.log.Info("IKE SA rekey by peer failed", "err", err, "state", sa.state)
 				e.respond(sa, &hdr, tf)
 				return
 			}

@@ -183,3 +183,34 @@ func countPkts(log []ike.Packet, match func(ike.Packet) bool) int {
 	}
 	return n
 }
+
+// SIGTERM while an IKE SA rekey is in flight, on either side: the SA the
+// rekey makes is deleted too, so the teardown finishes and neither side
+// keeps an SA (RFC 7296 2.25.2: a rekey of an SA being closed gets
+// TEMPORARY_FAILURE; one already answered is closed like the rest).
+func TestShutdownDuringIKERekey_RFC7296_2_25_2(t *testing.T) {
+	for _, who := range []string{"initiator", "responder"} {
+		t.Run(who, func(t *testing.T) {
+			for i := range 8 {
+				p := newPair(t, nil)
+				warn := watchWarnings(t, p)
+				p.establish(t)
+				p.a.rekeyIKE(only(t, p.a))
+				p.w.Step() // A's DH work; the request goes out and reaches B
+				e := p.a
+				if who == "responder" {
+					e = p.b // B's DH work for the answer is pending
+				}
+				done := false
+				e.Shutdown(func() { done = true })
+				p.w.Advance(10 * time.Minute)
+				if !done || p.a.Len() != 0 || p.b.Len() != 0 || p.ka.Count() != 0 || p.kb.Count() != 0 {
+					t.Fatalf("run %d: done %v, left %s / %s", i, done, status(p.a), status(p.b))
+				}
+				if warn.n != 0 || p.a.Stats().Failed != 0 {
+					t.Fatalf("run %d: %d warnings (%q), %+v", i, warn.n, warn.first, p.a.Stats())
+				}
+			}
+		})
+	}
+}
