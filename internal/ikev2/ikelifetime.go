@@ -10,16 +10,19 @@ import (
 // the IKE traffic of the SA itself: the UDP payload octets of every
 // authenticated message received on it and of every datagram sent on it
 // (requests, retransmissions, responses and resent responses), fragments
-// one by one. IKE_SA_INIT and IKE_AUTH do not count: the count starts at 0
-// when the SA is established, and a rekeyed SA starts again from 0.
+// one by one; NAT keepalives are not IKE messages and do not count. The
+// count starts at 0 when the SA is established (so of the handshake only a
+// responder's IKE_AUTH response counts), and a rekeyed SA starts from 0.
 //
-// racoon2 parses the directive for IKEv2 but never applies it ("configuration
-// field support is unimplemented, ignored"; racoon2-reference.md section 1,
-// kmp_sa_lifetime_byte row, and Appendix A), so there is no racoon2 rule for
-// what it counts; the rule for when it acts is racoon2's for every other
-// lifetime (section 3.3): rekey at the soft point, hard x (0.8 + 0.1 rand)
-// (Engine.jitter, as for the time lifetime and child byte lifetimes), delete
-// at the hard point if no rekey has replaced the SA by then.
+// racoon2 has no rule to follow for what is counted: its IKEv2 parses the
+// directive and ignores it ("configuration field support is unimplemented,
+// ignored": racoon2-reference.md section 1, kmp_sa_lifetime_byte row, and
+// Appendix A; iked/ike_sa.c ikev2_sa_start_lifetime_timer arms only the
+// time lifetime), and its IKEv1 only proposes the value, in kilobytes, in
+// the ISAKMP SA proposal. When it acts follows racoon2's rule for every
+// other lifetime (section 3.3): rekey at the soft point, hard x (0.8 + 0.1
+// rand) (Engine.jitter, as for the time lifetime and child byte
+// lifetimes), delete at the hard point if no rekey replaced the SA.
 
 // argBytes is the Arg of a timerIKERekey fired by the byte count; the
 // time-based rekey timer has Arg 0.
