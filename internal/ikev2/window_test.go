@@ -57,8 +57,15 @@ func peerChild(t testing.TB, p *pair, c *childSA) (*IKESA, *childSA) {
 // hold exactly that child's SAs and nothing larval, and nothing is logged
 // above Info (RFC 7296 2.8, 2.8.1, 2.8.2, 2.25.1, 2.25.2).
 func TestDeleteOvertakesRekeyResponse_RFC7296_2_25(t *testing.T) {
-	respB := func(x ExchangeType) func(ike.Packet) bool { return pktFrom(addrB, x, true) }
-	reqB := func(x ExchangeType) func(ike.Packet) bool { return pktFrom(addrB, x, false) }
+	// Each case runs with A, the IKE SA initiator, in the role of "A" and
+	// mirrored, with B in it: x and y are the addresses of "A" and "B".
+	var x, y netip.Addr
+	respB := func(e ExchangeType) func(ike.Packet) bool {
+		return func(q ike.Packet) bool { return pktFrom(y, e, true)(q) }
+	}
+	reqB := func(e ExchangeType) func(ike.Packet) bool {
+		return func(q ike.Packet) bool { return pktFrom(y, e, false)(q) }
+	}
 	type tc struct {
 		name    string
 		noPFS   bool
@@ -129,6 +136,11 @@ func TestDeleteOvertakesRekeyResponse_RFC7296_2_25(t *testing.T) {
 				})
 				warn := watchWarnings(t, p)
 				p.establish(t)
+				x, y = addrA, addrB
+				if i%4 >= 2 {
+					p = mirror(p)
+					x, y = addrB, addrA
+				}
 				var done bool
 				p.w.AddFilter(holdUntil(c.hold, c.release, &done))
 				c.start(t, p)
@@ -159,7 +171,7 @@ func TestDeleteOvertakesRekeyResponse_RFC7296_2_25(t *testing.T) {
 					t.Fatalf("run %d: peers saw different collisions", i)
 				}
 				collisions += int(p.a.ExtStats().Collisions)
-				if n := countPkts(p.w.Log, pktFrom(addrA, ExchangeInformational, false)); c.deletes >= 0 && n != c.deletes {
+				if n := countPkts(p.w.Log, pktFrom(x, ExchangeInformational, false)); c.deletes >= 0 && n != c.deletes {
 					t.Fatalf("run %d: A sent %d INFORMATIONAL requests, want %d", i, n, c.deletes)
 				}
 			}
@@ -213,4 +225,12 @@ func TestShutdownDuringIKERekey_RFC7296_2_25_2(t *testing.T) {
 			}
 		})
 	}
+}
+
+// mirror returns p with the roles of its engines swapped: the test then
+// drives B (the IKE SA responder) as "A".
+func mirror(p *pair) *pair {
+	q := *p
+	q.a, q.b, q.ka, q.kb, q.na, q.nb, q.ca, q.cb = p.b, p.a, p.kb, p.ka, p.nb, p.na, p.cb, p.ca
+	return &q
 }
