@@ -2,6 +2,7 @@ package ikev2
 
 import (
 	"encoding/binary"
+	"math/rand/v2"
 	"net/netip"
 	"testing"
 	"time"
@@ -233,4 +234,96 @@ func mirror(p *pair) *pair {
 	q := *p
 	q.a, q.b, q.ka, q.kb, q.na, q.nb, q.ca, q.cb = p.b, p.a, p.kb, p.ka, p.nb, p.na, p.cb, p.ca
 	return &q
+}
+
+// shuffle is a filter that holds one packet in every n (chosen by a seeded
+// generator) and lets it go after the next packet: a network that reorders
+// now and then.
+func shuffle(seed uint64, n int) iketest.Filter {
+	r := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
+	var held []ike.Packet
+	return func(p ike.Packet) []ike.Packet {
+		if len(held) > 0 {
+			out := append([]ike.Packet{p}, held...)
+			held = nil
+			return out
+		}
+		if r.IntN(n) == 0 {
+			held = append(held, p)
+			return nil
+		}
+		return []ike.Packet{p}
+	}
+}
+
+// A week of rekeys by time and by bytes with send windows of 2 on both
+// sides and a network that reorders one datagram in eight: Deletes overtake
+// rekey responses and requests arrive out of order all the time. Nothing
+// may be lost: at every check both peers have an established IKE SA with
+// a child, and once the network is calm again they hold exactly one IKE SA
+// and one child, in the kernels too (RFC 7296 2.3, 2.8, 2.25).
+func TestRekeyWeekReordered_RFC7296_2_25(t *testing.T) {
+	if testing.Short() {
+		t.Skip("long")
+	}
+	p, la, lb := newLifePair(t, func(ca, cb *ike.Config) {
+		for _, c := range []*ike.Config{ca, cb} {
+			c.Peers[0].Lifetime = 30 * time.Minute
+			c.Peers[0].LifetimeBytes = 16 << 10
+			c.Peers[0].DPDDelay = 2 * time.Minute
+			c.Children[0].Lifetime = ike.Lifetime{HardTime: 10 * time.Minute}
+			c.Peers[0].NeedPFS = true
+		}
+	})
+	warn := watchWarnings(t, p)
+	p.w.NoLog = true
+	p.establish(t)
+	p.w.AddFilter(shuffle(7, 8))
+	const step = 15 * time.Second
+	end := p.w.Now().Add(7 * 24 * time.Hour)
+	for p.w.Now().Before(end) {
+		for _, e := range []*Engine{p.a, p.b} {
+			for _, sa := range e.sas.bySPI {
+				if sa.mgr.window < 2 {
+					grantWindow(e, sa, 2)
+				}
+			}
+		}
+		p.w.Advance(step)
+		la.expireDue(p.a, true)
+		lb.expireDue(p.b, true)
+		p.w.Run()
+		for _, e := range []*Engine{p.a, p.b} {
+			up := false
+			for _, sa := range e.sas.bySPI {
+				up = up || sa.state == stateEstablished && len(sa.children) > 0
+			}
+			if !up {
+				t.Fatalf("%v: no established IKE SA with a child: %s", p.w.Now(), status(e))
+			}
+		}
+	}
+	p.w.ClearFilters()
+	for range 8 {
+		p.w.Advance(step)
+		la.expireDue(p.a, true)
+		lb.expireDue(p.b, true)
+		p.w.Run()
+	}
+	p.mustBeUp(t)
+	if n := childPairs(t, p); n != 1 {
+		t.Fatalf("%d children", n)
+	}
+	sa, sb := p.a.ExtStats(), p.b.ExtStats()
+	t.Logf("A %+v", sa)
+	t.Logf("B %+v", sb)
+	t.Logf("A %+v", p.a.Stats())
+	for _, s := range []Counters{p.a.Stats(), p.b.Stats()} {
+		if s.Failed != 0 || s.KernelErrors != 0 {
+			t.Fatalf("failures: %+v", s)
+		}
+	}
+	if warn.n != 0 {
+		t.Fatalf("%d warnings, first %q", warn.n, warn.first)
+	}
 }
