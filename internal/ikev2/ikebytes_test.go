@@ -199,3 +199,34 @@ func watchWarnings(t testing.TB, p *pair) *warnCounter {
 	p.a.log, p.b.log = l, l
 	return w
 }
+
+// The hard byte limit when the peer answers but refuses every rekey (here
+// it no longer accepts the IKE SA's DH group: NO_PROPOSAL_CHOSEN, retried
+// every few seconds): the SA is deleted with an INFORMATIONAL Delete as
+// soon as the limit is reached, and both sides are clean at once.
+func TestIKEByteLifetimeHardRefused_RFC7296_2_8(t *testing.T) {
+	const limit = 4096
+	p := newPair(t, func(ca, cb *ike.Config) { ca.Peers[0].LifetimeBytes = limit })
+	warn := watchWarnings(t, p)
+	p.establish(t)
+	p.cb.Peers[0].Proposal.DH = []uint16{14}
+	sa := only(t, p.a)
+	for range 600 {
+		poll(p.a)
+		poll(p.b)
+		p.w.Advance(time.Second)
+		if sa.state != stateEstablished {
+			break
+		}
+	}
+	if sa.octets < limit || sa.octets > limit+limit/10+1024 {
+		t.Fatalf("deleted at %d octets, limit %d", sa.octets, limit)
+	}
+	p.w.Advance(5 * time.Second)
+	if p.a.Len() != 0 || p.b.Len() != 0 || p.ka.Count() != 0 || p.kb.Count() != 0 || p.b.Stats().Deleted != 1 {
+		t.Fatalf("left: %s / %s, kernel %d %d", status(p.a), status(p.b), p.ka.Count(), p.kb.Count())
+	}
+	if p.a.ExtStats().IKERekeys != 0 || warn.n != 0 {
+		t.Fatalf("rekeys %d, warnings %d (%q)", p.a.ExtStats().IKERekeys, warn.n, warn.first)
+	}
+}

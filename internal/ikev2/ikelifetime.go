@@ -43,9 +43,13 @@ func (e *Engine) armIKEBytes(sa *IKESA) {
 func (e *Engine) countOctets(sa *IKESA, n int) {
 	sa.octets += uint64(n)
 	if m := sa.octetMark; m != 0 && sa.octets >= m {
-		sa.octetMark = 0 // once per point
-		e.o.Sched.Schedule(e.now(), ike.TimerKey{Kind: timerIKERekey, Arg: argBytes, SPI: sa.ourSPI()})
+		e.octetMarkReached(sa)
 	}
+}
+
+func (e *Engine) octetMarkReached(sa *IKESA) {
+	sa.octetMark = 0 // once per point
+	e.o.Sched.Schedule(e.now(), ike.TimerKey{Kind: timerIKERekey, Arg: argBytes, SPI: sa.ourSPI()})
 }
 
 // countSent counts the datagrams pkts sent copies times.
