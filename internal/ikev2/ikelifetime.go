@@ -64,12 +64,18 @@ func (e *Engine) countSent(sa *IKESA, pkts [][]byte, copies int) {
 // ikeRekeyTimer runs a timerIKERekey: the time-based soft lifetime (and
 // rekey retries), or a point of the byte lifetime.
 //
-// Bytes come in bursts (a child rekey with PFS and its Delete are 700
-// octets or more), so the soft point may be seen only once the count is
-// past the hard limit. The rekey is started all the same, and the hard
-// point is then pushed to at least a tenth of the limit further on (the
-// smallest margin racoon2's rule leaves between soft and hard): the SA is
-// deleted only when a rekey had its chance and did not replace it.
+// The soft point starts a rekey. Past the hard point the SA may not
+// outlive a rekey that fails (ikeRekeyTask.failed asks pastHardBytes), nor
+// a peer that stops answering (retransmissions give up); a rekey is
+// started there if none is under way. Deleting it outright at the hard
+// point instead would lose SAs for nothing: bytes come in bursts (a child
+// rekey with PFS and its Delete are 700 octets or more; an IKE SA rekey
+// with MODP-2048 over 1,200), so the rekey's own exchange, or one the peer
+// makes while ours waits (RFC 7296 2.25.1), may cross a tight hard point;
+// and two peers with the same limit count nearly the same bytes, so each
+// may find the other busy with its rekey. A peer answering
+// TEMPORARY_FAILURE is waited for (RFC 7296 2.25): the time lifetime
+// still bounds the SA.
 func (e *Engine) ikeRekeyTimer(sa *IKESA, arg uint32) {
 	if arg != argBytes {
 		e.rekeyIKE(sa)
@@ -80,12 +86,22 @@ func (e *Engine) ikeRekeyTimer(sa *IKESA, arg uint32) {
 	}
 	hard := sa.peer.LifetimeBytes
 	if sa.octetHard {
-		sa.log.Info("IKE SA byte lifetime expired", "octets", sa.octets, "limit", hard)
-		e.deleteIKE(sa)
+		sa.log.Info("IKE SA hard byte lifetime reached: it goes unless rekeyed", "octets", sa.octets, "limit", hard)
+		e.rekeyIKE(sa) // a no-op while one is under way
 		return
 	}
 	sa.log.Debug("IKE SA soft byte lifetime reached", "octets", sa.octets, "limit", hard)
 	sa.octetHard = true
-	sa.octetMark = max(hard, sa.octets+hard/10)
+	sa.octetMark = max(hard, sa.octets+1) // a burst may have crossed both points
 	e.rekeyIKE(sa)
+}
+
+// pastHardBytes reports whether sa went past its hard byte limit (the
+// mark is cleared when the count crosses it and not armed again).
+func pastHardBytes(sa *IKESA) bool { return sa.octetHard && sa.octetMark == 0 }
+
+// bytesExpired deletes sa at its hard byte limit.
+func (e *Engine) bytesExpired(sa *IKESA) {
+	sa.log.Info("IKE SA byte lifetime expired", "octets", sa.octets, "limit", sa.peer.LifetimeBytes)
+	e.deleteIKE(sa)
 }

@@ -109,7 +109,10 @@ func (t *ikeRekeyTask) build(e *Engine, sa *IKESA) ([]Payload, error) {
 	return []Payload{toSAPayload(t.props), &Nonce{Data: t.ni}, &KE{Group: sa.suite.dh, Data: t.dh.PublicValue()}}, nil
 }
 
-func (t *ikeRekeyTask) failed(e *Engine, sa *IKESA, retry bool) {
+// failed ends our rekey without a new SA; final says the peer will not
+// accept it later either (anything but TEMPORARY_FAILURE), which past the
+// hard byte limit ends the SA. Either way it is tried again later.
+func (t *ikeRekeyTask) failed(e *Engine, sa *IKESA, final bool) {
 	if t.dh != nil {
 		t.dh.Zero()
 		t.dh = nil
@@ -129,7 +132,11 @@ func (t *ikeRekeyTask) failed(e *Engine, sa *IKESA, retry bool) {
 		return // the peer's rekey made the new SA (RFC 7296 2.8.2)
 	}
 	sa.rk = nil
-	if retry && sa.state == stateEstablished {
+	if final && pastHardBytes(sa) && sa.state == stateEstablished {
+		e.bytesExpired(sa) // ikelifetime.go: no rekey came about in time
+		return
+	}
+	if sa.state == stateEstablished {
 		var b [1]byte
 		_, _ = e.rand.Read(b[:])
 		d := 2*time.Second + time.Duration(b[0])*40*time.Millisecond
@@ -143,7 +150,7 @@ func (t *ikeRekeyTask) process(e *Engine, sa *IKESA, m *Message) ike.Status {
 			e.ext.stats.TempFailures++
 		}
 		sa.log.Info("IKE SA rekey refused", "notify", n.NotifyType)
-		t.failed(e, sa, true)
+		t.failed(e, sa, n.NotifyType != NotifyTemporaryFailure)
 		return ike.StatusDone
 	}
 	sap, ke, nonce := getSA(m), keOf(m), nonceOf(m)
