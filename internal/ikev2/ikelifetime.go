@@ -22,7 +22,8 @@ import (
 // the ISAKMP SA proposal. When it acts follows racoon2's rule for every
 // other lifetime (section 3.3): rekey at the soft point, hard x (0.8 + 0.1
 // rand) (Engine.jitter, as for the time lifetime and child byte
-// lifetimes), delete at the hard point if no rekey replaced the SA.
+// lifetimes); past the hard point the SA is deleted as soon as its rekey
+// fails (see ikeRekeyTimer for why not at the point itself).
 
 // argBytes is the Arg of a timerIKERekey fired by the byte count; the
 // time-based rekey timer has Arg 0.
