@@ -221,6 +221,7 @@ func (e *Engine) retransmit(sa *IKESA, seq uint32) {
 	e.stats.Retransmits++
 	sa.log.Debug("retransmit", "message-id", r.id, "transmission", r.sends)
 	e.sendTo(sa.local, sa.remote, r.pkts, rt.Copies())
+	e.countSent(sa, r.pkts, rt.Copies())
 	e.o.Sched.Schedule(retransmitAt(e.now(), rt, r.sends), ike.TimerKey{Kind: timerRetransmit, Arg: r.seq, SPI: sa.ourSPI()})
 }
 

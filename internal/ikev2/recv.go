@@ -112,6 +112,7 @@ func (e *Engine) decode(sa *IKESA, p ike.Packet, h *Header) *Message {
 		return nil
 	}
 	e.afterAuthenticated(sa, p)
+	e.countOctets(sa, len(p.Data)) // ikelifetime.go
 	if e.capture != nil {
 		e.capture.WriteDecrypted(e.now(), p.Remote, p.Local, p.Data[:HeaderLen], uint8(first), plain)
 	}
@@ -158,6 +159,7 @@ func (e *Engine) reassemble(sa *IKESA, m *Message, p ike.Packet, h *Header, in S
 		return nil
 	}
 	e.afterAuthenticated(sa, p)
+	e.countOctets(sa, len(p.Data)) // ikelifetime.go
 	if !done {
 		return nil
 	}
@@ -232,6 +234,7 @@ func (e *Engine) handleRequest(sa *IKESA, p ike.Packet, h *Header) {
 		if sa.mgr.resendOK(e.now()) {
 			e.stats.ResponsesResent++
 			e.sendTo(p.Local, p.Remote, sa.mgr.resp, 1)
+			e.countSent(sa, sa.mgr.resp, 1)
 		} else {
 			e.stats.DropMessageID++
 		}
@@ -299,6 +302,7 @@ func (e *Engine) respond(sa *IKESA, h *Header, out []Payload) {
 	}
 	sa.mgr.responded(h.MessageID, pkts, e.now())
 	e.sendTo(sa.mgr.reqTo, sa.mgr.reqFrom, pkts, 1)
+	e.countSent(sa, pkts, 1)
 }
 
 // encode builds the datagrams of a message of sa: plain for IKE_SA_INIT,
@@ -363,6 +367,7 @@ func (e *Engine) sendRequest(sa *IKESA, t task, id uint32, pl []Payload) {
 	r.sends = 1
 	rt := sa.peer.Retransmit
 	e.sendTo(sa.local, sa.remote, pkts, rt.Copies())
+	e.countSent(sa, pkts, rt.Copies())
 	e.o.Sched.Schedule(retransmitAt(e.now(), rt, 1), ike.TimerKey{Kind: timerRetransmit, Arg: r.seq, SPI: sa.ourSPI()})
 }
 

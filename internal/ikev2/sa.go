@@ -62,7 +62,11 @@ type IKESA struct {
 	rk            *ikeRekey        // IKE SA rekey state (task_rekey.go)
 	cp            *cpLease         // configuration payload lease (cp.go)
 	contact       bool             // the peer sent INITIAL_CONTACT (contact.go)
+	octetHard     bool             // octetMark is the hard byte limit (ikelifetime.go)
+	collided      bool             // made by the peer's rekey while ours was in flight (task_rekey.go)
 	created       time.Time
+	octets        uint64 // IKE traffic since established (ikelifetime.go)
+	octetMark     uint64 // next byte lifetime point; 0: none
 	log           saLog
 }
 

@@ -105,7 +105,7 @@ func (e *Engine) handleExtTimer(k ike.TimerKey) {
 			e.deleteHardExpired(sa, c)
 		}
 	case timerIKERekey:
-		e.rekeyIKE(sa)
+		e.ikeRekeyTimer(sa, k.Arg) // ikelifetime.go
 	case timerNATKeepalive:
 		e.keepalive(sa)
 	case timerReasm:
@@ -597,10 +597,10 @@ func (e *Engine) settle(sa *IKESA, old *childSA) {
 		}
 		sa.log.Info("simultaneous CHILD_SA rekey: ours survives", "spi", fmt.Sprintf("%08x", r.ourNew.inSPI))
 		e.ext.stats.ChildRekeys++
-		e.deleteChild(sa, old)
+		e.retireChild(sa, old)
 	case r.ourNew != nil:
 		e.ext.stats.ChildRekeys++
-		e.deleteChild(sa, old)
+		e.retireChild(sa, old)
 	}
 }
 

@@ -27,6 +27,9 @@ func (t *deleteTask) build(e *Engine, sa *IKESA) ([]Payload, error) {
 
 func (t *deleteTask) process(e *Engine, sa *IKESA, m *Message) ike.Status {
 	if t.ike {
+		if !e.peerDeletedIKE(sa) { // task_rekey.go
+			return ike.StatusDone
+		}
 		return ike.StatusDestroySA
 	}
 	return ike.StatusDone
@@ -57,6 +60,9 @@ func (e *Engine) liveness(sa *IKESA) {
 
 // deleteIKE starts deleting sa: its children go with it (RFC 7296 1.4.1).
 func (e *Engine) deleteIKE(sa *IKESA) {
+	if sa.state == stateDeleting {
+		return // our Delete is queued or in flight already
+	}
 	if sa.state != stateEstablished {
 		e.destroy(sa, "deleted before establishment")
 		return
@@ -73,6 +79,16 @@ func (e *Engine) deleteChild(sa *IKESA, c *childSA) {
 	sa.forgetChild(c)
 	if sa.state == stateEstablished {
 		e.queue(sa, &deleteTask{proto: c.proto, children: []*childSA{c}})
+	}
+}
+
+// retireChild deletes a child our rekey replaced, unless it is gone
+// already: the peer's Delete (or ours, with a window above 1) may have
+// overtaken the rekey response (RFC 7296 2.25.1), and a second Delete
+// would only make the peer answer that it has no such SA.
+func (e *Engine) retireChild(sa *IKESA, old *childSA) {
+	if old.installed {
+		e.deleteChild(sa, old)
 	}
 }
 
@@ -93,6 +109,9 @@ func (e *Engine) respondInfo(sa *IKESA, m *Message) ([]Payload, ike.Status) {
 		switch d.Protocol {
 		case ProtoIKE:
 			sa.log.Info("peer deleted the IKE SA")
+			if !e.peerDeletedIKE(sa) { // task_rekey.go
+				return nil, ike.StatusDone
+			}
 			return nil, ike.StatusDestroySA
 		case ProtoESP, ProtoAH:
 			if d.SPISize != 4 {

@@ -18,6 +18,8 @@ import (
 // ikeRekey is the rekey state of an IKE SA being replaced.
 type ikeRekey struct {
 	rekeying bool   // our request is being prepared or in flight
+	sent     bool   // our request went out: the peer may have made our new SA
+	gone     bool   // the peer deleted the SA (or acknowledged our Delete) meanwhile
 	ourNew   *IKESA // the SA our exchange made
 	ourLow   []byte
 	peerNew  *IKESA // the SA the peer's exchange made
@@ -25,6 +27,10 @@ type ikeRekey struct {
 }
 
 func (r *ikeRekey) replaced() bool { return r != nil && (r.ourNew != nil || r.peerNew != nil) }
+
+// inFlight reports whether our rekey request has gone out and its outcome
+// is not known yet: the peer may hold the new SA, with the children.
+func (r *ikeRekey) inFlight() bool { return r != nil && r.rekeying && r.sent }
 
 // armIKERekey schedules the rekey of an established IKE SA at its soft
 // lifetime, hard x (0.8 + 0.1 rand) (racoon2's rule).
@@ -97,10 +103,16 @@ func (e *Engine) rekeyIKE(sa *IKESA) {
 }
 
 func (t *ikeRekeyTask) build(e *Engine, sa *IKESA) ([]Payload, error) {
+	if sa.rk != nil {
+		sa.rk.sent = true
+	}
 	return []Payload{toSAPayload(t.props), &Nonce{Data: t.ni}, &KE{Group: sa.suite.dh, Data: t.dh.PublicValue()}}, nil
 }
 
-func (t *ikeRekeyTask) failed(e *Engine, sa *IKESA, retry bool) {
+// failed ends our rekey without a new SA; final says the peer will not
+// accept it later either (anything but TEMPORARY_FAILURE), which past the
+// hard byte limit ends the SA. Either way it is tried again later.
+func (t *ikeRekeyTask) failed(e *Engine, sa *IKESA, final bool) {
 	if t.dh != nil {
 		t.dh.Zero()
 		t.dh = nil
@@ -109,11 +121,22 @@ func (t *ikeRekeyTask) failed(e *Engine, sa *IKESA, retry bool) {
 		return
 	}
 	sa.rk.rekeying = false
+	e.uncollide(sa)
+	if sa.rk.gone {
+		// The peer deleted the SA while we waited: its children had
+		// nowhere else to go (or went to the peer's new SA already).
+		e.destroy(sa, "deleted by peer")
+		return
+	}
 	if sa.rk.replaced() {
 		return // the peer's rekey made the new SA (RFC 7296 2.8.2)
 	}
 	sa.rk = nil
-	if retry && sa.state == stateEstablished {
+	if final && pastHardBytes(sa) && sa.state == stateEstablished {
+		e.bytesExpired(sa) // ikelifetime.go: no rekey came about in time
+		return
+	}
+	if sa.state == stateEstablished {
 		var b [1]byte
 		_, _ = e.rand.Read(b[:])
 		d := 2*time.Second + time.Duration(b[0])*40*time.Millisecond
@@ -127,7 +150,7 @@ func (t *ikeRekeyTask) process(e *Engine, sa *IKESA, m *Message) ike.Status {
 			e.ext.stats.TempFailures++
 		}
 		sa.log.Info("IKE SA rekey refused", "notify", n.NotifyType)
-		t.failed(e, sa, true)
+		t.failed(e, sa, n.NotifyType != NotifyTemporaryFailure)
 		return ike.StatusDone
 	}
 	sap, ke, nonce := getSA(m), keOf(m), nonceOf(m)
@@ -168,6 +191,9 @@ func (t *ikeRekeyTask) process(e *Engine, sa *IKESA, m *Message) ike.Status {
 			sa.rk.rekeying = false
 			sa.rk.ourNew, sa.rk.ourLow = n, lowest(t.ni, nr)
 			e.settleIKE(sa)
+			if e.closing {
+				e.deleteIKE(n) // the peer made it; SIGTERM came meanwhile
+			}
 			e.idle(sa)
 			e.idle(n)
 		}
@@ -237,6 +263,7 @@ func (e *Engine) onEstablished(sa *IKESA) {
 		e.initialContact(sa)
 	}
 	e.armIKERekey(sa)
+	e.armIKEBytes(sa) // ikelifetime.go
 	e.armKeepalive(sa)
 	if e.ext.fromRekey {
 		e.hookIKE(sa, HookPhase1Rekey)
@@ -248,6 +275,7 @@ func (e *Engine) onEstablished(sa *IKESA) {
 // onDown runs when an established IKE SA goes: phase1_down, unless a
 // rekey replaced it (racoon2 3.5).
 func (e *Engine) onDown(sa *IKESA) {
+	e.uncollide(sa)
 	e.dropTasks(sa, sa.queue)
 	for i := range sa.mgr.out {
 		e.dropTasks(sa, []task{sa.mgr.out[i].t})
@@ -288,25 +316,94 @@ func (e *Engine) moveChildren(from, to *IKESA) {
 // deletes old; when both peers rekeyed old at once, the new SA made with
 // the lowest of the four nonces is deleted by the peer that made it, and
 // the other inherits the children (RFC 7296 2.8.2).
+//
+// When the peer deleted old while our request was in flight (RFC 7296
+// 2.25.2: a Delete may overtake the rekey response), old is only removed
+// here, once the children have their new SA: the peer has no old SA to
+// be told about.
 func (e *Engine) settleIKE(old *IKESA) {
 	r := old.rk
+	e.uncollide(old)
 	switch {
 	case r.ourNew != nil && r.peerNew != nil:
 		e.ext.stats.Collisions++
 		if bytes.Compare(r.ourLow, r.peerLow) < 0 {
 			old.log.Info("simultaneous IKE SA rekey: ours is redundant")
-			e.moveChildren(r.ourNew, r.peerNew)
+			if r.peerNew.state != stateDead {
+				e.moveChildren(r.ourNew, r.peerNew)
+			}
 			e.deleteIKE(r.ourNew)
+			if r.gone {
+				e.destroy(old, "deleted by peer")
+			}
 			return
 		}
 		old.log.Info("simultaneous IKE SA rekey: ours survives")
-		e.moveChildren(r.peerNew, r.ourNew)
+		if r.peerNew.state != stateDead {
+			e.moveChildren(r.peerNew, r.ourNew)
+		}
 		e.ext.stats.IKERekeys++
-		e.deleteIKE(old)
+		e.retire(old)
 	case r.ourNew != nil:
 		e.ext.stats.IKERekeys++
-		e.deleteIKE(old)
+		e.retire(old)
 	}
+}
+
+// retire deletes an IKE SA our rekey replaced, or only removes it when the
+// peer already deleted it.
+func (e *Engine) retire(old *IKESA) {
+	if old.rk.gone {
+		e.destroy(old, "deleted by peer")
+		return
+	}
+	e.deleteIKE(old)
+}
+
+// uncollide ends the link between old and the SA the peer's rekey made
+// while ours was in flight (see reclaimChildren).
+func (e *Engine) uncollide(old *IKESA) {
+	if r := old.rk; r != nil && r.peerNew != nil {
+		r.peerNew.collided = false
+	}
+}
+
+// reclaimChildren runs when the peer deletes n, an SA its rekey made while
+// our rekey of the same SA was in flight: the peer found its rekey
+// redundant (RFC 7296 2.8.2), so ours is the one to keep, and the
+// children n inherited go back to the old SA to wait for our response,
+// which hands them on to our new SA.
+func (e *Engine) reclaimChildren(n *IKESA) {
+	n.collided = false
+	for _, old := range e.sas.bySPI {
+		if old.rk != nil && old.rk.peerNew == n && old.rk.inFlight() && old.state != stateDead {
+			e.moveChildren(n, old)
+			return
+		}
+	}
+}
+
+// peerDeletedIKE decides what a Delete of sa from the peer (or the answer
+// to ours) does. It reports false when sa must wait for the response to
+// our rekey request still in flight: the peer may have made our new SA and
+// moved the children to it (RFC 7296 2.25.2 tells us to forget our
+// rekey, but then those children would be lost on our side).
+func (e *Engine) peerDeletedIKE(sa *IKESA) bool {
+	if sa.collided {
+		e.reclaimChildren(sa)
+	}
+	if !sa.rk.inFlight() {
+		return true
+	}
+	sa.log.Info("IKE SA deleted while our rekey is in flight: waiting for its response")
+	sa.rk.gone = true
+	if sa.state == stateEstablished {
+		sa.state = stateDeleting
+		e.dropTasks(sa, sa.queue)
+		clear(sa.queue)
+		sa.queue = sa.queue[:0]
+	}
+	return false
 }
 
 // respondIKERekey answers a CREATE_CHILD_SA rekeying sa (RFC 7296 1.3.2).
@@ -360,8 +457,9 @@ func (e *Engine) respondIKERekey(sa *IKESA, m *Message) ([]Payload, ike.Status) 
 			if e.sas.get(ours) != sa || sa.state == stateDead {
 				return
 			}
-			if err != nil || sa.rk.replaced() {
-				sa.log.Info("IKE SA rekey by peer failed", "err", err)
+			if err != nil || sa.rk.replaced() || sa.state != stateEstablished || e.closing {
+				// RFC 7296 2.25.2: rekeyed meanwhile, or being closed.
+				sa.log.Info("IKE SA rekey by peer failed", "err", err, "state", sa.state)
 				e.respond(sa, &hdr, tf)
 				return
 			}
@@ -370,6 +468,7 @@ func (e *Engine) respondIKERekey(sa *IKESA, m *Message) ([]Payload, ike.Status) 
 			}
 			n := e.newIKESA(sa, ike.Responder, spi, peerSPI, s, k)
 			sa.rk.peerNew, sa.rk.peerLow = n, lowest(ni, nr)
+			n.collided = sa.rk.inFlight()
 			e.ext.stats.IKERekeyedBy++
 			chosen.spi = binary.BigEndian.AppendUint64(nil, spi)
 			e.respond(sa, &hdr, []Payload{toSAPayload([]prop{chosen}), &Nonce{Data: nr}, &KE{Group: s.dh, Data: pub}})
