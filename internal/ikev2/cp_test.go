@@ -17,10 +17,12 @@ type policyRec struct {
 	adds, dels []ike.PolicyRequest
 	refreshes  int
 	live       map[string]ike.PolicyRequest
+	ops        string // "a" per POLICY ADD, "d" per POLICY DELETE, in order
 }
 
 func (r *policyRec) SLID(id uint32, done func(string, error)) { done("", nil) }
 func (r *policyRec) PolicyAdd(q ike.PolicyRequest, done func(error)) {
+	r.ops += "a"
 	if r.live == nil {
 		r.live = map[string]ike.PolicyRequest{}
 	}
@@ -33,8 +35,14 @@ func (r *policyRec) PolicyAdd(q ike.PolicyRequest, done func(error)) {
 	done(nil)
 }
 func (r *policyRec) PolicyDelete(q ike.PolicyRequest, done func(error)) {
+	r.ops += "d"
 	r.dels = append(r.dels, q)
-	delete(r.live, q.Selector)
+	if l, ok := r.live[q.Selector]; ok {
+		l.Lifetime = 0
+		if l == q { // as spmd, a delete naming other endpoints removes nothing
+			delete(r.live, q.Selector)
+		}
+	}
 	done(nil)
 }
 

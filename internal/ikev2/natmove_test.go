@@ -3,6 +3,7 @@ package ikev2
 import (
 	"net/netip"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -81,9 +82,9 @@ func TestNATAddressChange_RFC7296_2_23(t *testing.T) {
 }
 
 // racoon2 5.4 (b) behind a NAT that changes address: the dynamic policy
-// names the peer's public address as tunnel endpoint, so B withdraws it
-// (POLICY DELETE with the old endpoint) and announces it anew with the new
-// one; rekeys announce nothing more; the end withdraws the new one.
+// names the peer's public address as tunnel endpoint, so B announces it
+// anew with the new one, then withdraws the old (POLICY DELETE with the
+// old endpoint); rekeys only repeat it; the end withdraws the new one.
 func TestNATAddressChangeDynamicPolicy_Racoon2_5_4b(t *testing.T) {
 	rec := &policyRec{}
 	p, n := natMovePair(t, func(ca, cb *ike.Config) { cb.Children[0].DynamicPolicy, cb.Children[0].ReverseSelector = true, "b-in" },
@@ -97,6 +98,11 @@ func TestNATAddressChangeDynamicPolicy_Racoon2_5_4b(t *testing.T) {
 	onlyAt(t, p, moved, old)
 	if !slices.Equal(rec.dels, withdrawn(rwWant(old), "b-in")) || len(rec.adds) != 2 || rec.adds[1] != rwWant(moved) {
 		t.Fatalf("re-announcement: adds %+v dels %+v", rec.adds, rec.dels)
+	}
+	// The new policy is in place before the old one is withdrawn: never a
+	// moment without one (rwpolicy.go followPolicies).
+	if !strings.HasPrefix(rec.ops, "aadd") {
+		t.Fatalf("spmd commands in order %q, want ADD, ADD (new), DELETE, DELETE", rec.ops)
 	}
 	p.b.rekeyChild(firstChild(t, p.b))
 	p.w.Run()

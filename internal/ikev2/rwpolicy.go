@@ -47,8 +47,8 @@ import (
 //   - racoon2 posts without a callback and never sees spmd's answer; a
 //     failure is logged here, and never fails the child.
 //   - When the peer's address changes under the IKE SA (natt.go), the
-//     policies naming the old endpoint are withdrawn and announced anew
-//     with the new one (followPolicies).
+//     policies are announced anew with the new endpoint and those naming
+//     the old one withdrawn (followPolicies).
 
 // rwAnnounce sends POLICY ADD for a new child (not a rekey) of a dynamic
 // policy.
@@ -90,11 +90,14 @@ func (e *Engine) rwChildGone(c *childSA) {
 }
 
 // followPolicies re-announces the tunnel policies of sa (dynamic ones and
-// those of a lease) whose endpoints are no longer sa's: POLICY DELETE
-// with the old endpoints, then POLICY ADD with the new. The delete goes
-// first because spmd's POLICY ADD replaces the kernel policy in place
-// while its table keeps the old entry, so a later delete naming the old
-// endpoints would remove the new policy (internal/spmd policyDelete).
+// those of a lease) whose endpoints are no longer sa's: POLICY ADD with
+// the new endpoints, then POLICY DELETE with the old. spmd installs with
+// SPDUPDATE, which replaces the kernel policy of the same selector in
+// place, so the delete that follows matches nothing on Linux (spmd
+// compares the endpoints with the kernel's policy, reference 9.3.6) and
+// only cleans up where the kernel made a second policy. The other order
+// would leave the traffic without a policy for a moment: sent in the
+// clear, or dropped.
 func (e *Engine) followPolicies(sa *IKESA) {
 	for _, c := range sa.children {
 		if c.rw != nil {
@@ -117,8 +120,8 @@ func (e *Engine) reannounce(sa *IKESA, req *ike.PolicyRequest, reverse string, l
 	old := *req
 	req.SASrc, req.SADst = local, peer
 	sa.log.Info("policy follows the peer", "selector", req.Selector, "from", old.SADst, "to", peer)
-	e.policyDelete(old, reverse)
 	e.policyAdd(*req)
+	e.policyDelete(old, reverse)
 }
 
 // policyAdd posts POLICY ADD; spmd's refusal is logged, never fatal.

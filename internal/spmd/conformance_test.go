@@ -265,3 +265,34 @@ func TestServerOwnLifetimes(t *testing.T) {
 	}
 	r.expect("POLICY DUMP\r\n", "251 NO Policy Exists\r\n")
 }
+
+// A peer that moved (iked's re-announcement, internal/ikev2 rwpolicy.go):
+// POLICY ADD with the new tunnel endpoints replaces the kernel policies in
+// place (SPDUPDATE, section 9.3.6), so a POLICY DELETE naming the old
+// endpoints afterwards matches nothing and the new policies stay. This
+// order leaves no moment without a policy.
+func TestServerPolicyAddThenDeleteOldEndpoints(t *testing.T) {
+	e := newEnv(t, true)
+	r := dialRaw(t, e.path)
+	r.login()
+	r.expect("POLICY ADD rw_out 3600 tunnel 10.1.0.0/16 10.2.0.0/16 192.0.2.1 198.51.100.7\r\n",
+		"250 Policy Added rw_out and rw_in\r\n")
+	r.expect("POLICY ADD rw_out 3600 tunnel 10.1.0.0/16 10.2.0.0/16 192.0.2.1 198.51.100.8\r\n",
+		"250 Policy Added rw_out and rw_in\r\n")
+	r.expect("POLICY DELETE rw_out tunnel 10.1.0.0/16 10.2.0.0/16 192.0.2.1 198.51.100.7\r\n", "250 Policy Deleted\r\n")
+	r.expect("POLICY DELETE rw_in tunnel 10.2.0.0/16 10.1.0.0/16 198.51.100.7 192.0.2.1\r\n", "250 Policy Deleted\r\n")
+	moved := netip.MustParseAddr("198.51.100.8")
+	for _, d := range []ike.Dir{ike.DirOut, ike.DirIn, ike.DirFwd} {
+		ps := e.policies(d)
+		if len(ps) != 1 {
+			t.Fatalf("%v: %d policies, want 1", d, len(ps))
+		}
+		tm := ps[0].Templates[0]
+		if peer := map[bool]netip.Addr{true: tm.Dst, false: tm.Src}[d == ike.DirOut]; peer != moved {
+			t.Fatalf("%v policy names peer %v, want %v", d, peer, moved)
+		}
+	}
+	r.expect("POLICY DELETE rw_out tunnel 10.1.0.0/16 10.2.0.0/16 192.0.2.1 198.51.100.8\r\n", "250 Policy Deleted\r\n")
+	r.expect("POLICY DELETE rw_in tunnel 10.2.0.0/16 10.1.0.0/16 198.51.100.8 192.0.2.1\r\n", "250 Policy Deleted\r\n")
+	r.expect("POLICY DUMP\r\n", "251 NO Policy Exists\r\n")
+}

@@ -129,8 +129,18 @@ func (k *Kernel) AddPolicy(p *ike.Policy) (uint32, error) {
 	if err := k.op("AddPolicy", "%v %v->%v", p.Dir, p.Selector.Src, p.Selector.Dst); err != nil {
 		return 0, err
 	}
-	k.nextPol += 8
 	c := *p
+	// Both backends install with update semantics (XFRM_MSG_UPDPOLICY,
+	// SADB_X_SPDUPDATE): a policy with the same selector and direction is
+	// replaced in place and, on Linux, keeps its id.
+	for id, q := range k.Policies {
+		if q.Dir == p.Dir && q.Selector == p.Selector {
+			c.ID = id
+			k.Policies[id] = &c
+			return id, nil
+		}
+	}
+	k.nextPol += 8
 	c.ID = k.nextPol
 	k.Policies[c.ID] = &c
 	return c.ID, nil
