@@ -172,15 +172,34 @@ func kernelSamples(t *testing.T, kind string) {
 			t.Errorf("POLICY ADD lifetime not in the kernel:\n%s", pol)
 		}
 	}
-	cl.PolicyDelete(req, func(err error) { errc <- err })
+	del := func(r ike.PolicyRequest) {
+		t.Helper()
+		cl.PolicyDelete(r, func(err error) { errc <- err })
+		if err := <-errc; err != nil {
+			t.Fatal(err)
+		}
+		in := ike.PolicyRequest{Selector: "ike_tun_sel_in", Mode: ike.ModeTunnel, Src: r.Dst, Dst: r.Src, SASrc: r.SADst, SADst: r.SASrc}
+		cl.PolicyDelete(in, func(err error) { errc <- err })
+		if err := <-errc; err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The peer moved (iked re-announces, internal/ikev2 rwpolicy.go): the
+	// ADD naming the new endpoint replaces the policies in place, and the
+	// DELETE naming the old one that follows leaves them alone.
+	moved := req
+	moved.SADst = netip.MustParseAddr("192.168.1.8")
+	cl.PolicyAdd(moved, func(err error) { errc <- err })
 	if err := <-errc; err != nil {
 		t.Fatal(err)
 	}
-	in := ike.PolicyRequest{Selector: "ike_tun_sel_in", Mode: ike.ModeTunnel, Src: req.Dst, Dst: req.Src, SASrc: req.SADst, SADst: req.SASrc}
-	cl.PolicyDelete(in, func(err error) { errc <- err })
-	if err := <-errc; err != nil {
-		t.Fatal(err)
+	del(req)
+	pol = xfrmPolicies(t)
+	if strings.Count(pol, "\tdir ") != 8 || strings.Contains(pol, "192.168.1.7") ||
+		!strings.Contains(pol, "tmpl src 192.168.1.8 dst 192.168.0.1") || !strings.Contains(pol, "tmpl src 192.168.0.1 dst 192.168.1.8") {
+		t.Errorf("after POLICY ADD with a moved endpoint and DELETE of the old one:\n%s", pol)
 	}
+	del(moved)
 	if pol := xfrmPolicies(t); strings.Contains(pol, "10.0.1.7") || strings.Count(pol, "\tdir ") != 5 {
 		t.Errorf("after POLICY DELETE:\n%s", pol)
 	}
