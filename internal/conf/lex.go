@@ -90,7 +90,7 @@ func isBareChar(c byte) bool { return charClass[c]&bareChar != 0 }
 // lexer splits one file into tokens. Unlike cftoken.l it counts newlines
 // inside quoted strings, so positions after them stay right.
 type lexer struct {
-	src  string // one conversion, so token texts are substrings, not copies
+	src  string
 	file string
 	off  int
 	line int
@@ -98,8 +98,10 @@ type lexer struct {
 	rep  *Report
 }
 
-func newLexer(file string, src []byte, rep *Report) *lexer {
-	return &lexer{src: string(src), file: file, line: 1, rep: rep}
+// newLexer reads src in place: token texts, and the names and values
+// built from them, are substrings of it, so the file is never copied.
+func newLexer(file, src string, rep *Report) *lexer {
+	return &lexer{src: src, file: file, line: 1, rep: rep}
 }
 
 func (l *lexer) pos() Pos {

@@ -7,7 +7,7 @@ import (
 
 func lexAll(src string) ([]token, *Report) {
 	r := &Report{}
-	l := newLexer("f", []byte(src), r)
+	l := newLexer("f", src, r)
 	var out []token
 	for {
 		t := l.next()

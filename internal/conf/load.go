@@ -26,7 +26,9 @@ type Options struct {
 	// UID is the owner secret files must have; -1 means os.Geteuid().
 	UID int
 	// ReadFile reads configuration files; nil means os.ReadFile. Tests
-	// and the fuzz target use it to stay off the disk.
+	// and the fuzz target use it to stay off the disk. The Config keeps
+	// referring to the returned bytes (names and values are views of
+	// them, not copies): they must not be modified after Load.
 	ReadFile func(string) ([]byte, error)
 	// Glob expands include patterns; nil means filepath.Glob.
 	Glob func(pattern string) ([]string, error)

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"unsafe"
 )
 
 // node is one statement of the generic tree: the tokens before an optional
@@ -82,7 +83,9 @@ func (p *parser) parseFile(path string, from *node) {
 	p.stack = append(p.stack, abs)
 	defer func() { p.stack = p.stack[:len(p.stack)-1] }()
 
-	lx := newLexer(path, src, p.rep)
+	// The bytes are never written again (Options.ReadFile says so), so
+	// they can be viewed as a string instead of copied.
+	lx := newLexer(path, unsafe.String(unsafe.SliceData(src), len(src)), p.rep)
 	sp := &stmtParser{lx: lx, rep: p.rep, trace: p.trace, toks: make([]token, 0, 256)}
 	sp.advance()
 	for sp.tok.Kind != tokEOF {

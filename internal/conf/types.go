@@ -551,31 +551,56 @@ type Config struct {
 	peerIdx map[KMP]*peerIndex
 }
 
-// index maps names to the first section of that name (racoon2's lookups
-// return the first match).
+// index maps names to the position in the Config's list of the first
+// section of that name (racoon2's lookups return the first match).
+// Positions rather than pointers let the checker keep per-section flags
+// in plain slices.
 type index struct {
-	remotes   map[string]*Remote
-	selectors map[string]*Selector
-	policies  map[string]*Policy
-	ipsecs    map[string]*IPsec
-	sas       map[string]*SA
-	pools     map[string]*AddressPool
+	remotes   map[string]int32
+	selectors map[string]int32
+	policies  map[string]int32
+	ipsecs    map[string]int32
+	sas       map[string]int32
+	pools     map[string]int32
 }
 
-// firstBy maps names to the first element of that name; dup (if not nil)
-// is told about every later one.
-func firstBy[T any](l []T, name func(T) (string, Pos), dup func(name string, first, again Pos)) map[string]T {
-	m := make(map[string]T, len(l))
-	for _, v := range l {
-		n, p := name(v)
+// named is what every section type offers the index.
+type named interface {
+	*Remote | *Selector | *Policy | *IPsec | *SA | *AddressPool
+}
+
+func nameOf[T named](v T) (string, Pos) {
+	switch v := any(v).(type) {
+	case *Remote:
+		return v.Name, v.Pos
+	case *Selector:
+		return v.Name, v.Pos
+	case *Policy:
+		return v.Name, v.Pos
+	case *IPsec:
+		return v.Name, v.Pos
+	case *SA:
+		return v.Name, v.Pos
+	case *AddressPool:
+		return v.Name, v.Pos
+	}
+	return "", Pos{}
+}
+
+// firstBy maps names to the position of the first element of that name;
+// dup (if not nil) is told about every later one.
+func firstBy[T named](l []T, kind string, dup func(kind, name string, first, again Pos)) map[string]int32 {
+	m := make(map[string]int32, len(l))
+	for i, v := range l {
+		n, p := nameOf(v)
 		if f, seen := m[n]; seen {
 			if dup != nil {
-				_, fp := name(f)
-				dup(n, fp, p)
+				_, fp := nameOf(l[f])
+				dup(kind, n, fp, p)
 			}
 			continue
 		}
-		m[n] = v
+		m[n] = int32(i)
 	}
 	return m
 }
@@ -583,19 +608,13 @@ func firstBy[T any](l []T, name func(T) (string, Pos), dup func(name string, fir
 // reindex rebuilds the name lookups. dup, when not nil, is called for
 // each section whose name was used before.
 func (c *Config) reindex(dup func(kind, name string, first, again Pos)) {
-	d := func(kind string) func(string, Pos, Pos) {
-		if dup == nil {
-			return nil
-		}
-		return func(n string, f, a Pos) { dup(kind, n, f, a) }
-	}
 	c.idx = &index{
-		remotes:   firstBy(c.Remotes, func(r *Remote) (string, Pos) { return r.Name, r.Pos }, d("remote")),
-		selectors: firstBy(c.Selectors, func(s *Selector) (string, Pos) { return s.Name, s.Pos }, d("selector")),
-		policies:  firstBy(c.Policies, func(p *Policy) (string, Pos) { return p.Name, p.Pos }, d("policy")),
-		ipsecs:    firstBy(c.IPsecs, func(p *IPsec) (string, Pos) { return p.Name, p.Pos }, d("ipsec")),
-		sas:       firstBy(c.SAs, func(s *SA) (string, Pos) { return s.Name, s.Pos }, d("sa")),
-		pools:     firstBy(c.AddressPools, func(p *AddressPool) (string, Pos) { return p.Name, p.Pos }, d("addresspool")),
+		remotes:   firstBy(c.Remotes, "remote", dup),
+		selectors: firstBy(c.Selectors, "selector", dup),
+		policies:  firstBy(c.Policies, "policy", dup),
+		ipsecs:    firstBy(c.IPsecs, "ipsec", dup),
+		sas:       firstBy(c.SAs, "sa", dup),
+		pools:     firstBy(c.AddressPools, "addresspool", dup),
 	}
 }
 
@@ -604,6 +623,14 @@ func (c *Config) index() *index {
 		c.reindex(nil)
 	}
 	return c.idx
+}
+
+// at returns l[i] for a position found in an index, nil when not found.
+func at[T any](l []*T, m map[string]int32, name string) *T {
+	if i, ok := m[name]; ok {
+		return l[i]
+	}
+	return nil
 }
 
 // NATTraversal reports whether any remote (or the default remote) enables
@@ -633,30 +660,30 @@ func (c *Config) NATTraversal() bool {
 
 // Remote returns the first remote with this name (racoon2's lookup).
 func (c *Config) Remote(name string) *Remote {
-	return c.index().remotes[name]
+	return at(c.Remotes, c.index().remotes, name)
 }
 
 // Selector returns the first selector with this name.
 func (c *Config) Selector(name string) *Selector {
-	return c.index().selectors[name]
+	return at(c.Selectors, c.index().selectors, name)
 }
 
 // Policy returns the first policy with this name.
 func (c *Config) Policy(name string) *Policy {
-	return c.index().policies[name]
+	return at(c.Policies, c.index().policies, name)
 }
 
 // IPsec returns the first ipsec section with this name.
 func (c *Config) IPsec(name string) *IPsec {
-	return c.index().ipsecs[name]
+	return at(c.IPsecs, c.index().ipsecs, name)
 }
 
 // SA returns the first sa section with this name.
 func (c *Config) SA(name string) *SA {
-	return c.index().sas[name]
+	return at(c.SAs, c.index().sas, name)
 }
 
 // AddressPool returns the first address pool with this name.
 func (c *Config) AddressPool(name string) *AddressPool {
-	return c.index().pools[name]
+	return at(c.AddressPools, c.index().pools, name)
 }
