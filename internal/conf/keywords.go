@@ -67,7 +67,15 @@ func init() {
 		maxKeywordLen = max(maxKeywordLen, len(w))
 		kwInsert(w)
 	}
+	for i := range algorithms {
+		slot, _ := kwSlot(algorithms[i].Name)
+		kwAlg[slot] = &algorithms[i]
+	}
 }
+
+// kwAlg holds the algorithm table entry of each kwTable slot that is an
+// algorithm name: Algorithm.Info asks for every entry of every list.
+var kwAlg [len(kwTable)]*AlgInfo
 
 // kwTable is an open-addressing set of the reserved words with a hash of
 // a few bytes: the lexer asks it for every word, and it is several times
@@ -90,17 +98,43 @@ func kwInsert(w string) {
 
 // isReserved reports whether s is a reserved word.
 func isReserved(s string) bool {
+	_, ok := reservedWord(s)
+	return ok
+}
+
+// reservedWord returns the table's copy of s when s is a reserved word.
+// The lexer hands that copy out as the token text, so keyword texts share
+// static memory: comparisons between them stop at the pointer, and the
+// model's keyword-valued strings (algorithm names) do not point into the
+// file's text.
+func reservedWord(s string) (string, bool) {
+	if slot, ok := kwSlot(s); ok {
+		return kwTable[slot], true
+	}
+	return "", false
+}
+
+// kwSlot finds s in kwTable.
+func kwSlot(s string) (uint32, bool) {
 	if len(s) == 0 || len(s) > maxKeywordLen {
-		return false
+		return 0, false
 	}
 	for h := kwHash(s); ; h = (h + 1) & (uint32(len(kwTable)) - 1) {
 		switch kwTable[h] {
 		case "":
-			return false
+			return 0, false
 		case s:
-			return true
+			return h, true
 		}
 	}
+}
+
+// algInfo is algByName through kwTable.
+func algInfo(name string) *AlgInfo {
+	if slot, ok := kwSlot(name); ok {
+		return kwAlg[slot]
+	}
+	return nil
 }
 
 // maxKeywordLen lets the lexer skip the map for long words.

@@ -177,11 +177,13 @@ func (l *lexer) bare() token {
 		l.off++
 	}
 	s := l.src[start:l.off]
-	switch {
-	case s == "-":
+	if s == "-" {
 		return token{Kind: tokDash, Text: s, Line: p.Line, Col: p.Col}
-	case all != 0 && isReserved(s):
-		return token{Kind: tokKeyword, Text: s, Line: p.Line, Col: p.Col}
+	}
+	if all != 0 {
+		if w, ok := reservedWord(s); ok {
+			return token{Kind: tokKeyword, Text: w, Line: p.Line, Col: p.Col}
+		}
 	}
 	return token{Kind: tokWord, Text: s, Line: p.Line, Col: p.Col}
 }

@@ -90,3 +90,19 @@ func TestKeywordTable(t *testing.T) {
 		}
 	}
 }
+
+// algInfo (through the keyword table) agrees with the algorithm map for
+// every algorithm and for words that are not algorithms.
+func TestAlgInfoMatchesTable(t *testing.T) {
+	for i := range algorithms {
+		a := &algorithms[i]
+		if got := algInfo(a.Name); got != a {
+			t.Errorf("algInfo(%q) = %v, want the table entry", a.Name, got)
+		}
+	}
+	for _, w := range []string{"", "remote", "esp", "aes", "hmac_sha2_256x", "tunnel"} {
+		if got, want := algInfo(w), algByName[w]; got != want {
+			t.Errorf("algInfo(%q) = %v, want %v", w, got, want)
+		}
+	}
+}

@@ -71,7 +71,6 @@ const (
 // Address is one addr_spec: "addr[/plen] [port p]", a macro, an FQDN or
 // `unix "path"`.
 type Address struct {
-	Kind AddrKind
 	// Prefix holds a literal address with its prefix length (the full
 	// length when none was written); Zone is an IPv6 scope ("fe80::1%eth0").
 	Prefix netip.Prefix
@@ -81,9 +80,10 @@ type Address struct {
 	Name string
 	// Iface is the interface of a "MY_IP%iface" macro.
 	Iface string
+	Pos   Pos
+	Kind  AddrKind // last, with Port: no padding (a large config holds many)
 	// Port is the port; 0 means unspecified or "any".
 	Port uint16
-	Pos  Pos
 }
 
 // Addr returns the literal address with its zone.
@@ -591,18 +591,41 @@ func nameOf[T named](v T) (string, Pos) {
 // dup (if not nil) is told about every later one.
 func firstBy[T named](l []T, kind string, dup func(kind, name string, first, again Pos)) map[string]int32 {
 	m := make(map[string]int32, len(l))
+	var dups map[string]int32 // first positions of the names seen again
 	for i, v := range l {
 		n, p := nameOf(v)
-		if f, seen := m[n]; seen {
-			if dup != nil {
-				_, fp := nameOf(l[f])
-				dup(kind, n, fp, p)
-			}
+		// One map operation per name: a name seen before does not grow
+		// the map, and its first position is then put back.
+		before := len(m)
+		m[n] = int32(i)
+		if len(m) > before {
 			continue
 		}
-		m[n] = int32(i)
+		f, known := dups[n]
+		if !known {
+			f = int32(firstNamed(l[:i], n))
+			if dups == nil {
+				dups = map[string]int32{}
+			}
+			dups[n] = f
+		}
+		m[n] = f
+		if dup != nil {
+			_, fp := nameOf(l[f])
+			dup(kind, n, fp, p)
+		}
 	}
 	return m
+}
+
+// firstNamed is the position of the first element of l named n.
+func firstNamed[T named](l []T, n string) int {
+	for i, v := range l {
+		if name, _ := nameOf(v); name == n {
+			return i
+		}
+	}
+	return -1
 }
 
 // reindex rebuilds the name lookups. dup, when not nil, is called for

@@ -298,6 +298,12 @@ var addrMacros = map[string]bool{
 	"MY_IPV6_LINKLOCAL": true, "IP_ANY": true, "IP_RW": true,
 }
 
+// maybeMacro is a cheap test before the map: every macro starts with
+// "MY_IP" or "IP_".
+func maybeMacro(s string) bool {
+	return len(s) >= 5 && (s[0] == 'M' && s[1] == 'Y' || s[0] == 'I' && s[1] == 'P')
+}
+
 // addrSpec parses `string [port p] | unix string`.
 func (b *builder) addrSpec(c *cursor) (Address, bool) {
 	if c.isKeyword("unix") {
@@ -334,7 +340,7 @@ func (b *builder) addrSpec(c *cursor) (Address, bool) {
 func (b *builder) parseAddr(s string, pos Pos) (Address, bool) {
 	a := Address{Pos: pos}
 	name, iface, _ := strings.Cut(s, "%")
-	if addrMacros[name] {
+	if maybeMacro(name) && addrMacros[name] {
 		if iface != "" && !strings.HasPrefix(name, "MY_IP") {
 			b.rep.errorf(pos, "%s cannot take an interface (%%%s)", name, iface)
 			return a, false
@@ -511,7 +517,7 @@ func (b *builder) algSpec(c *cursor, groups bool) (Algorithm, bool) {
 	t := c.next()
 	var a Algorithm
 	switch {
-	case t.Kind == tokKeyword && algByName[t.Text] != nil:
+	case t.Kind == tokKeyword && algInfo(t.Text) != nil:
 		a.Name = t.Text
 	case groups && t.Kind == tokWord:
 		v, ok := b.number(t)
