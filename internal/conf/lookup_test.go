@@ -58,3 +58,24 @@ func TestMoreWarnings(t *testing.T) {
 		}
 	}
 }
+
+// Three sections of one name: the first is the one looked up, and each
+// later one is reported against the first (racoon2 uses the first).
+func TestDuplicateNamesFirstWins(t *testing.T) {
+	c, r := load(t, "policy p { action discard; };\npolicy q { action none; };\npolicy p { action none; };\npolicy p { action auto_ipsec; };\n")
+	if p := c.Policy("p"); p == nil || p.Action != ActionDiscard || p.Pos.Line != 1 {
+		t.Fatalf("Policy(p) = %+v, want the first", p)
+	}
+	if q := c.Policy("q"); q == nil || q.Pos.Line != 2 {
+		t.Errorf("Policy(q) = %+v", q)
+	}
+	var lines []int
+	for _, d := range r.Diags {
+		if contains(d.Msg, "policy p is defined again; the first one (t.conf:1:1)") {
+			lines = append(lines, d.Line)
+		}
+	}
+	if len(lines) != 2 || lines[0] != 3 || lines[1] != 4 {
+		t.Errorf("duplicate warnings at lines %v, want [3 4]:\n%s", lines, reportText(r))
+	}
+}
