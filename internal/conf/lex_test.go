@@ -106,3 +106,22 @@ func TestAlgInfoMatchesTable(t *testing.T) {
 		}
 	}
 }
+
+// The IPv4 fast path gives what the general parser gives, and declines
+// what it does not handle.
+func TestParseIPv4PrefixFastPath(t *testing.T) {
+	for _, s := range []string{
+		"10.0.0.0", "10.0.0.0/8", "0.0.0.0/0", "255.255.255.255/32", "192.0.2.1/07",
+		"1.2.3.4/33", "1.2.3.256", "01.2.3.4", "1.2.3", "1.2.3.4.5", "1.2.3.4/", "1.2.3.4/+5",
+		"1.2.3.4/-0", "1.2.3.4%eth0", "1.2.3.4x", "1..2.3", "::1", "fe80::1%eth0/64", "1234.1.1.1",
+	} {
+		want, wantZone, wantOK := parseIPPrefixSlow(s)
+		got, gotZone, gotOK := parseIPPrefix(s)
+		if got != want || gotZone != wantZone || gotOK != wantOK {
+			t.Errorf("parseIPPrefix(%q) = %v %q %v, want %v %q %v", s, got, gotZone, gotOK, want, wantZone, wantOK)
+		}
+		if p, ok := parseIPv4Prefix(s); ok && (!wantOK || p != want) {
+			t.Errorf("parseIPv4Prefix(%q) = %v, general path says %v %v", s, p, want, wantOK)
+		}
+	}
+}

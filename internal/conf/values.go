@@ -362,6 +362,13 @@ func (b *builder) parseAddr(s string, pos Pos) (Address, bool) {
 
 // parseIPPrefix parses "addr[%zone][/plen]".
 func parseIPPrefix(s string) (netip.Prefix, string, bool) {
+	if p, ok := parseIPv4Prefix(s); ok {
+		return p, "", true
+	}
+	return parseIPPrefixSlow(s)
+}
+
+func parseIPPrefixSlow(s string) (netip.Prefix, string, bool) {
 	as, plen, hasLen := strings.Cut(s, "/")
 	ad, err := netip.ParseAddr(as)
 	if err != nil {
@@ -378,6 +385,48 @@ func parseIPPrefix(s string) (netip.Prefix, string, bool) {
 		bits = n
 	}
 	return netip.PrefixFrom(ad, bits), zone, true
+}
+
+// parseIPv4Prefix is parseIPPrefix's fast path for the common
+// "a.b.c.d[/n]" with plain decimal fields; anything else (leading zeros,
+// signs, IPv6, zones) is left to the general path, which decides.
+func parseIPv4Prefix(s string) (netip.Prefix, bool) {
+	var ip [4]byte
+	i := 0
+	for f := 0; f < 4; f++ {
+		if f > 0 {
+			if i >= len(s) || s[i] != '.' {
+				return netip.Prefix{}, false
+			}
+			i++
+		}
+		start, v := i, 0
+		for i < len(s) && s[i] >= '0' && s[i] <= '9' && i-start < 3 {
+			v = v*10 + int(s[i]-'0')
+			i++
+		}
+		if i == start || v > 255 || i-start > 1 && s[start] == '0' {
+			return netip.Prefix{}, false
+		}
+		ip[f] = byte(v)
+	}
+	bits := 32
+	if i < len(s) {
+		if s[i] != '/' || len(s)-i < 2 || len(s)-i > 3 {
+			return netip.Prefix{}, false
+		}
+		bits = 0
+		for _, c := range []byte(s[i+1:]) {
+			if c < '0' || c > '9' {
+				return netip.Prefix{}, false
+			}
+			bits = bits*10 + int(c-'0')
+		}
+		if bits > 32 {
+			return netip.Prefix{}, false
+		}
+	}
+	return netip.PrefixFrom(netip.AddrFrom4(ip), bits), true
 }
 
 func isHostname(s string) bool {
