@@ -85,8 +85,14 @@ func (p *parser) parseFile(path string, from *node) {
 
 	// The bytes are never written again (Options.ReadFile says so), so
 	// they can be viewed as a string instead of copied.
-	lx := newLexer(path, unsafe.String(unsafe.SliceData(src), len(src)), p.rep)
-	sp := &stmtParser{lx: lx, rep: p.rep, trace: p.trace, toks: make([]token, 0, 256)}
+	text := unsafe.String(unsafe.SliceData(src), len(src))
+	sp := &stmtParser{file: path, rep: p.rep, trace: p.trace, toks: make([]token, 0, 256)}
+	if lx := newLexer(path, text, p.rep); useLexAhead(text) {
+		sp.ahead = startLexAhead(lx, p.rep)
+		defer sp.ahead.stop()
+	} else {
+		sp.lx = lx
+	}
 	sp.advance()
 	for sp.tok.Kind != tokEOF {
 		if sp.tok.Kind == tokRBrace {
@@ -172,7 +178,9 @@ func expandTilde(p string) string {
 
 // stmtParser reads statements from one lexer.
 type stmtParser struct {
-	lx    *lexer
+	file  string
+	lx    *lexer     // the lexer, or
+	ahead *tokStream // a lexer running ahead on another goroutine
 	tok   token
 	rep   *Report
 	trace io.Writer
@@ -198,15 +206,21 @@ func (s *stmtParser) args(start int) []token {
 	return s.toks[start:end:end]
 }
 
-func (s *stmtParser) advance() { s.tok = s.lx.next() }
+func (s *stmtParser) advance() {
+	if s.ahead != nil {
+		s.tok = s.ahead.next()
+		return
+	}
+	s.tok = s.lx.next()
+}
 
 // statement parses `tokens* [ '{' statement* '}' ] ';'`. On a syntax error
 // it skips to the end of the statement and returns nil.
 func (s *stmtParser) statement(depth int) *node {
-	n := s.newNode(tokPos(s.lx.file, s.tok))
+	n := s.newNode(tokPos(s.file, s.tok))
 	start := len(s.toks)
 	if s.tok.Kind == tokSemi {
-		s.rep.errorf(tokPos(s.lx.file, s.tok), "syntax error: unexpected ';' (empty statement)")
+		s.rep.errorf(tokPos(s.file, s.tok), "syntax error: unexpected ';' (empty statement)")
 		s.advance()
 		return nil
 	}
@@ -225,10 +239,10 @@ func (s *stmtParser) statement(depth int) *node {
 		case tokLBrace:
 			n.Args = s.args(start)
 			if len(n.Args) == 0 {
-				s.rep.errorf(tokPos(s.lx.file, s.tok), "syntax error: block without a directive")
+				s.rep.errorf(tokPos(s.file, s.tok), "syntax error: block without a directive")
 			}
 			if depth > 16 {
-				s.rep.errorf(tokPos(s.lx.file, s.tok), "syntax error: blocks nested too deeply")
+				s.rep.errorf(tokPos(s.file, s.tok), "syntax error: blocks nested too deeply")
 				s.skip(depth)
 				return nil
 			}
@@ -238,7 +252,7 @@ func (s *stmtParser) statement(depth int) *node {
 				return nil
 			}
 			if s.tok.Kind != tokSemi {
-				s.rep.errorf(tokPos(s.lx.file, s.tok), "syntax error: missing ';' after '}', found %s", describe(s.tok))
+				s.rep.errorf(tokPos(s.file, s.tok), "syntax error: missing ';' after '}', found %s", describe(s.tok))
 				s.skip(depth)
 				return nil
 			}
@@ -254,7 +268,7 @@ func (s *stmtParser) statement(depth int) *node {
 				}
 			}
 		case tokRBrace, tokEOF:
-			s.rep.errorf(tokPos(s.lx.file, s.tok), "syntax error: missing ';' before %s", describe(s.tok))
+			s.rep.errorf(tokPos(s.file, s.tok), "syntax error: missing ';' before %s", describe(s.tok))
 			return nil
 		}
 		if s.trace != nil {
@@ -279,7 +293,7 @@ func (s *stmtParser) block(n *node, depth int) bool {
 			n.Block = s.blockSlice(s.kids[mark:])
 			return true
 		case tokEOF:
-			s.rep.errorf(tokPos(s.lx.file, s.tok), "syntax error: missing '}' for the block at %d:%d", n.Pos.Line, n.Pos.Col)
+			s.rep.errorf(tokPos(s.file, s.tok), "syntax error: missing '}' for the block at %d:%d", n.Pos.Line, n.Pos.Col)
 			return false
 		}
 		if c := s.statement(depth); c != nil {
