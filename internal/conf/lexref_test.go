@@ -65,7 +65,6 @@ func (l *refLexer) next() token {
 	return token{Kind: tokEOF, Line: p.Line, Col: p.Col}
 }
 
-
 func (l *refLexer) bare() token {
 	p := l.pos()
 	start := l.off
