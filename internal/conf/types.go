@@ -547,6 +547,10 @@ type Config struct {
 	// Files lists every file read, the main one first.
 	Files []string
 
+	// rawText maps an expanded value that contains "${" or "$[" (from
+	// the environment) to its quoted text as written, for Dump.
+	rawText map[string]string
+
 	idx     *index // name lookups, built by Load
 	peerIdx map[KMP]*peerIndex
 }

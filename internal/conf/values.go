@@ -23,6 +23,14 @@ func (b *builder) str(t token) (string, bool) {
 		return t.Text, true
 	}
 	s, err := expand(t.Text, b.vars, b.env)
+	if err == nil && s != t.Text && hasVarSyntax(s) {
+		// No quoting can keep this from being expanded again: Dump
+		// writes the text as it was.
+		if b.cfg.rawText == nil {
+			b.cfg.rawText = map[string]string{}
+		}
+		b.cfg.rawText[s] = t.Text
+	}
 	if err != nil {
 		if u, ok := err.(*undefinedError); ok && !u.env && b.deferring {
 			b.missed = true // a later setval may define it
