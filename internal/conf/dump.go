@@ -456,4 +456,3 @@ func (d *dumper) sa(depth int, head string, s *SA) {
 	d.num(n, "spi", s.SPI)
 	d.close(depth)
 }
-
