@@ -13,8 +13,12 @@ import "runtime"
 // goroutine and the hand-over of tokens.
 var lexAheadMin = 256 << 10 // a variable for the tests
 
-// lexChunkLen is the number of tokens handed over at once.
-const lexChunkLen = 2048
+// lexChunkLen is the number of tokens handed over at once, and lexQueue
+// the number of chunks the lexer may be ahead.
+const (
+	lexChunkLen = 2048
+	lexQueue    = 4
+)
 
 // lexChunk is a run of tokens with the lexer's diagnostics among them.
 type lexChunk struct {
@@ -50,8 +54,15 @@ func useLexAhead(src string) bool {
 // startLexAhead starts lexing lx's input on a new goroutine. The caller
 // must call stop when it is done, whether or not it read up to the end.
 func startLexAhead(lx *lexer, rep *Report) *tokStream {
-	in := make(chan *lexChunk, 4)
-	free := make(chan *lexChunk, 4)
+	// A fixed set of chunks goes round: the lexer waits for one to come
+	// back rather than allocate, so memory stays bounded however far
+	// ahead it could run. One more chunk than the queue holds, plus the
+	// parser's current one, leaves the lexer one to fill.
+	in := make(chan *lexChunk, lexQueue)
+	free := make(chan *lexChunk, lexQueue+2)
+	for range lexQueue + 2 {
+		free <- &lexChunk{toks: make([]token, 0, lexChunkLen)}
+	}
 	done := make(chan struct{})
 	go lexAhead(lx, in, free, done)
 	return &tokStream{in: in, free: free, done: done, rep: rep, cur: &lexChunk{}}
@@ -73,8 +84,8 @@ func lexAhead(lx *lexer, out chan<- *lexChunk, free <-chan *lexChunk, done <-cha
 			select {
 			case c = <-free:
 				c.toks, c.diags = c.toks[:0], c.diags[:0]
-			default:
-				c = &lexChunk{toks: make([]token, 0, lexChunkLen)}
+			case <-done:
+				return
 			}
 		}
 		t := lx.next()
@@ -113,12 +124,10 @@ func (s *tokStream) next() token {
 			return last.toks[len(last.toks)-1] // repeated after the end
 		}
 		// Hand the chunk back before waiting for the next one, so the
-		// lexer finds it when the wait lets it go on.
+		// lexer finds it when the wait lets it go on. (free has room
+		// for every chunk, so this never blocks.)
 		if len(last.toks) > 0 {
-			select {
-			case s.free <- last:
-			default:
-			}
+			s.free <- last
 		}
 		s.cur, s.i, s.di = <-s.in, 0, 0
 	}
