@@ -79,3 +79,16 @@ func TestDuplicateNamesFirstWins(t *testing.T) {
 		t.Errorf("duplicate warnings at lines %v, want [3 4]:\n%s", lines, reportText(r))
 	}
 }
+
+// A section whose name waits for a setval further down keeps its place in
+// file order for the first-wins rule (the builder's index is not used
+// then; the names are indexed once all are known).
+func TestDuplicateNamesWithDeferredSection(t *testing.T) {
+	c, r := load(t, "remote \"${N}\" { ikev2 { passive on; }; };\nremote a { ikev2 { passive off; }; };\nsetval N \"a\";\n")
+	if rm := c.Remote("a"); rm == nil || rm.Pos.Line != 1 || rm.IKEv2.Passive != On {
+		t.Fatalf("Remote(a) = %+v, want the first (line 1)", rm)
+	}
+	if !hasWarning(r, "remote a is defined again; the first one (t.conf:1:1)") {
+		t.Errorf("no duplicate warning:\n%s", reportText(r))
+	}
+}
