@@ -23,6 +23,7 @@ type builder struct {
 	file      string   // file of the section being built, for token positions
 	curs      []cursor // scratch for elements
 	mem       slabs
+	secrets   *secretStats // nil: key files are not checked
 }
 
 // Sections are built as soon as the parser has read them, so the tree of

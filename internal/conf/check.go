@@ -23,6 +23,7 @@ type checker struct {
 	addrErr error
 	gotAddr bool
 	secrets map[string]error
+	pre     *secretStats // key files checked ahead, or nil
 	// selPolicy is the position of each selector's policy (-1: none);
 	// nextIn chains the inbound selectors of a policy in file order,
 	// starting at firstIn[policy position] (-1 ends a chain).
@@ -553,7 +554,7 @@ func (c *checker) secret(path, what string, p Pos, err, isDefault bool) {
 	}
 	e, done := c.secrets[path]
 	if !done {
-		e = checkSecretFile(path, c.opts.UID)
+		e = c.pre.check(path, c.opts.UID)
 		c.secrets[path] = e
 	}
 	if e == nil {

@@ -197,6 +197,9 @@ func (b *builder) kmpValue(n *node, kw string, k *KMPConf) bool {
 		p := kmpString(k, kw)
 		if ok {
 			*p = v
+			if kw == "pre_shared_key" {
+				b.secrets.want(v)
+			}
 		}
 		return ok
 	case "peers_ipaddr":
@@ -258,6 +261,9 @@ func (b *builder) kmpValue(n *node, kw string, k *KMPConf) bool {
 		p := &k.MyPublicKey
 		if kw == "peers_public_key" {
 			p = &k.PeersPublicKey
+		}
+		if ok && kw == "my_public_key" {
+			b.secrets.want(v.PrivFile)
 		}
 		if ok {
 			*p = v

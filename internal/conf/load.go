@@ -64,6 +64,10 @@ func Load(path string, opts Options) (*Config, *Report) {
 	}
 	cfg := &Config{}
 	b := &builder{rep: rep, env: opts.LookupEnv, cfg: cfg, once: map[string]Pos{}}
+	if !opts.NoSecretChecks {
+		b.secrets = newSecretStats(opts.UID)
+		defer b.secrets.stop()
+	}
 	b.start()
 	if opts.Glob == nil {
 		opts.Glob = filepath.Glob
@@ -78,7 +82,7 @@ func Load(path string, opts Options) (*Config, *Report) {
 	}
 	cfg.Files = p.files
 	b.finish()
-	c := &checker{rep: rep, cfg: cfg, opts: &opts}
+	c := &checker{rep: rep, cfg: cfg, opts: &opts, pre: b.secrets}
 	c.run()
 	return cfg, rep
 }
