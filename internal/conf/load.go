@@ -74,9 +74,13 @@ func Load(path string, opts Options) (*Config, *Report) {
 	}
 	p := &parser{rep: rep, env: opts.LookupEnv, trace: opts.Trace, readSrc: opts.ReadFile, emit: b.top, globFn: opts.Glob}
 	if !opts.NoSecretChecks {
-		p.checkOwner = func(path string) { configFileSafety(rep, path, opts.UID) }
+		p.checkOwner = func(path string) { configFileSafety(p.rep, path, opts.UID) }
 	}
-	p.parseFile(path, nil)
+	if pipelined() {
+		parseAll(p, path, rep, b.top)
+	} else {
+		p.parseFile(path, nil)
+	}
 	if len(p.files) == 0 {
 		return nil, rep
 	}
