@@ -213,7 +213,9 @@ type arenas struct {
 
 func newArenas() *arenas { return &arenas{toks: make([]token, 0, 256)} }
 
-func (a *arenas) reset() { a.toks, a.nodes, a.ptrs, a.kept = a.toks[:0], a.nodes[:0], a.ptrs[:0], false }
+func (a *arenas) reset() {
+	a.toks, a.nodes, a.ptrs, a.kept = a.toks[:0], a.nodes[:0], a.ptrs[:0], false
+}
 
 func (s *stmtParser) newNode(p Pos) *node {
 	a := s.ar
