@@ -36,6 +36,10 @@ type checker struct {
 	inDefault bool
 }
 
+// splitIndexMin is the number of selectors and sa sections from which
+// their lookups are built on another goroutine (a variable for the tests).
+var splitIndexMin = 2000
+
 // label names a section in messages ("remote r1"); it is only turned
 // into a string when a message is printed.
 type label struct{ kind, name string }
@@ -44,23 +48,31 @@ func (l label) String() string { return l.kind + l.name }
 
 func (c *checker) run() {
 	cfg := c.cfg
-	cfg.DefaultRemote = builtinRemote(cfg.Default.Remote)
-	for _, r := range cfg.Remotes {
-		effectiveRemote(r, cfg.Default.Remote)
+	merge := func() {
+		cfg.DefaultRemote = builtinRemote(cfg.Default.Remote)
+		for _, r := range cfg.Remotes {
+			effectiveRemote(r, cfg.Default.Remote)
+		}
+		for _, p := range cfg.Policies {
+			effectivePolicy(p, cfg.Default.Policy)
+		}
+		for _, p := range cfg.IPsecs {
+			effectiveIPsec(p, cfg.Default.IPsec)
+		}
+		for _, s := range cfg.SAs {
+			effectiveSA(s, cfg.Default.SA)
+		}
 	}
-	for _, p := range cfg.Policies {
-		effectivePolicy(p, cfg.Default.Policy)
-	}
-	for _, p := range cfg.IPsecs {
-		effectiveIPsec(p, cfg.Default.IPsec)
-	}
-	for _, s := range cfg.SAs {
-		effectiveSA(s, cfg.Default.SA)
-	}
-	c.cfg.reindex(func(kind, name string, first, again Pos) {
+	dup := func(kind, name string, first, again Pos) {
 		// racoon2 silently uses the first section of a name.
 		c.rep.warnf(again, "%s %s is defined again; the first one (%s) is used, as in racoon2", kind, name, first)
-	})
+	}
+	if len(cfg.Selectors)+len(cfg.SAs) >= splitIndexMin && pipelined() {
+		cfg.reindexSplit(merge, dup)
+	} else {
+		merge()
+		cfg.reindex(dup)
+	}
 	c.linkSelectors()
 	c.reachedP = make([]bool, len(cfg.Policies))
 	for i, s := range cfg.Selectors {

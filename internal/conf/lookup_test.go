@@ -92,3 +92,41 @@ func TestDuplicateNamesWithDeferredSection(t *testing.T) {
 		t.Errorf("no duplicate warning:\n%s", reportText(r))
 	}
 }
+
+// Building the selector and sa lookups on another goroutine reports the
+// same names used again, in the same order, and finds the same sections.
+func TestReindexSplitSameAsReindex(t *testing.T) {
+	src := `remote r { }; remote r { };
+selector s { direction outbound; policy_index p; }; selector s { direction inbound; policy_index p; }; selector t { direction inbound; };
+policy p { action discard; }; policy p { action none; };
+ipsec i { sa_index e; }; ipsec i { sa_index e; };
+sa e { sa_protocol esp; }; sa e { sa_protocol ah; }; sa e { sa_protocol esp; };
+addresspool a { 10.0.0.1 - 10.0.0.2; }; addresspool a { 10.0.0.3 - 10.0.0.4; };
+remote r { };
+`
+	run := func(min int) (string, *Config) {
+		old := splitIndexMin
+		defer func() { splitIndexMin = old }()
+		splitIndexMin = min
+		c, r := load(t, src)
+		return reportText(r), c
+	}
+	r1, c1 := run(1 << 30)
+	r2, c2 := run(0)
+	if r1 != r2 {
+		t.Errorf("reports differ:\n--- reindex\n%s--- split\n%s", r1, r2)
+	}
+	for _, want := range []string{"remote r is defined again", "selector s is defined again", "sa e is defined again", "addresspool a is defined again"} {
+		if !contains(r1, want) {
+			t.Errorf("no %q:\n%s", want, r1)
+		}
+	}
+	for _, n := range []string{"s", "t"} {
+		if a, b := c1.Selector(n), c2.Selector(n); a == nil || b == nil || a.Pos != b.Pos {
+			t.Errorf("Selector(%s): %v vs %v", n, a, b)
+		}
+	}
+	if a, b := c1.SA("e"), c2.SA("e"); a == nil || b == nil || a.Pos != b.Pos || b.Protocol != SAProtoESP {
+		t.Errorf("SA(e): %v vs %v", a, b)
+	}
+}

@@ -2,6 +2,7 @@ package conf
 
 import (
 	"net/netip"
+	"slices"
 	"time"
 )
 
@@ -642,6 +643,44 @@ func (c *Config) reindex(dup func(kind, name string, first, again Pos)) {
 		ipsecs:    firstBy(c.IPsecs, "ipsec", dup),
 		sas:       firstBy(c.SAs, "sa", dup),
 		pools:     firstBy(c.AddressPools, "addresspool", dup),
+	}
+}
+
+// dupRecord is one call reindex would make to its dup function.
+type dupRecord struct {
+	kind, name   string
+	first, again Pos
+}
+
+// reindexSplit is reindex with the selector and sa lookups (the largest
+// in a big configuration) built on another goroutine while before runs
+// and the other lookups are built. before must not change section names.
+// dup is called as reindex calls it, in the same order.
+func (c *Config) reindexSplit(before func(), dup func(kind, name string, first, again Pos)) {
+	var far, near []dupRecord
+	x := &index{}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		rec := func(kind, name string, first, again Pos) { far = append(far, dupRecord{kind, name, first, again}) }
+		x.selectors = firstBy(c.Selectors, "selector", rec)
+		x.sas = firstBy(c.SAs, "sa", rec)
+	}()
+	before()
+	rec := func(kind, name string, first, again Pos) { near = append(near, dupRecord{kind, name, first, again}) }
+	x.remotes = firstBy(c.Remotes, "remote", rec)
+	x.policies = firstBy(c.Policies, "policy", rec)
+	x.ipsecs = firstBy(c.IPsecs, "ipsec", rec)
+	x.pools = firstBy(c.AddressPools, "addresspool", rec)
+	<-done
+	c.idx = x
+	all := slices.Concat(near, far)
+	for _, kind := range []string{"remote", "selector", "policy", "ipsec", "sa", "addresspool"} {
+		for _, d := range all {
+			if d.kind == kind {
+				dup(d.kind, d.name, d.first, d.again)
+			}
+		}
 	}
 }
 
