@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -88,5 +89,46 @@ func TestSecretStatsSameReport(t *testing.T) {
 	}
 	if len(want) == 0 || fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("key file reports differ:\nahead  %q\ndirect %q", want, got)
+	}
+}
+
+// refCheckSecretFile is checkSecretFile through os.Stat, as it was.
+func refCheckSecretFile(path string, uid int) error {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return err
+	}
+	if !fi.Mode().IsRegular() {
+		return errNotRegular
+	}
+	if st, ok := fi.Sys().(*syscall.Stat_t); ok && int(st.Uid) != uid {
+		return fmt.Errorf("owned by uid %d, not by the daemon's uid %d", st.Uid, uid)
+	}
+	if m := fi.Mode().Perm(); m&0o077 != 0 {
+		return fmt.Errorf("weak file permission %04o: group or others can access it (chmod 600)", m)
+	}
+	return nil
+}
+
+func TestCheckSecretFileSameAsOSStat(t *testing.T) {
+	dir := t.TempDir()
+	files := map[string]os.FileMode{"p600": 0o600, "p640": 0o640, "p604": 0o604, "p400": 0o400, "p700": 0o700, "p4600": 0o600 | os.ModeSetuid}
+	var paths []string
+	for name, mode := range files {
+		p := filepath.Join(dir, name)
+		os.WriteFile(p, []byte("k"), 0o600)
+		os.Chmod(p, mode)
+		paths = append(paths, p)
+	}
+	os.Symlink(filepath.Join(dir, "p600"), filepath.Join(dir, "link"))
+	os.Symlink(filepath.Join(dir, "nowhere"), filepath.Join(dir, "dangling"))
+	paths = append(paths, dir, filepath.Join(dir, "link"), filepath.Join(dir, "dangling"), filepath.Join(dir, "missing"), filepath.Join(dir, "p600", "x"), "")
+	for _, uid := range []int{os.Geteuid(), os.Geteuid() + 1} {
+		for _, p := range paths {
+			got, want := checkSecretFile(p, uid), refCheckSecretFile(p, uid)
+			if fmt.Sprint(got) != fmt.Sprint(want) || os.IsNotExist(got) != os.IsNotExist(want) {
+				t.Errorf("%q uid %d: %v, os.Stat gives %v", p, uid, got, want)
+			}
+		}
 	}
 }
