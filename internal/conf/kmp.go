@@ -75,6 +75,9 @@ var (
 	}
 )
 
+// blockSuffix ends the label of a block in messages ("remote r1 ikev2{}").
+var blockSuffix = [KMPKINK + 1]string{KMPIKEv1: " ikev1{}", KMPIKEv2: " ikev2{}", KMPKINK: " kink{}"}
+
 var kmpBlockMask = map[KMP]int{KMPIKEv1: inV1, KMPIKEv2: inV2, KMPKINK: inKINK}
 
 func isAlgListDirective(kw string) bool {
@@ -89,7 +92,7 @@ func isAlgListDirective(kw string) bool {
 // kmpBody reads an ikev1{}, ikev2{} or kink{} block. In ikev2{} the first
 // of a repeated directive wins (cfparse.y's ikev2_list is right-recursive).
 func (b *builder) kmpBody(block []*node, k *KMPConf, what, name string) {
-	d := b.newDup(what, name, " "+k.Proto.String()+"{}", k.Proto == KMPIKEv2)
+	d := b.newDup(what, name, blockSuffix[k.Proto], k.Proto == KMPIKEv2)
 	defer b.release(&d)
 	for _, n := range block {
 		kw := n.Keyword()
