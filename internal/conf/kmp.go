@@ -78,7 +78,7 @@ var (
 // blockSuffix ends the label of a block in messages ("remote r1 ikev2{}").
 var blockSuffix = [KMPKINK + 1]string{KMPIKEv1: " ikev1{}", KMPIKEv2: " ikev2{}", KMPKINK: " kink{}"}
 
-var kmpBlockMask = map[KMP]int{KMPIKEv1: inV1, KMPIKEv2: inV2, KMPKINK: inKINK}
+var kmpBlockMask = [KMPKINK + 1]int{KMPIKEv1: inV1, KMPIKEv2: inV2, KMPKINK: inKINK}
 
 func isAlgListDirective(kw string) bool {
 	switch kw {
