@@ -10,6 +10,11 @@ import (
 
 // Options tunes Load. The zero value is usable except for UID, where -1
 // means the effective uid.
+//
+// Load reads the files on a goroutine of its own: ReadFile, Glob and
+// Trace are used from that goroutine (one call at a time), and LookupEnv
+// from it and the caller's at once, so it must be safe for concurrent
+// use, as os.LookupEnv is.
 type Options struct {
 	// LookupEnv resolves $[VAR]; nil means os.LookupEnv.
 	LookupEnv func(string) (string, bool)
