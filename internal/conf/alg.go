@@ -189,7 +189,7 @@ type Algorithm struct {
 
 // Info returns the keyword's table entry; nil for an unknown name (the
 // parser never produces one).
-func (a Algorithm) Info() *AlgInfo { return algByName[a.Name] }
+func (a Algorithm) Info() *AlgInfo { return algInfo(a.Name) }
 
 // Bits returns the effective key length in bits: the written length when
 // given, else the keyword's fixed length, else 0.

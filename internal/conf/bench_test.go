@@ -2,13 +2,18 @@ package conf
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
 
 // genConfig writes n remotes, each with two selectors, a policy, an ipsec
 // and an sa section, plus an interface and a default section.
-func genConfig(n int) []byte {
+func genConfig(n int) []byte { return genConfigPSK(n, "/etc/racoon2/psk") }
+
+// genConfigPSK is genConfig with the pre-shared key files in pskDir.
+func genConfigPSK(n int, pskDir string) []byte {
 	var b strings.Builder
 	b.WriteString(`interface { ike { MY_IP port 500; MY_IP port 4500; }; spmd { unix "/var/run/racoon2/spmif"; }; };
 default {
@@ -28,7 +33,7 @@ default {
 		my_id fqdn "gw.example.com";
 		peers_id fqdn "peer%d.example.com";
 		peers_ipaddr 198.18.%d.%d port 500;
-		pre_shared_key "/etc/racoon2/psk/peer%d.psk";
+		pre_shared_key "%s/peer%d.psk";
 	};
 };
 selector s%d_out { direction outbound; src 10.0.0.0/16; dst 10.%d.%d.0/24; policy_index p%d; };
@@ -36,7 +41,7 @@ selector s%d_in { direction inbound; src 10.%d.%d.0/24; dst 10.0.0.0/16; policy_
 policy p%d { action auto_ipsec; remote_index r%d; ipsec_index { i%d; }; peers_sa_ipaddr 198.18.%d.%d; my_sa_ipaddr 192.0.2.1; };
 ipsec i%d { sa_index e%d; };
 sa e%d { sa_protocol esp; esp_enc_alg { aes256_gcm_16; aes128_cbc; }; esp_auth_alg { hmac_sha2_256; }; };
-`, i, i, a, c, i, i, a, c, i, i, a, c, i, i, i, i, a, c, i, i, i)
+`, i, i, a, c, pskDir, i, i, a, c, i, i, a, c, i, i, i, i, a, c, i, i, i)
 	}
 	return []byte(b.String())
 }
@@ -58,4 +63,55 @@ func BenchmarkLoad10000Remotes(b *testing.B) {
 			b.Fatalf("bad load: %s", s.String()[:min(2000, s.Len())])
 		}
 	}
+}
+
+// writeBenchConfig writes genConfigPSK(n) to dir/racoon2.conf with its n
+// key files (mode 0600) in dir/psk, and returns the configuration's path.
+func writeBenchConfig(tb testing.TB, dir string, n int) string {
+	tb.Helper()
+	psk := filepath.Join(dir, "psk")
+	if err := os.MkdirAll(psk, 0o700); err != nil {
+		tb.Fatal(err)
+	}
+	for i := 0; i < n; i++ {
+		if err := os.WriteFile(filepath.Join(psk, fmt.Sprintf("peer%d.psk", i)), []byte("secret\n"), 0o600); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	path := filepath.Join(dir, "racoon2.conf")
+	if err := os.WriteFile(path, genConfigPSK(n, psk), 0o600); err != nil {
+		tb.Fatal(err)
+	}
+	return path
+}
+
+// BenchmarkCheckConfig10000Remotes is what `iked --check-config -f FILE`
+// does with the benchmark configuration: the same options, reading the
+// file from disk and checking all 10,000 pre-shared key files.
+func BenchmarkCheckConfig10000Remotes(b *testing.B) {
+	path := writeBenchConfig(b, b.TempDir(), 10000)
+	fi, err := os.Stat(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(fi.Size())
+	b.ReportAllocs()
+	for b.Loop() {
+		cfg, rep := Load(path, Options{UID: -1, NoHostAddrs: true})
+		if rep.HasErrors() || len(cfg.Remotes) != 10000 {
+			b.Fatalf("bad load: %s", reportText(rep))
+		}
+	}
+}
+
+// TestWriteBenchConfig writes the benchmark configuration to the
+// directory named by $CONF_BENCH_DIR, for timing the whole
+// `iked --check-config` process on it; without the variable it is
+// skipped.
+func TestWriteBenchConfig(t *testing.T) {
+	dir := os.Getenv("CONF_BENCH_DIR")
+	if dir == "" {
+		t.Skip("CONF_BENCH_DIR not set")
+	}
+	t.Log(writeBenchConfig(t, dir, 10000))
 }

@@ -23,6 +23,7 @@ type builder struct {
 	file      string   // file of the section being built, for token positions
 	curs      []cursor // scratch for elements
 	mem       slabs
+	secrets   *secretStats // nil: key files are not checked
 }
 
 // Sections are built as soon as the parser has read them, so the tree of
@@ -253,18 +254,20 @@ type dupTracker struct {
 func (d *dupTracker) label() string { return d.what + d.name + d.suffix }
 
 // seenList is a tiny map: blocks hold a handful of directives, and a
-// slice costs far less than a map per block.
+// slice costs far less than a map per block. Only the line is kept: it is
+// all the messages use, and an entry without pointers is cheaper to write.
 type seenList []seenEntry
 
 type seenEntry struct {
-	key string
-	pos Pos
+	key  string
+	line int32
 }
 
+// get returns the position (only its line is set) where key was seen.
 func (l seenList) get(key string) (Pos, bool) {
 	for _, e := range l {
 		if e.key == key {
-			return e.pos, true
+			return Pos{Line: e.line}, true
 		}
 	}
 	return Pos{}, false
@@ -273,11 +276,11 @@ func (l seenList) get(key string) (Pos, bool) {
 func (l *seenList) set(key string, p Pos) {
 	for i := range *l {
 		if (*l)[i].key == key {
-			(*l)[i].pos = p
+			(*l)[i].line = p.Line
 			return
 		}
 	}
-	*l = append(*l, seenEntry{key, p})
+	*l = append(*l, seenEntry{key, p.Line})
 }
 
 // newDup starts tracking a block; the seen list comes from a free list so
@@ -306,7 +309,7 @@ func (b *builder) release(d *dupTracker) { b.free = append(b.free, d.seen) }
 func (d *dupTracker) ok(key string, n *node) bool {
 	prev, dup := d.seen.get(key)
 	if !dup {
-		d.seen.set(key, n.Pos)
+		d.seen = append(d.seen, seenEntry{key, n.Pos.Line})
 		return true
 	}
 	if d.firstWins {

@@ -2,6 +2,7 @@ package conf
 
 import (
 	"fmt"
+	"io/fs"
 	"net/netip"
 	"os"
 	"syscall"
@@ -23,50 +24,71 @@ type checker struct {
 	addrErr error
 	gotAddr bool
 	secrets map[string]error
-	inbound map[string][]*Selector // inbound selectors by policy_index
+	pre     *secretStats // key files checked ahead, or nil
+	// selPolicy is the position of each selector's policy (-1: none);
+	// nextIn chains the inbound selectors of a policy in file order,
+	// starting at firstIn[policy position] (-1 ends a chain).
+	selPolicy, nextIn, firstIn []int32
+	// reached flags, by position, the sections reached from a selector.
+	reachedP, reachedI, reachedS []bool
+	ipsecPtrs                    slab[*IPsec]
+	saPtrs                       slab[*SA]
 	// inDefault is set while the default remote is checked.
 	inDefault bool
 }
 
+// splitIndexMin is the number of selectors and sa sections from which
+// their lookups are built on another goroutine (a variable for the tests).
+var splitIndexMin = 2000
+
+// label names a section in messages ("remote r1"); it is only turned
+// into a string when a message is printed.
+type label struct{ kind, name string }
+
+func (l label) String() string { return l.kind + l.name }
+
 func (c *checker) run() {
 	cfg := c.cfg
-	cfg.DefaultRemote = builtinRemote(cfg.Default.Remote)
-	for _, r := range cfg.Remotes {
-		effectiveRemote(r, cfg.Default.Remote)
-	}
-	for _, p := range cfg.Policies {
-		effectivePolicy(p, cfg.Default.Policy)
-	}
-	for _, p := range cfg.IPsecs {
-		effectiveIPsec(p, cfg.Default.IPsec)
-	}
-	for _, s := range cfg.SAs {
-		effectiveSA(s, cfg.Default.SA)
-	}
-	c.cfg.reindex(func(kind, name string, first, again Pos) {
-		// racoon2 silently uses the first section of a name.
-		c.rep.warnf(again, "%s %s is defined again; the first one (%s) is used, as in racoon2", kind, name, first)
-	})
-	c.inbound = make(map[string][]*Selector, len(cfg.Selectors)/2)
-	for _, s := range cfg.Selectors {
-		if s.Direction == DirInbound {
-			c.inbound[s.PolicyIndex] = append(c.inbound[s.PolicyIndex], s)
+	merge := func() {
+		cfg.DefaultRemote = builtinRemote(cfg.Default.Remote)
+		for _, r := range cfg.Remotes {
+			effectiveRemote(r, cfg.Default.Remote)
+		}
+		for _, p := range cfg.Policies {
+			effectivePolicy(p, cfg.Default.Policy)
+		}
+		for _, p := range cfg.IPsecs {
+			effectiveIPsec(p, cfg.Default.IPsec)
+		}
+		for _, s := range cfg.SAs {
+			effectiveSA(s, cfg.Default.SA)
 		}
 	}
-	reachedP := make(map[*Policy]bool, len(cfg.Policies))
-	for _, s := range cfg.Selectors {
-		c.selector(s, reachedP)
+	dup := func(kind, name string, first, again Pos) {
+		// racoon2 silently uses the first section of a name.
+		c.rep.warnf(again, "%s %s is defined again; the first one (%s) is used, as in racoon2", kind, name, first)
 	}
-	reachedI := make(map[*IPsec]bool, len(cfg.IPsecs))
-	for _, p := range cfg.Policies {
-		c.policy(p, reachedP[p], reachedI)
+	if len(cfg.Selectors)+len(cfg.SAs) >= splitIndexMin && pipelined() {
+		cfg.reindexSplit(merge, dup)
+	} else {
+		merge()
+		cfg.reindex(dup)
 	}
-	reachedS := make(map[*SA]bool, len(cfg.SAs))
-	for _, p := range cfg.IPsecs {
-		c.ipsec(p, reachedI[p], reachedS)
+	c.linkSelectors()
+	c.reachedP = make([]bool, len(cfg.Policies))
+	for i, s := range cfg.Selectors {
+		c.selector(s, c.selPolicy[i])
 	}
-	for _, s := range cfg.SAs {
-		c.sa(s, reachedS[s])
+	c.reachedI = make([]bool, len(cfg.IPsecs))
+	for i, p := range cfg.Policies {
+		c.policy(p, c.reachedP[i])
+	}
+	c.reachedS = make([]bool, len(cfg.SAs))
+	for i, p := range cfg.IPsecs {
+		c.ipsec(p, c.reachedI[i])
+	}
+	for i, s := range cfg.SAs {
+		c.sa(s, c.reachedS[i])
 	}
 	for _, r := range cfg.Remotes {
 		c.remote(r, false)
@@ -77,6 +99,33 @@ func (c *checker) run() {
 		c.inDefault = false
 	}
 	c.iface()
+}
+
+// linkSelectors looks up each selector's policy once and chains the
+// inbound selectors by policy, for reverse.
+func (c *checker) linkSelectors() {
+	sels, idx := c.cfg.Selectors, c.cfg.index().policies
+	c.selPolicy = make([]int32, len(sels))
+	c.nextIn = make([]int32, len(sels))
+	c.firstIn = make([]int32, len(c.cfg.Policies))
+	for i := range c.firstIn {
+		c.firstIn[i] = -1
+	}
+	for i, s := range sels {
+		c.selPolicy[i] = -1
+		if s.PolicyIndex == "" {
+			continue
+		}
+		if pi, ok := idx[s.PolicyIndex]; ok {
+			c.selPolicy[i] = pi
+		}
+	}
+	// Backwards, so that each chain is in file order.
+	for i := len(sels) - 1; i >= 0; i-- {
+		if pi := c.selPolicy[i]; pi >= 0 && sels[i].Direction == DirInbound {
+			c.nextIn[i], c.firstIn[pi] = c.firstIn[pi], int32(i)
+		}
+	}
 }
 
 // report is an error when err is set, else a warning.
@@ -91,18 +140,18 @@ func (c *checker) report(err bool, p Pos, format string, args ...any) {
 	c.rep.add(p, !err, msg)
 }
 
-func (c *checker) selector(s *Selector, reached map[*Policy]bool) {
+func (c *checker) selector(s *Selector, pi int32) {
 	if s.PolicyIndex == "" {
 		c.rep.warnf(s.Pos, "selector %s has no policy_index; iked ignores it", s.Name)
 		return
 	}
-	p := c.cfg.Policy(s.PolicyIndex)
-	if p == nil {
+	if pi < 0 {
 		c.rep.errorf(s.PolicyIndexPos, "no policy for %s (selector %s)", s.PolicyIndex, s.Name)
 		return
 	}
+	p := c.cfg.Policies[pi]
 	s.Policy = p
-	reached[p] = true
+	c.reachedP[pi] = true
 	if p.Action != ActionAutoIPsec {
 		return
 	}
@@ -124,14 +173,16 @@ func (c *checker) selector(s *Selector, reached map[*Policy]bool) {
 			c.rep.errorf(l[0].Pos, "selector %s: a unix socket is not a selector address", s.Name)
 		}
 	}
-	if s.Direction == DirOutbound && c.reverse(s) == nil {
+	if s.Direction == DirOutbound && c.reverse(s, pi) == nil {
 		c.rep.warnf(s.Pos, "selector %s: no inbound selector with src and dst swapped uses policy %s; inbound traffic will not be protected by a policy", s.Name, p.Name)
 	}
 }
 
-// reverse finds the inbound selector matching an outbound one.
-func (c *checker) reverse(s *Selector) *Selector {
-	for _, o := range c.inbound[s.PolicyIndex] {
+// reverse finds the inbound selector of policy position pi matching an
+// outbound one.
+func (c *checker) reverse(s *Selector, pi int32) *Selector {
+	for i := c.firstIn[pi]; i >= 0; i = c.nextIn[i] {
+		o := c.cfg.Selectors[i]
 		if sameAddrs(o.Src, s.Dst) && sameAddrs(o.Dst, s.Src) && o.ULP == s.ULP {
 			return o
 		}
@@ -147,7 +198,7 @@ func sameAddrs(a, b []Address) bool {
 	return x.Kind == y.Kind && x.Prefix == y.Prefix && x.Name == y.Name && x.Iface == y.Iface && x.Port == y.Port
 }
 
-func (c *checker) policy(p *Policy, reached bool, reachedI map[*IPsec]bool) {
+func (c *checker) policy(p *Policy, reached bool) {
 	switch p.Action {
 	case ActionUnset:
 		c.report(reached, p.Pos, "policy %s has no action", p.Name)
@@ -172,16 +223,17 @@ func (c *checker) policy(p *Policy, reached bool, reachedI map[*IPsec]bool) {
 	if len(p.IPsecIndex) == 0 {
 		c.report(reached, p.Pos, "policy %s lacks ipsec_index", p.Name)
 	}
-	p.IPsecs = p.IPsecs[:0]
+	p.IPsecs = c.ipsecPtrs.list(len(p.IPsecIndex))
+	idx := c.cfg.index().ipsecs
 	for _, name := range p.IPsecIndex {
-		ip := c.cfg.IPsec(name)
-		if ip == nil {
+		i, ok := idx[name]
+		if !ok {
 			c.report(reached, p.Pos, "no ipsec for %s (policy %s)", name, p.Name)
 			continue
 		}
-		p.IPsecs = append(p.IPsecs, ip)
+		p.IPsecs = append(p.IPsecs, c.cfg.IPsecs[i])
 		if reached {
-			reachedI[ip] = true
+			c.reachedI[i] = true
 		}
 	}
 	for _, l := range [][]Address{p.MySAIPAddr, p.PeersSAIPAddr} {
@@ -196,21 +248,23 @@ func (c *checker) policy(p *Policy, reached bool, reachedI map[*IPsec]bool) {
 	}
 }
 
-func (c *checker) ipsec(p *IPsec, reached bool, reachedS map[*SA]bool) {
+func (c *checker) ipsec(p *IPsec, reached bool) {
 	if !reached {
 		return // racoon2 never converts it (q14); nothing to check
 	}
 	if len(p.SAIndex) == 0 {
 		c.report(reached, p.Pos, "ipsec %s lacks sa_index", p.Name)
 	}
-	seen := map[SAProto]bool{}
-	p.SAs = p.SAs[:0]
+	var seen [SAProtoIPComp + 1]bool
+	p.SAs = c.saPtrs.list(len(p.SAIndex))
+	idx := c.cfg.index().sas
 	for _, name := range p.SAIndex {
-		s := c.cfg.SA(name)
-		if s == nil {
+		i, ok := idx[name]
+		if !ok {
 			c.report(reached, p.Pos, "no sa for %s (ipsec %s)", name, p.Name)
 			continue
 		}
+		s := c.cfg.SAs[i]
 		if s.Protocol != SAProtoUnset && seen[s.Protocol] {
 			c.report(reached, p.Pos, "ipsec %s: multiple %s defined", p.Name, s.Protocol)
 			continue
@@ -218,7 +272,7 @@ func (c *checker) ipsec(p *IPsec, reached bool, reachedS map[*SA]bool) {
 		seen[s.Protocol] = true
 		p.SAs = append(p.SAs, s)
 		if reached {
-			reachedS[s] = true
+			c.reachedS[i] = true
 		}
 	}
 	if p.ExtSequence == On {
@@ -230,7 +284,7 @@ func (c *checker) sa(s *SA, reached bool) {
 	if !reached {
 		return // racoon2 never converts unreferenced sa sections (q14)
 	}
-	owner := "sa " + s.Name
+	owner := label{"sa ", s.Name}
 	switch s.Protocol {
 	case SAProtoUnset:
 		c.rep.errorf(s.Pos, "sa %s lacks sa_protocol", s.Name)
@@ -302,7 +356,7 @@ func ikev1Hash(a *AlgInfo) bool { return a.V1 != 0 && a.Name != "tiger" }
 
 // algs checks an algorithm list: the class, support, and key lengths. It
 // reports whether every entry is an AEAD.
-func (c *checker) algs(p Pos, l []Algorithm, class AlgClass, owner, dir string, err bool, ok func(*AlgInfo) bool) bool {
+func (c *checker) algs(p Pos, l []Algorithm, class AlgClass, owner label, dir string, err bool, ok func(*AlgInfo) bool) bool {
 	aead := len(l) > 0
 	for _, a := range l {
 		info := a.Info()
@@ -325,9 +379,9 @@ func (c *checker) algs(p Pos, l []Algorithm, class AlgClass, owner, dir string, 
 	return aead
 }
 
-func (c *checker) keyLen(p Pos, a Algorithm, info *AlgInfo, owner, dir string, err bool) {
+func (c *checker) keyLen(p Pos, a Algorithm, info *AlgInfo, owner label, dir string, err bool) {
 	if msg := keyLenProblem(a, info); msg != "" {
-		c.rep.add(p, !err, owner+": "+dir+": "+msg)
+		c.rep.add(p, !err, owner.String()+": "+dir+": "+msg)
 	}
 }
 
@@ -349,9 +403,9 @@ func keyLenProblem(a Algorithm, info *AlgInfo) string {
 // remote is only checked for the values it gives.
 func (c *checker) remote(r *Remote, isDefault bool) {
 	err := r.Used
-	name := "remote " + r.Name
+	name := label{"remote ", r.Name}
 	if isDefault {
-		err, name = false, "default remote"
+		err, name = false, label{kind: "default remote"}
 	}
 	if !isDefault && !r.Used && (r.IKEv1 != nil || r.IKEv2 != nil) && !kinkOnly(r) {
 		c.rep.warnf(r.Pos, "remote %s is not named by an auto_ipsec policy of any selector; iked will negotiate no SA with it (only the values it gives are checked)", r.Name)
@@ -383,7 +437,7 @@ func (c *checker) need(err, isDefault bool, p Pos, format string, args ...any) {
 	c.report(err, p, format, args...)
 }
 
-func (c *checker) ikev2(r *Remote, k *KMPConf, name string, err, isDefault bool) {
+func (c *checker) ikev2(r *Remote, k *KMPConf, name label, err, isDefault bool) {
 	p := k.Pos
 	if p.Line == 0 {
 		p = r.Pos
@@ -431,7 +485,7 @@ func (c *checker) ikev2(r *Remote, k *KMPConf, name string, err, isDefault bool)
 	}
 }
 
-func (c *checker) ikev1(r *Remote, k *KMPConf, name string, err, isDefault bool) {
+func (c *checker) ikev1(r *Remote, k *KMPConf, name label, err, isDefault bool) {
 	p := k.Pos
 	if p.Line == 0 {
 		p = r.Pos
@@ -477,7 +531,7 @@ func (c *checker) ikev1(r *Remote, k *KMPConf, name string, err, isDefault bool)
 
 // authKeys checks that each authentication method has its keys, and that
 // secret files are private.
-func (c *checker) authKeys(k *KMPConf, owner, proto string, p Pos, err, isDefault bool, methods []Algorithm) {
+func (c *checker) authKeys(k *KMPConf, owner label, proto string, p Pos, err, isDefault bool, methods []Algorithm) {
 	for _, m := range methods {
 		switch m.Name {
 		case "psk":
@@ -513,7 +567,7 @@ func (c *checker) secret(path, what string, p Pos, err, isDefault bool) {
 	}
 	e, done := c.secrets[path]
 	if !done {
-		e = checkSecretFile(path, c.opts.UID)
+		e = c.pre.check(path, c.opts.UID)
 		c.secrets[path] = e
 	}
 	if e == nil {
@@ -531,19 +585,25 @@ func (c *checker) secret(path, what string, p Pos, err, isDefault bool) {
 	c.rep.errorf(p, "%s file %s: %v", what, path, e)
 }
 
-// checkSecretFile is racoon2's rc_safefile with the secret flag.
+// checkSecretFile is racoon2's rc_safefile with the secret flag. It
+// calls stat(2) itself, as os.Stat does but without allocating: a large
+// configuration names thousands of key files.
 func checkSecretFile(path string, uid int) error {
-	fi, err := os.Stat(path)
-	if err != nil {
-		return err
+	var st syscall.Stat_t
+	err := syscall.Stat(path, &st)
+	for err == syscall.EINTR {
+		err = syscall.Stat(path, &st)
 	}
-	if !fi.Mode().IsRegular() {
+	if err != nil {
+		return &fs.PathError{Op: "stat", Path: path, Err: err}
+	}
+	if uint32(st.Mode)&syscall.S_IFMT != syscall.S_IFREG {
 		return errNotRegular
 	}
-	if st, ok := fi.Sys().(*syscall.Stat_t); ok && int(st.Uid) != uid {
+	if int(st.Uid) != uid {
 		return fmt.Errorf("owned by uid %d, not by the daemon's uid %d", st.Uid, uid)
 	}
-	if m := fi.Mode().Perm(); m&0o077 != 0 {
+	if m := fs.FileMode(st.Mode) & fs.ModePerm; m&0o077 != 0 {
 		return fmt.Errorf("weak file permission %04o: group or others can access it (chmod 600)", m)
 	}
 	return nil

@@ -21,6 +21,12 @@
 //     for the values they give, with warnings, because racoon2 never
 //     looks at them.
 //
+// With more than one CPU, step 1 runs on its own goroutine, handing the
+// statements to step 2 in order (pipeline.go), and key files named in the
+// configuration are checked on another while the rest is read
+// (statahead.go); neither changes what is reported or in which order.
+// Token texts are views of the file's bytes, never copies.
+//
 // All diagnostics are collected in a Report as "file:line:col: error: msg"
 // or "warning: msg". Upstream quirks are reproduced where configurations
 // depend on them (the first duplicate wins inside ikev2{}, the first

@@ -2,6 +2,7 @@ package conf
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"io"
 	"strconv"
@@ -14,13 +15,20 @@ import (
 // merged values (default section and built-in defaults applied), and the
 // default section is kept as written. Loading the output gives the same
 // model, and dumping that again gives the same text.
+//
+// A value that itself contains "${" or "$[" (from an environment
+// variable) cannot be written literally: racoon2.conf has no escapes, so
+// reading it back would expand it again. Such a value is written as it
+// was in the file ("$[VAR]"), which gives the same value again under the
+// same environment; when that text is not known, Dump fails with
+// ErrNotExpressible instead of writing a different configuration.
 func (c *Config) Dump(w io.Writer) error {
-	d := &dumper{w: bufio.NewWriter(w)}
+	d := &dumper{w: bufio.NewWriter(w), raw: c.rawText}
 	d.line(0, "# effective configuration written by iked --dump-config")
 	if len(c.VarOrder) > 0 {
 		d.open(0, "setval")
 		for _, n := range c.VarOrder {
-			d.line(1, q(n)+" "+q(c.Vars[n])+";")
+			d.line(1, quote(n)+" "+quote(c.Vars[n])+";") // as written
 		}
 		d.close(0)
 	}
@@ -45,37 +53,65 @@ func (c *Config) Dump(w io.Writer) error {
 		d.close(0)
 	}
 	for _, r := range c.Remotes {
-		d.remoteBody(0, "remote "+q(r.Name), r)
+		d.remoteBody(0, "remote "+d.q(r.Name), r)
 	}
 	for _, s := range c.Selectors {
 		d.selector(s)
 	}
 	for _, p := range c.Policies {
-		d.policy(0, "policy "+q(p.Name), p)
+		d.policy(0, "policy "+d.q(p.Name), p)
 	}
 	for _, p := range c.IPsecs {
-		d.ipsec(0, "ipsec "+q(p.Name), p)
+		d.ipsec(0, "ipsec "+d.q(p.Name), p)
 	}
 	for _, s := range c.SAs {
-		d.sa(0, "sa "+q(s.Name), s)
+		d.sa(0, "sa "+d.q(s.Name), s)
 	}
 	for _, p := range c.AddressPools {
-		d.open(0, "addresspool "+q(p.Name))
+		d.open(0, "addresspool "+d.q(p.Name))
 		for _, r := range p.Ranges {
-			d.line(1, q(r.Start.String())+" - "+q(r.End.String())+";")
+			d.line(1, quote(r.Start.String())+" - "+quote(r.End.String())+";")
 		}
 		d.close(0)
+	}
+	if d.err != nil {
+		return d.err
 	}
 	return d.w.Flush()
 }
 
+// ErrNotExpressible is returned by Dump for a value that racoon2.conf
+// syntax cannot express.
+var ErrNotExpressible = errors.New("conf: value cannot be written in racoon2.conf syntax")
+
 type dumper struct {
-	w *bufio.Writer
+	w   *bufio.Writer
+	raw map[string]string // Config.rawText
+	err error             // the first value that cannot be written
 }
 
-// q quotes a string the racoon2 way (no escapes exist; the lexer cannot
-// produce a string with a double quote in it).
-func q(s string) string { return `"` + s + `"` }
+// quote quotes a string the racoon2 way (no escapes exist; the lexer
+// cannot produce a string with a double quote in it).
+func quote(s string) string { return `"` + s + `"` }
+
+// q quotes an expanded value so that reading it back gives s again.
+func (d *dumper) q(s string) string {
+	if !hasVarSyntax(s) {
+		return quote(s)
+	}
+	if r, ok := d.raw[s]; ok {
+		return quote(r)
+	}
+	if d.err == nil {
+		d.err = fmt.Errorf("%w: %q would be expanded again when read", ErrNotExpressible, s)
+	}
+	return quote(s)
+}
+
+// hasVarSyntax tells whether reading s in quotes would expand something.
+func hasVarSyntax(s string) bool {
+	return strings.Contains(s, "${") || strings.Contains(s, "$[")
+}
 
 func (d *dumper) line(depth int, s string) {
 	for i := 0; i < depth; i++ {
@@ -92,7 +128,7 @@ func (d *dumper) kv(depth int, key, val string) { d.line(depth, key+" "+val+";")
 
 func (d *dumper) str(depth int, key, val string) {
 	if val != "" {
-		d.kv(depth, key, q(val))
+		d.kv(depth, key, d.q(val))
 	}
 }
 
@@ -120,11 +156,11 @@ func (d *dumper) bytes(depth int, key string, v uint64) {
 	}
 }
 
-func addrString(a Address) string {
+func (d *dumper) addrString(a Address) string {
 	var s string
 	switch a.Kind {
 	case AddrUnix:
-		return "unix " + q(a.Name)
+		return "unix " + d.q(a.Name)
 	case AddrIP:
 		s = a.Prefix.Addr().String()
 		if a.Zone != "" {
@@ -141,7 +177,7 @@ func addrString(a Address) string {
 	default:
 		s = a.Name
 	}
-	s = q(s)
+	s = d.q(s)
 	if a.Port != 0 {
 		s += " port " + strconv.Itoa(int(a.Port))
 	}
@@ -168,26 +204,26 @@ func each[T any](d *dumper, depth int, key string, l []T, f func(T) string) {
 	d.list(depth, key, items)
 }
 
-func (d *dumper) addrs(depth int, key string, l []Address) { each(d, depth, key, l, addrString) }
+func (d *dumper) addrs(depth int, key string, l []Address) { each(d, depth, key, l, d.addrString) }
 
-func (d *dumper) strs(depth int, key string, l []string) { each(d, depth, key, l, q) }
+func (d *dumper) strs(depth int, key string, l []string) { each(d, depth, key, l, d.q) }
 
-func algString(a Algorithm) string {
+func (d *dumper) algString(a Algorithm) string {
 	s := a.Name
 	switch {
 	case a.HasKey && a.KeyLen > 0:
-		s += "," + strconv.Itoa(a.KeyLen) + "," + q(a.Key)
+		s += "," + strconv.Itoa(a.KeyLen) + "," + d.q(a.Key)
 	case a.HasKey:
-		s += ",," + q(a.Key)
+		s += ",," + d.q(a.Key)
 	case a.KeyLen > 0:
 		s += "," + strconv.Itoa(a.KeyLen)
 	}
 	return s
 }
 
-func (d *dumper) algs(depth int, key string, l []Algorithm) { each(d, depth, key, l, algString) }
+func (d *dumper) algs(depth int, key string, l []Algorithm) { each(d, depth, key, l, d.algString) }
 
-func idString(id ID) string {
+func (d *dumper) idString(id ID) string {
 	s := id.Type.String()
 	switch id.Qual {
 	case QualFile:
@@ -195,10 +231,10 @@ func idString(id ID) string {
 	case QualTag:
 		s += " tag"
 	}
-	return s + " " + q(id.Value)
+	return s + " " + d.q(id.Value)
 }
 
-func (d *dumper) ids(depth int, key string, l []ID) { each(d, depth, key, l, idString) }
+func (d *dumper) ids(depth int, key string, l []ID) { each(d, depth, key, l, d.idString) }
 
 func (d *dumper) iface(f *Interface) {
 	if len(f.IKEAddrs) == 0 && len(f.KINK) == 0 && len(f.SpmdAddrs) == 0 && f.SpmdPassword == "" && f.ApplicationBypass == Unset {
@@ -300,7 +336,7 @@ func (d *dumper) kmp(depth int, k *KMPConf) {
 	var scripts []string
 	for i, s := range k.Scripts {
 		if s != "" {
-			scripts = append(scripts, ScriptType(i).String()+" "+q(s))
+			scripts = append(scripts, ScriptType(i).String()+" "+d.q(s))
 		}
 	}
 	if len(scripts) > 0 {
@@ -315,10 +351,10 @@ func (d *dumper) kmp(depth int, k *KMPConf) {
 	d.num(n, "dpd_maxfail", int64(k.DPDMaxFail))
 	d.boolean(n, "need_pfs", k.NeedPFS)
 	if kf := k.MyPublicKey; kf != nil {
-		d.kv(n, "my_public_key", kf.Type.String()+" "+q(kf.PubFile)+" "+q(kf.PrivFile))
+		d.kv(n, "my_public_key", kf.Type.String()+" "+d.q(kf.PubFile)+" "+d.q(kf.PrivFile))
 	}
 	if kf := k.PeersPublicKey; kf != nil {
-		d.kv(n, "peers_public_key", kf.Type.String()+" "+q(kf.PubFile))
+		d.kv(n, "peers_public_key", kf.Type.String()+" "+d.q(kf.PubFile))
 	}
 	d.str(n, "pre_shared_key", k.PreSharedKey)
 	d.dur(n, "dpd_delay", k.DPDDelay)
@@ -354,7 +390,7 @@ var (
 )
 
 func (d *dumper) selector(s *Selector) {
-	d.open(0, "selector "+q(s.Name))
+	d.open(0, "selector "+d.q(s.Name))
 	d.num(1, "order", s.Order)
 	if s.Direction != DirUnset {
 		d.kv(1, "direction", dirWords[s.Direction])
@@ -362,7 +398,7 @@ func (d *dumper) selector(s *Selector) {
 	d.addrs(1, "src", s.Src)
 	d.addrs(1, "dst", s.Dst)
 	if s.ULPName != "" {
-		v := q(s.ULPName)
+		v := d.q(s.ULPName)
 		for _, a := range s.ULPArgs {
 			if a >= 0 {
 				v += " " + strconv.Itoa(a)
@@ -420,5 +456,3 @@ func (d *dumper) sa(depth int, head string, s *SA) {
 	d.num(n, "spi", s.SPI)
 	d.close(depth)
 }
-
-var _ = fmt.Sprint

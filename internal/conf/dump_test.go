@@ -2,6 +2,7 @@ package conf
 
 import (
 	"bytes"
+	"errors"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -143,5 +144,56 @@ func TestDumpSamples(t *testing.T) {
 	d1, d2, _ := roundTrip(t, c)
 	if d1 != d2 {
 		t.Errorf("not a fixed point:\n--- first\n%s\n--- second\n%s", d1, d2)
+	}
+}
+
+// Regression: an environment value containing "${...}" was dumped as it stood, so reading the dump expanded it again (here:
+// "variable ${X} is not defined"). racoon2.conf has no escapes; the dump
+// now writes such a value as it was written, "$[VAR]", which reads back
+// to the same value under the same environment.
+func TestDumpEnvValueWithVarSyntaxIsFixedPoint(t *testing.T) {
+	env := map[string]string{"KEYFILE": "/keys/${X}.psk", "PEER": "${HOME}-peer", "NAME": "r${1}"}
+	opts := func(file, src string) Options {
+		o := memOpts(map[string]string{file: src})
+		o.LookupEnv = func(k string) (string, bool) { v, ok := env[k]; return v, ok }
+		return o
+	}
+	src := minimal + `remote "$[NAME]" { ikev2 { pre_shared_key "$[KEYFILE]"; peers_id fqdn "x$[PEER]"; }; };` + "\n"
+	c, r := Load("t.conf", opts("t.conf", src))
+	if c == nil || r.HasErrors() {
+		t.Fatalf("load:\n%s", reportText(r))
+	}
+	rm := c.Remote("r${1}")
+	if rm == nil || rm.IKEv2.PreSharedKey != "/keys/${X}.psk" || rm.IKEv2.PeersID[0].Value != "x${HOME}-peer" {
+		t.Fatalf("remote = %+v", rm)
+	}
+	var d1, d2 bytes.Buffer
+	if err := c.Dump(&d1); err != nil {
+		t.Fatal(err)
+	}
+	c2, r2 := Load("d.conf", opts("d.conf", d1.String()))
+	if c2 == nil || r2.HasErrors() {
+		t.Fatalf("dump does not load:\n%s\n%s", reportText(r2), d1.String())
+	}
+	rm2 := c2.Remote("r${1}")
+	if rm2 == nil || rm2.IKEv2.PreSharedKey != rm.IKEv2.PreSharedKey || rm2.IKEv2.PeersID[0].Value != rm.IKEv2.PeersID[0].Value {
+		t.Fatalf("reloaded remote = %+v", rm2)
+	}
+	if err := c2.Dump(&d2); err != nil {
+		t.Fatal(err)
+	}
+	if d1.String() != d2.String() {
+		t.Errorf("not a fixed point:\n--- first\n%s\n--- second\n%s", d1.String(), d2.String())
+	}
+}
+
+// A value with "${" whose written form is not known (a Config built by
+// hand) is refused rather than dumped as a different configuration.
+func TestDumpRefusesUnwritableValue(t *testing.T) {
+	c, _ := mustLoad(t, minimal)
+	c.Remote("r").IKEv2.PreSharedKey = "/k/${X}"
+	err := c.Dump(&bytes.Buffer{})
+	if !errors.Is(err, ErrNotExpressible) {
+		t.Errorf("Dump = %v, want ErrNotExpressible", err)
 	}
 }

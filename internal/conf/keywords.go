@@ -67,22 +67,41 @@ func init() {
 		maxKeywordLen = max(maxKeywordLen, len(w))
 		kwInsert(w)
 	}
+	for i := range algorithms {
+		slot, _ := kwSlot(algorithms[i].Name)
+		kwAlg[slot] = &algorithms[i]
+	}
 }
 
-// kwTable is an open-addressing set of the reserved words with a hash of
-// a few bytes: the lexer asks it for every word, and it is several times
-// cheaper than a map.
-var kwTable [1024]string
+// kwAlg holds the algorithm table entry of each kwTable slot that is an
+// algorithm name: Algorithm.Info asks for every entry of every list.
+var kwAlg [len(kwTable)]*AlgInfo
+
+// kwTable is an open-addressing set of the reserved words. Its hash is
+// one multiply-add per byte, so the lexer computes it while it scans a
+// word; the table is sparse, so most other words miss at the first slot
+// without a string comparison.
+var kwTable [2048]string
+
+const kwMask = uint32(len(kwTable) - 1)
+
+// kwStep adds byte c to hash h.
+func kwStep(h uint32, c byte) uint32 { return h*31 + uint32(c) }
 
 func kwHash(s string) uint32 {
-	n := len(s)
-	return (uint32(n)*31 + uint32(s[0])*7 + uint32(s[n-1])*13 + uint32(s[n/2])*17 + uint32(s[(n-1)/3])*5) & (uint32(len(kwTable)) - 1)
+	var h uint32
+	for i := 0; i < len(s); i++ {
+		h = kwStep(h, s[i])
+	}
+	return h
 }
 
+func kwStart(h uint32) uint32 { return (h ^ h>>11) & kwMask }
+
 func kwInsert(w string) {
-	for h := kwHash(w); ; h = (h + 1) & (uint32(len(kwTable)) - 1) {
-		if kwTable[h] == "" {
-			kwTable[h] = w
+	for i := kwStart(kwHash(w)); ; i = (i + 1) & kwMask {
+		if kwTable[i] == "" {
+			kwTable[i] = w
 			return
 		}
 	}
@@ -90,17 +109,36 @@ func kwInsert(w string) {
 
 // isReserved reports whether s is a reserved word.
 func isReserved(s string) bool {
+	_, ok := kwSlot(s)
+	return ok
+}
+
+// kwSlot finds s in kwTable.
+func kwSlot(s string) (uint32, bool) {
 	if len(s) == 0 || len(s) > maxKeywordLen {
-		return false
+		return 0, false
 	}
-	for h := kwHash(s); ; h = (h + 1) & (uint32(len(kwTable)) - 1) {
-		switch kwTable[h] {
+	return kwFind(s, kwHash(s))
+}
+
+// kwFind finds s, whose hash is h, in kwTable.
+func kwFind(s string, h uint32) (uint32, bool) {
+	for i := kwStart(h); ; i = (i + 1) & kwMask {
+		switch kwTable[i] {
 		case "":
-			return false
+			return 0, false
 		case s:
-			return true
+			return i, true
 		}
 	}
+}
+
+// algInfo is algByName through kwTable.
+func algInfo(name string) *AlgInfo {
+	if slot, ok := kwSlot(name); ok {
+		return kwAlg[slot]
+	}
+	return nil
 }
 
 // maxKeywordLen lets the lexer skip the map for long words.

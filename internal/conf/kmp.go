@@ -75,7 +75,10 @@ var (
 	}
 )
 
-var kmpBlockMask = map[KMP]int{KMPIKEv1: inV1, KMPIKEv2: inV2, KMPKINK: inKINK}
+// blockSuffix ends the label of a block in messages ("remote r1 ikev2{}").
+var blockSuffix = [KMPKINK + 1]string{KMPIKEv1: " ikev1{}", KMPIKEv2: " ikev2{}", KMPKINK: " kink{}"}
+
+var kmpBlockMask = [KMPKINK + 1]int{KMPIKEv1: inV1, KMPIKEv2: inV2, KMPKINK: inKINK}
 
 func isAlgListDirective(kw string) bool {
 	switch kw {
@@ -89,7 +92,7 @@ func isAlgListDirective(kw string) bool {
 // kmpBody reads an ikev1{}, ikev2{} or kink{} block. In ikev2{} the first
 // of a repeated directive wins (cfparse.y's ikev2_list is right-recursive).
 func (b *builder) kmpBody(block []*node, k *KMPConf, what, name string) {
-	d := b.newDup(what, name, " "+k.Proto.String()+"{}", k.Proto == KMPIKEv2)
+	d := b.newDup(what, name, blockSuffix[k.Proto], k.Proto == KMPIKEv2)
 	defer b.release(&d)
 	for _, n := range block {
 		kw := n.Keyword()
@@ -197,6 +200,9 @@ func (b *builder) kmpValue(n *node, kw string, k *KMPConf) bool {
 		p := kmpString(k, kw)
 		if ok {
 			*p = v
+			if kw == "pre_shared_key" {
+				b.secrets.want(v)
+			}
 		}
 		return ok
 	case "peers_ipaddr":
@@ -258,6 +264,9 @@ func (b *builder) kmpValue(n *node, kw string, k *KMPConf) bool {
 		p := &k.MyPublicKey
 		if kw == "peers_public_key" {
 			p = &k.PeersPublicKey
+		}
+		if ok && kw == "my_public_key" {
+			b.secrets.want(v.PrivFile)
 		}
 		if ok {
 			*p = v

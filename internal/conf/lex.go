@@ -3,6 +3,7 @@ package conf
 import (
 	"fmt"
 	"strconv"
+	"strings"
 )
 
 // tokKind is the lexical class of a token (cftoken.l).
@@ -90,7 +91,7 @@ func isBareChar(c byte) bool { return charClass[c]&bareChar != 0 }
 // lexer splits one file into tokens. Unlike cftoken.l it counts newlines
 // inside quoted strings, so positions after them stay right.
 type lexer struct {
-	src  string // one conversion, so token texts are substrings, not copies
+	src  string
 	file string
 	off  int
 	line int
@@ -98,8 +99,10 @@ type lexer struct {
 	rep  *Report
 }
 
-func newLexer(file string, src []byte, rep *Report) *lexer {
-	return &lexer{src: string(src), file: file, line: 1, rep: rep}
+// newLexer reads src in place: token texts, and the names and values
+// built from them, are substrings of it, so the file is never copied.
+func newLexer(file, src string, rep *Report) *lexer {
+	return &lexer{src: src, file: file, line: 1, rep: rep}
 }
 
 func (l *lexer) pos() Pos {
@@ -113,39 +116,51 @@ func (l *lexer) newline() {
 
 // next returns the next token. Illegal characters are reported and skipped.
 func (l *lexer) next() token {
-	for l.off < len(l.src) {
-		c := l.src[l.off]
+	src, off := l.src, l.off
+	for off < len(src) {
+		c := src[off]
 		switch {
 		case c == ' ' || c == '\t':
-			l.off++
+			off++
+			continue
 		case c == '\n':
-			l.off++
-			l.newline()
+			off++
+			l.line++
+			l.bol = off
+			continue
+		case charClass[c]&bareChar != 0:
+			l.off = off
+			return l.bare()
+		}
+		l.off = off
+		switch {
 		case c == '\r':
-			if l.off+1 < len(l.src) && l.src[l.off+1] == '\n' {
+			if l.off+1 < len(src) && src[l.off+1] == '\n' {
 				l.off += 2
 				l.newline()
-				continue
+				break
 			}
 			l.rep.errorf(l.pos(), "syntax error: carriage return not followed by a newline (racoon2 accepts only LF or CR LF line ends)")
 			l.off++
 		case c == '#':
-			for l.off < len(l.src) && l.src[l.off] != '\n' {
-				l.off++
+			if i := strings.IndexByte(src[l.off:], '\n'); i >= 0 {
+				l.off += i
+			} else {
+				l.off = len(src)
 			}
 		case c == '"':
 			return l.quoted()
 		case c == '{', c == '}', c == ';', c == ',':
 			p := l.pos()
 			l.off++
-			return token{Kind: punct(c), Text: l.src[l.off-1 : l.off], Line: p.Line, Col: p.Col}
-		case isBareChar(c):
-			return l.bare()
+			return token{Kind: punct(c), Text: src[l.off-1 : l.off], Line: p.Line, Col: p.Col}
 		default:
 			l.rep.errorf(l.pos(), "syntax error: illegal character %s", strconv.QuoteRune(rune(c)))
 			l.off++
 		}
+		off = l.off
 	}
+	l.off = off
 	p := l.pos()
 	return token{Kind: tokEOF, Line: p.Line, Col: p.Col}
 }
@@ -162,47 +177,58 @@ func punct(c byte) tokKind {
 	return tokComma
 }
 
+// bare scans a bare string, hashing it for the keyword table as it goes.
 func (l *lexer) bare() token {
-	p := l.pos()
-	start := l.off
+	src, start := l.src, l.off
+	line, col := int32(l.line), int32(start-l.bol+1)
 	all := uint8(wordChar)
-	for l.off < len(l.src) {
-		f := charClass[l.src[l.off]]
+	var h uint32
+	off := start
+	for off < len(src) {
+		c := src[off]
+		f := charClass[c]
 		if f&bareChar == 0 {
 			break
 		}
 		all &= f
-		l.off++
+		h = kwStep(h, c)
+		off++
 	}
-	s := l.src[start:l.off]
-	switch {
-	case s == "-":
-		return token{Kind: tokDash, Text: s, Line: p.Line, Col: p.Col}
-	case all != 0 && isReserved(s):
-		return token{Kind: tokKeyword, Text: s, Line: p.Line, Col: p.Col}
+	l.off = off
+	s := src[start:off]
+	if s == "-" {
+		return token{Kind: tokDash, Text: s, Line: line, Col: col}
 	}
-	return token{Kind: tokWord, Text: s, Line: p.Line, Col: p.Col}
+	if all != 0 && len(s) <= maxKeywordLen {
+		if i, ok := kwFind(s, h); ok {
+			return token{Kind: tokKeyword, Text: kwTable[i], Line: line, Col: col}
+		}
+	}
+	return token{Kind: tokWord, Text: s, Line: line, Col: col}
 }
 
+// quoted scans a quoted string, which may span lines.
 func (l *lexer) quoted() token {
 	p := l.pos()
-	l.off++ // opening quote
-	start := l.off
-	for l.off < len(l.src) && l.src[l.off] != '"' {
-		if l.src[l.off] == '\n' {
-			l.off++
-			l.newline()
-			continue
-		}
-		l.off++
+	src := l.src
+	start := l.off + 1 // after the opening quote
+	end := strings.IndexByte(src[start:], '"')
+	if end < 0 {
+		end = len(src)
+	} else {
+		end += start
 	}
-	if l.off >= len(l.src) {
+	if nl := strings.Count(src[start:end], "\n"); nl > 0 {
+		l.line += nl
+		l.bol = start + strings.LastIndexByte(src[start:end], '\n') + 1
+	}
+	if end == len(src) {
+		l.off = end
 		l.rep.errorf(p, "syntax error: unterminated quoted string")
-		return token{Kind: tokQuoted, Text: l.src[start:], Line: p.Line, Col: p.Col}
+		return token{Kind: tokQuoted, Text: src[start:], Line: p.Line, Col: p.Col}
 	}
-	s := l.src[start:l.off]
-	l.off++
-	return token{Kind: tokQuoted, Text: s, Line: p.Line, Col: p.Col}
+	l.off = end + 1
+	return token{Kind: tokQuoted, Text: src[start:end], Line: p.Line, Col: p.Col}
 }
 
 // describe is used in syntax errors.

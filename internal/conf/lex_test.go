@@ -7,7 +7,7 @@ import (
 
 func lexAll(src string) ([]token, *Report) {
 	r := &Report{}
-	l := newLexer("f", []byte(src), r)
+	l := newLexer("f", src, r)
 	var out []token
 	for {
 		t := l.next()
@@ -87,6 +87,41 @@ func TestKeywordTable(t *testing.T) {
 	for _, w := range []string{"ipsec_esp", "ike_frag", "r1", "esp1", "Ike", "a", "tunnels", "my_ip"} {
 		if isReserved(w) {
 			t.Errorf("%s found", w)
+		}
+	}
+}
+
+// algInfo (through the keyword table) agrees with the algorithm map for
+// every algorithm and for words that are not algorithms.
+func TestAlgInfoMatchesTable(t *testing.T) {
+	for i := range algorithms {
+		a := &algorithms[i]
+		if got := algInfo(a.Name); got != a {
+			t.Errorf("algInfo(%q) = %v, want the table entry", a.Name, got)
+		}
+	}
+	for _, w := range []string{"", "remote", "esp", "aes", "hmac_sha2_256x", "tunnel"} {
+		if got, want := algInfo(w), algByName[w]; got != want {
+			t.Errorf("algInfo(%q) = %v, want %v", w, got, want)
+		}
+	}
+}
+
+// The IPv4 fast path gives what the general parser gives, and declines
+// what it does not handle.
+func TestParseIPv4PrefixFastPath(t *testing.T) {
+	for _, s := range []string{
+		"10.0.0.0", "10.0.0.0/8", "0.0.0.0/0", "255.255.255.255/32", "192.0.2.1/07",
+		"1.2.3.4/33", "1.2.3.256", "01.2.3.4", "1.2.3", "1.2.3.4.5", "1.2.3.4/", "1.2.3.4/+5",
+		"1.2.3.4/-0", "1.2.3.4%eth0", "1.2.3.4x", "1..2.3", "::1", "fe80::1%eth0/64", "1234.1.1.1",
+	} {
+		want, wantZone, wantOK := parseIPPrefixSlow(s)
+		got, gotZone, gotOK := parseIPPrefix(s)
+		if got != want || gotZone != wantZone || gotOK != wantOK {
+			t.Errorf("parseIPPrefix(%q) = %v %q %v, want %v %q %v", s, got, gotZone, gotOK, want, wantZone, wantOK)
+		}
+		if p, ok := parseIPv4Prefix(s); ok && (!wantOK || p != want) {
+			t.Errorf("parseIPv4Prefix(%q) = %v, general path says %v %v", s, p, want, wantOK)
 		}
 	}
 }

@@ -10,6 +10,11 @@ import (
 
 // Options tunes Load. The zero value is usable except for UID, where -1
 // means the effective uid.
+//
+// Load reads the files on a goroutine of its own: ReadFile, Glob and
+// Trace are used from that goroutine (one call at a time), and LookupEnv
+// from it and the caller's at once, so it must be safe for concurrent
+// use, as os.LookupEnv is.
 type Options struct {
 	// LookupEnv resolves $[VAR]; nil means os.LookupEnv.
 	LookupEnv func(string) (string, bool)
@@ -26,7 +31,9 @@ type Options struct {
 	// UID is the owner secret files must have; -1 means os.Geteuid().
 	UID int
 	// ReadFile reads configuration files; nil means os.ReadFile. Tests
-	// and the fuzz target use it to stay off the disk.
+	// and the fuzz target use it to stay off the disk. The Config keeps
+	// referring to the returned bytes (names and values are views of
+	// them, not copies): they must not be modified after Load.
 	ReadFile func(string) ([]byte, error)
 	// Glob expands include patterns; nil means filepath.Glob.
 	Glob func(pattern string) ([]string, error)
@@ -62,21 +69,29 @@ func Load(path string, opts Options) (*Config, *Report) {
 	}
 	cfg := &Config{}
 	b := &builder{rep: rep, env: opts.LookupEnv, cfg: cfg, once: map[string]Pos{}}
+	if !opts.NoSecretChecks {
+		b.secrets = newSecretStats(opts.UID)
+		defer b.secrets.stop()
+	}
 	b.start()
 	if opts.Glob == nil {
 		opts.Glob = filepath.Glob
 	}
 	p := &parser{rep: rep, env: opts.LookupEnv, trace: opts.Trace, readSrc: opts.ReadFile, emit: b.top, globFn: opts.Glob}
 	if !opts.NoSecretChecks {
-		p.checkOwner = func(path string) { configFileSafety(rep, path, opts.UID) }
+		p.checkOwner = func(path string) { configFileSafety(p.rep, path, opts.UID) }
 	}
-	p.parseFile(path, nil)
+	if pipelined() {
+		parseAll(p, path, rep, b.top)
+	} else {
+		p.parseFile(path, nil)
+	}
 	if len(p.files) == 0 {
 		return nil, rep
 	}
 	cfg.Files = p.files
 	b.finish()
-	c := &checker{rep: rep, cfg: cfg, opts: &opts}
+	c := &checker{rep: rep, cfg: cfg, opts: &opts, pre: b.secrets}
 	c.run()
 	return cfg, rep
 }

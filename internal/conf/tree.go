@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"unsafe"
 )
 
 // node is one statement of the generic tree: the tokens before an optional
@@ -46,6 +47,9 @@ type parser struct {
 	// emit receives each top-level statement and returns true when it
 	// keeps the node.
 	emit func(*node) bool
+	// pipe, when set, carries the statements to emit on another
+	// goroutine instead (see pipeline.go).
+	pipe *pipe
 }
 
 // parseFile reads path and hands each top-level statement to p.emit, the
@@ -82,8 +86,10 @@ func (p *parser) parseFile(path string, from *node) {
 	p.stack = append(p.stack, abs)
 	defer func() { p.stack = p.stack[:len(p.stack)-1] }()
 
-	lx := newLexer(path, src, p.rep)
-	sp := &stmtParser{lx: lx, rep: p.rep, trace: p.trace, toks: make([]token, 0, 256)}
+	// The bytes are never written again (Options.ReadFile says so), so
+	// they can be viewed as a string instead of copied.
+	text := unsafe.String(unsafe.SliceData(src), len(src))
+	sp := &stmtParser{file: path, lx: newLexer(path, text, p.rep), rep: p.rep, trace: p.trace, ar: p.arenas()}
 	sp.advance()
 	for sp.tok.Kind != tokEOF {
 		if sp.tok.Kind == tokRBrace {
@@ -96,13 +102,29 @@ func (p *parser) parseFile(path string, from *node) {
 		case n == nil:
 		case n.Keyword() == "include":
 			p.include(n)
+		case p.pipe != nil:
+			p.pipe.send(n, sp)
+			continue
 		case p.emit(n):
 			// Kept for later: leave its memory alone.
-			sp.toks, sp.nodes, sp.ptrs = make([]token, 0, 256), nil, nil
+			sp.ar = newArenas()
 			continue
 		}
-		sp.toks, sp.nodes, sp.ptrs = sp.toks[:0], sp.nodes[:0], sp.ptrs[:0]
+		if p.pipe == nil {
+			sp.ar.reset()
+		}
 	}
+	if p.pipe != nil {
+		p.pipe.release(sp.ar)
+	}
+}
+
+// arenas returns the memory for a file's tree.
+func (p *parser) arenas() *arenas {
+	if p.pipe != nil {
+		return p.pipe.arenas()
+	}
+	return newArenas()
 }
 
 func unwrapPathErr(err error) error {
@@ -169,30 +191,44 @@ func expandTilde(p string) string {
 
 // stmtParser reads statements from one lexer.
 type stmtParser struct {
+	file  string
 	lx    *lexer
 	tok   token
 	rep   *Report
 	trace io.Writer
-	// toks and nodes are arenas: a statement's Args is a capped window of
-	// toks and nodes are carved from slabs, so the tree costs few
-	// allocations however large the file.
+	ar    *arenas
+	kids  []*node // children of the open blocks, a stack
+}
+
+// arenas hold the tree: a statement's Args is a capped window of toks,
+// nodes are carved from nodes and Block slices from ptrs, so the tree
+// costs few allocations however large the file. Once the builder is done
+// with a statement, its memory is used again unless the builder kept it.
+type arenas struct {
 	toks  []token
 	nodes []node
-	kids  []*node // children of the open blocks, a stack
-	ptrs  []*node // arena for Block slices
+	ptrs  []*node
+	kept  bool // the builder kept a statement: never reuse (pipelined mode)
+}
+
+func newArenas() *arenas { return &arenas{toks: make([]token, 0, 256)} }
+
+func (a *arenas) reset() {
+	a.toks, a.nodes, a.ptrs, a.kept = a.toks[:0], a.nodes[:0], a.ptrs[:0], false
 }
 
 func (s *stmtParser) newNode(p Pos) *node {
-	if len(s.nodes) == cap(s.nodes) {
-		s.nodes = make([]node, 0, 512)
+	a := s.ar
+	if len(a.nodes) == cap(a.nodes) {
+		a.nodes = make([]node, 0, 512)
 	}
-	s.nodes = append(s.nodes, node{Pos: p})
-	return &s.nodes[len(s.nodes)-1]
+	a.nodes = append(a.nodes, node{Pos: p})
+	return &a.nodes[len(a.nodes)-1]
 }
 
 func (s *stmtParser) args(start int) []token {
-	end := len(s.toks)
-	return s.toks[start:end:end]
+	end := len(s.ar.toks)
+	return s.ar.toks[start:end:end]
 }
 
 func (s *stmtParser) advance() { s.tok = s.lx.next() }
@@ -200,32 +236,33 @@ func (s *stmtParser) advance() { s.tok = s.lx.next() }
 // statement parses `tokens* [ '{' statement* '}' ] ';'`. On a syntax error
 // it skips to the end of the statement and returns nil.
 func (s *stmtParser) statement(depth int) *node {
-	n := s.newNode(tokPos(s.lx.file, s.tok))
-	start := len(s.toks)
+	n := s.newNode(tokPos(s.file, s.tok))
+	start := len(s.ar.toks)
 	if s.tok.Kind == tokSemi {
-		s.rep.errorf(tokPos(s.lx.file, s.tok), "syntax error: unexpected ';' (empty statement)")
+		s.rep.errorf(tokPos(s.file, s.tok), "syntax error: unexpected ';' (empty statement)")
 		s.advance()
 		return nil
 	}
 	for {
 		switch s.tok.Kind {
 		case tokWord, tokKeyword, tokQuoted, tokComma, tokDash:
-			if len(s.toks) == cap(s.toks) {
+			a := s.ar
+			if len(a.toks) == cap(a.toks) {
 				// Keep this statement's tokens contiguous in the new slab.
-				nt := make([]token, len(s.toks)-start, max(1024, 2*(len(s.toks)-start)))
-				copy(nt, s.toks[start:])
-				s.toks, start = nt, 0
+				nt := make([]token, len(a.toks)-start, max(1024, 2*(len(a.toks)-start)))
+				copy(nt, a.toks[start:])
+				a.toks, start = nt, 0
 			}
-			s.toks = append(s.toks, s.tok)
+			a.toks = append(a.toks, s.tok)
 			s.advance()
 			continue
 		case tokLBrace:
 			n.Args = s.args(start)
 			if len(n.Args) == 0 {
-				s.rep.errorf(tokPos(s.lx.file, s.tok), "syntax error: block without a directive")
+				s.rep.errorf(tokPos(s.file, s.tok), "syntax error: block without a directive")
 			}
 			if depth > 16 {
-				s.rep.errorf(tokPos(s.lx.file, s.tok), "syntax error: blocks nested too deeply")
+				s.rep.errorf(tokPos(s.file, s.tok), "syntax error: blocks nested too deeply")
 				s.skip(depth)
 				return nil
 			}
@@ -235,7 +272,7 @@ func (s *stmtParser) statement(depth int) *node {
 				return nil
 			}
 			if s.tok.Kind != tokSemi {
-				s.rep.errorf(tokPos(s.lx.file, s.tok), "syntax error: missing ';' after '}', found %s", describe(s.tok))
+				s.rep.errorf(tokPos(s.file, s.tok), "syntax error: missing ';' after '}', found %s", describe(s.tok))
 				s.skip(depth)
 				return nil
 			}
@@ -251,7 +288,7 @@ func (s *stmtParser) statement(depth int) *node {
 				}
 			}
 		case tokRBrace, tokEOF:
-			s.rep.errorf(tokPos(s.lx.file, s.tok), "syntax error: missing ';' before %s", describe(s.tok))
+			s.rep.errorf(tokPos(s.file, s.tok), "syntax error: missing ';' before %s", describe(s.tok))
 			return nil
 		}
 		if s.trace != nil {
@@ -276,7 +313,7 @@ func (s *stmtParser) block(n *node, depth int) bool {
 			n.Block = s.blockSlice(s.kids[mark:])
 			return true
 		case tokEOF:
-			s.rep.errorf(tokPos(s.lx.file, s.tok), "syntax error: missing '}' for the block at %d:%d", n.Pos.Line, n.Pos.Col)
+			s.rep.errorf(tokPos(s.file, s.tok), "syntax error: missing '}' for the block at %d:%d", n.Pos.Line, n.Pos.Col)
 			return false
 		}
 		if c := s.statement(depth); c != nil {
@@ -290,12 +327,13 @@ func (s *stmtParser) blockSlice(kids []*node) []*node {
 	if len(kids) == 0 {
 		return nil
 	}
-	if cap(s.ptrs)-len(s.ptrs) < len(kids) {
-		s.ptrs = make([]*node, 0, max(512, len(kids)))
+	a := s.ar
+	if cap(a.ptrs)-len(a.ptrs) < len(kids) {
+		a.ptrs = make([]*node, 0, max(512, len(kids)))
 	}
-	start := len(s.ptrs)
-	s.ptrs = append(s.ptrs, kids...)
-	return s.ptrs[start:len(s.ptrs):len(s.ptrs)]
+	start := len(a.ptrs)
+	a.ptrs = append(a.ptrs, kids...)
+	return a.ptrs[start:len(a.ptrs):len(a.ptrs)]
 }
 
 // skip resynchronises after a syntax error: it drops tokens up to and

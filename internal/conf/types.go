@@ -2,6 +2,7 @@ package conf
 
 import (
 	"net/netip"
+	"slices"
 	"time"
 )
 
@@ -71,7 +72,6 @@ const (
 // Address is one addr_spec: "addr[/plen] [port p]", a macro, an FQDN or
 // `unix "path"`.
 type Address struct {
-	Kind AddrKind
 	// Prefix holds a literal address with its prefix length (the full
 	// length when none was written); Zone is an IPv6 scope ("fe80::1%eth0").
 	Prefix netip.Prefix
@@ -81,9 +81,10 @@ type Address struct {
 	Name string
 	// Iface is the interface of a "MY_IP%iface" macro.
 	Iface string
+	Pos   Pos
+	Kind  AddrKind // last, with Port: no padding (a large config holds many)
 	// Port is the port; 0 means unspecified or "any".
 	Port uint16
-	Pos  Pos
 }
 
 // Addr returns the literal address with its zone.
@@ -547,55 +548,139 @@ type Config struct {
 	// Files lists every file read, the main one first.
 	Files []string
 
+	// rawText maps an expanded value that contains "${" or "$[" (from
+	// the environment) to its quoted text as written, for Dump.
+	rawText map[string]string
+
 	idx     *index // name lookups, built by Load
 	peerIdx map[KMP]*peerIndex
 }
 
-// index maps names to the first section of that name (racoon2's lookups
-// return the first match).
+// index maps names to the position in the Config's list of the first
+// section of that name (racoon2's lookups return the first match).
+// Positions rather than pointers let the checker keep per-section flags
+// in plain slices.
 type index struct {
-	remotes   map[string]*Remote
-	selectors map[string]*Selector
-	policies  map[string]*Policy
-	ipsecs    map[string]*IPsec
-	sas       map[string]*SA
-	pools     map[string]*AddressPool
+	remotes   map[string]int32
+	selectors map[string]int32
+	policies  map[string]int32
+	ipsecs    map[string]int32
+	sas       map[string]int32
+	pools     map[string]int32
 }
 
-// firstBy maps names to the first element of that name; dup (if not nil)
-// is told about every later one.
-func firstBy[T any](l []T, name func(T) (string, Pos), dup func(name string, first, again Pos)) map[string]T {
-	m := make(map[string]T, len(l))
-	for _, v := range l {
-		n, p := name(v)
-		if f, seen := m[n]; seen {
-			if dup != nil {
-				_, fp := name(f)
-				dup(n, fp, p)
-			}
+// named is what every section type offers the index.
+type named interface {
+	*Remote | *Selector | *Policy | *IPsec | *SA | *AddressPool
+}
+
+func nameOf[T named](v T) (string, Pos) {
+	switch v := any(v).(type) {
+	case *Remote:
+		return v.Name, v.Pos
+	case *Selector:
+		return v.Name, v.Pos
+	case *Policy:
+		return v.Name, v.Pos
+	case *IPsec:
+		return v.Name, v.Pos
+	case *SA:
+		return v.Name, v.Pos
+	case *AddressPool:
+		return v.Name, v.Pos
+	}
+	return "", Pos{}
+}
+
+// firstBy maps names to the position of the first element of that name;
+// dup (if not nil) is told about every later one.
+func firstBy[T named](l []T, kind string, dup func(kind, name string, first, again Pos)) map[string]int32 {
+	m := make(map[string]int32, len(l))
+	var dups map[string]int32 // first positions of the names seen again
+	for i, v := range l {
+		n, p := nameOf(v)
+		// One map operation per name: a name seen before does not grow
+		// the map, and its first position is then put back.
+		before := len(m)
+		m[n] = int32(i)
+		if len(m) > before {
 			continue
 		}
-		m[n] = v
+		f, known := dups[n]
+		if !known {
+			f = int32(firstNamed(l[:i], n))
+			if dups == nil {
+				dups = map[string]int32{}
+			}
+			dups[n] = f
+		}
+		m[n] = f
+		if dup != nil {
+			_, fp := nameOf(l[f])
+			dup(kind, n, fp, p)
+		}
 	}
 	return m
+}
+
+// firstNamed is the position of the first element of l named n.
+func firstNamed[T named](l []T, n string) int {
+	for i, v := range l {
+		if name, _ := nameOf(v); name == n {
+			return i
+		}
+	}
+	return -1
 }
 
 // reindex rebuilds the name lookups. dup, when not nil, is called for
 // each section whose name was used before.
 func (c *Config) reindex(dup func(kind, name string, first, again Pos)) {
-	d := func(kind string) func(string, Pos, Pos) {
-		if dup == nil {
-			return nil
-		}
-		return func(n string, f, a Pos) { dup(kind, n, f, a) }
-	}
 	c.idx = &index{
-		remotes:   firstBy(c.Remotes, func(r *Remote) (string, Pos) { return r.Name, r.Pos }, d("remote")),
-		selectors: firstBy(c.Selectors, func(s *Selector) (string, Pos) { return s.Name, s.Pos }, d("selector")),
-		policies:  firstBy(c.Policies, func(p *Policy) (string, Pos) { return p.Name, p.Pos }, d("policy")),
-		ipsecs:    firstBy(c.IPsecs, func(p *IPsec) (string, Pos) { return p.Name, p.Pos }, d("ipsec")),
-		sas:       firstBy(c.SAs, func(s *SA) (string, Pos) { return s.Name, s.Pos }, d("sa")),
-		pools:     firstBy(c.AddressPools, func(p *AddressPool) (string, Pos) { return p.Name, p.Pos }, d("addresspool")),
+		remotes:   firstBy(c.Remotes, "remote", dup),
+		selectors: firstBy(c.Selectors, "selector", dup),
+		policies:  firstBy(c.Policies, "policy", dup),
+		ipsecs:    firstBy(c.IPsecs, "ipsec", dup),
+		sas:       firstBy(c.SAs, "sa", dup),
+		pools:     firstBy(c.AddressPools, "addresspool", dup),
+	}
+}
+
+// dupRecord is one call reindex would make to its dup function.
+type dupRecord struct {
+	kind, name   string
+	first, again Pos
+}
+
+// reindexSplit is reindex with the selector and sa lookups (the largest
+// in a big configuration) built on another goroutine while before runs
+// and the other lookups are built. before must not change section names.
+// dup is called as reindex calls it, in the same order.
+func (c *Config) reindexSplit(before func(), dup func(kind, name string, first, again Pos)) {
+	var far, near []dupRecord
+	x := &index{}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		rec := func(kind, name string, first, again Pos) { far = append(far, dupRecord{kind, name, first, again}) }
+		x.selectors = firstBy(c.Selectors, "selector", rec)
+		x.sas = firstBy(c.SAs, "sa", rec)
+	}()
+	before()
+	rec := func(kind, name string, first, again Pos) { near = append(near, dupRecord{kind, name, first, again}) }
+	x.remotes = firstBy(c.Remotes, "remote", rec)
+	x.policies = firstBy(c.Policies, "policy", rec)
+	x.ipsecs = firstBy(c.IPsecs, "ipsec", rec)
+	x.pools = firstBy(c.AddressPools, "addresspool", rec)
+	<-done
+	c.idx = x
+	all := slices.Concat(near, far)
+	for _, kind := range []string{"remote", "selector", "policy", "ipsec", "sa", "addresspool"} {
+		for _, d := range all {
+			if d.kind == kind {
+				dup(d.kind, d.name, d.first, d.again)
+			}
+		}
 	}
 }
 
@@ -604,6 +689,14 @@ func (c *Config) index() *index {
 		c.reindex(nil)
 	}
 	return c.idx
+}
+
+// at returns l[i] for a position found in an index, nil when not found.
+func at[T any](l []*T, m map[string]int32, name string) *T {
+	if i, ok := m[name]; ok {
+		return l[i]
+	}
+	return nil
 }
 
 // NATTraversal reports whether any remote (or the default remote) enables
@@ -633,30 +726,30 @@ func (c *Config) NATTraversal() bool {
 
 // Remote returns the first remote with this name (racoon2's lookup).
 func (c *Config) Remote(name string) *Remote {
-	return c.index().remotes[name]
+	return at(c.Remotes, c.index().remotes, name)
 }
 
 // Selector returns the first selector with this name.
 func (c *Config) Selector(name string) *Selector {
-	return c.index().selectors[name]
+	return at(c.Selectors, c.index().selectors, name)
 }
 
 // Policy returns the first policy with this name.
 func (c *Config) Policy(name string) *Policy {
-	return c.index().policies[name]
+	return at(c.Policies, c.index().policies, name)
 }
 
 // IPsec returns the first ipsec section with this name.
 func (c *Config) IPsec(name string) *IPsec {
-	return c.index().ipsecs[name]
+	return at(c.IPsecs, c.index().ipsecs, name)
 }
 
 // SA returns the first sa section with this name.
 func (c *Config) SA(name string) *SA {
-	return c.index().sas[name]
+	return at(c.SAs, c.index().sas, name)
 }
 
 // AddressPool returns the first address pool with this name.
 func (c *Config) AddressPool(name string) *AddressPool {
-	return c.index().pools[name]
+	return at(c.AddressPools, c.index().pools, name)
 }

@@ -23,6 +23,14 @@ func (b *builder) str(t token) (string, bool) {
 		return t.Text, true
 	}
 	s, err := expand(t.Text, b.vars, b.env)
+	if err == nil && s != t.Text && hasVarSyntax(s) {
+		// No quoting can keep this from being expanded again: Dump
+		// writes the text as it was.
+		if b.cfg.rawText == nil {
+			b.cfg.rawText = map[string]string{}
+		}
+		b.cfg.rawText[s] = t.Text
+	}
 	if err != nil {
 		if u, ok := err.(*undefinedError); ok && !u.env && b.deferring {
 			b.missed = true // a later setval may define it
@@ -298,6 +306,12 @@ var addrMacros = map[string]bool{
 	"MY_IPV6_LINKLOCAL": true, "IP_ANY": true, "IP_RW": true,
 }
 
+// maybeMacro is a cheap test before the map: every macro starts with
+// "MY_IP" or "IP_".
+func maybeMacro(s string) bool {
+	return len(s) >= 5 && (s[0] == 'M' && s[1] == 'Y' || s[0] == 'I' && s[1] == 'P')
+}
+
 // addrSpec parses `string [port p] | unix string`.
 func (b *builder) addrSpec(c *cursor) (Address, bool) {
 	if c.isKeyword("unix") {
@@ -334,7 +348,7 @@ func (b *builder) addrSpec(c *cursor) (Address, bool) {
 func (b *builder) parseAddr(s string, pos Pos) (Address, bool) {
 	a := Address{Pos: pos}
 	name, iface, _ := strings.Cut(s, "%")
-	if addrMacros[name] {
+	if maybeMacro(name) && addrMacros[name] {
 		if iface != "" && !strings.HasPrefix(name, "MY_IP") {
 			b.rep.errorf(pos, "%s cannot take an interface (%%%s)", name, iface)
 			return a, false
@@ -356,6 +370,13 @@ func (b *builder) parseAddr(s string, pos Pos) (Address, bool) {
 
 // parseIPPrefix parses "addr[%zone][/plen]".
 func parseIPPrefix(s string) (netip.Prefix, string, bool) {
+	if p, ok := parseIPv4Prefix(s); ok {
+		return p, "", true
+	}
+	return parseIPPrefixSlow(s)
+}
+
+func parseIPPrefixSlow(s string) (netip.Prefix, string, bool) {
 	as, plen, hasLen := strings.Cut(s, "/")
 	ad, err := netip.ParseAddr(as)
 	if err != nil {
@@ -372,6 +393,48 @@ func parseIPPrefix(s string) (netip.Prefix, string, bool) {
 		bits = n
 	}
 	return netip.PrefixFrom(ad, bits), zone, true
+}
+
+// parseIPv4Prefix is parseIPPrefix's fast path for the common
+// "a.b.c.d[/n]" with plain decimal fields; anything else (leading zeros,
+// signs, IPv6, zones) is left to the general path, which decides.
+func parseIPv4Prefix(s string) (netip.Prefix, bool) {
+	var ip [4]byte
+	i := 0
+	for f := 0; f < 4; f++ {
+		if f > 0 {
+			if i >= len(s) || s[i] != '.' {
+				return netip.Prefix{}, false
+			}
+			i++
+		}
+		start, v := i, 0
+		for i < len(s) && s[i] >= '0' && s[i] <= '9' && i-start < 3 {
+			v = v*10 + int(s[i]-'0')
+			i++
+		}
+		if i == start || v > 255 || i-start > 1 && s[start] == '0' {
+			return netip.Prefix{}, false
+		}
+		ip[f] = byte(v)
+	}
+	bits := 32
+	if i < len(s) {
+		if s[i] != '/' || len(s)-i < 2 || len(s)-i > 3 {
+			return netip.Prefix{}, false
+		}
+		bits = 0
+		for _, c := range []byte(s[i+1:]) {
+			if c < '0' || c > '9' {
+				return netip.Prefix{}, false
+			}
+			bits = bits*10 + int(c-'0')
+		}
+		if bits > 32 {
+			return netip.Prefix{}, false
+		}
+	}
+	return netip.PrefixFrom(netip.AddrFrom4(ip), bits), true
 }
 
 func isHostname(s string) bool {
@@ -511,7 +574,7 @@ func (b *builder) algSpec(c *cursor, groups bool) (Algorithm, bool) {
 	t := c.next()
 	var a Algorithm
 	switch {
-	case t.Kind == tokKeyword && algByName[t.Text] != nil:
+	case t.Kind == tokKeyword && algInfo(t.Text) != nil:
 		a.Name = t.Text
 	case groups && t.Kind == tokWord:
 		v, ok := b.number(t)
