@@ -9,6 +9,7 @@ import (
 	"encoding/base64"
 	"math/big"
 	"net/netip"
+	"strings"
 	"testing"
 	"time"
 
@@ -213,4 +214,33 @@ func base64Lines(b []byte) string {
 		s = s[64:]
 	}
 	return out + s + "\n"
+}
+
+// proposal_check and kmp_sa_lifetime_byte are honoured by the IKEv2
+// engine (extensions: racoon2's IKEv2 ignores both, reference section 1),
+// so they reach ike.PeerConfig without the "not implemented" warning.
+func TestIKEv2HonouredExtensionsNoWarning(t *testing.T) {
+	src := strings.Replace(ikeTestConf, "cookie_required on;", "cookie_required on; proposal_check exact; kmp_sa_lifetime_byte 10 MB;", 1)
+	files := map[string]string{"/etc/racoon2.conf": src, "/keys/psk": "secret\n"}
+	read := func(p string) ([]byte, error) {
+		if s, ok := files[p]; ok {
+			return []byte(s), nil
+		}
+		return nil, errNotFound(p)
+	}
+	c, rep := Load("/etc/racoon2.conf", Options{ReadFile: read, NoSecretChecks: true, LookupEnv: func(string) (string, bool) { return "", false }})
+	if c == nil || rep.HasErrors() {
+		t.Fatalf("load: %s", reportText(rep))
+	}
+	if txt := reportText(rep); strings.Contains(txt, "proposal_check") || strings.Contains(txt, "kmp_sa_lifetime_byte") {
+		t.Fatalf("warned about an honoured directive:\n%s", txt)
+	}
+	ic, err := c.IKEConfig(KMPIKEv2, IKEOptions{ReadFile: read})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := ic.PeerByName("peer")
+	if p.ProposalCheck != ike.ProposalExact || p.LifetimeBytes != 10<<20 {
+		t.Fatalf("proposal_check %v, kmp_sa_lifetime_byte %d", p.ProposalCheck, p.LifetimeBytes)
+	}
 }

@@ -46,7 +46,7 @@ var unimplemented = [KMPKINK + 1]map[string]string{
 	},
 	KMPIKEv2: {
 		"peers_kmp_port": "", "verify_pubkey": "", "send_cert": "", "send_cert_req": "",
-		"support_proxy": "", "proposal_check": "", "kmp_sa_lifetime_byte": "",
+		"support_proxy":            "",
 		"ipsec_sa_nego_time_limit": " (kmp_sa_nego_time_limit bounds IKEv2 negotiations)",
 		"initial_contact":          " (INITIAL_CONTACT is sent on the first IKE SA with each remote)",
 		"dpd":                      " (IKEv2 liveness checks use dpd_delay)", "dpd_retry": "", "dpd_maxfail": "",
