@@ -64,23 +64,7 @@ sa esp_sa { sa_protocol esp; esp_enc_alg { aes128_cbc; }; esp_auth_alg { hmac_sh
 `
 
 func TestIKEConfigFromRacoon2Conf(t *testing.T) {
-	files := map[string]string{"/etc/racoon2.conf": ikeTestConf, "/keys/psk": "secret\n"}
-	read := func(p string) ([]byte, error) {
-		if s, ok := files[p]; ok {
-			return []byte(s), nil
-		}
-		return nil, errNotFound(p)
-	}
-	c, rep := Load("/etc/racoon2.conf", Options{ReadFile: read, NoSecretChecks: true, LookupEnv: func(string) (string, bool) { return "", false }})
-	if c == nil || rep.HasErrors() {
-		var b stringsBuilder
-		rep.WriteTo(&b)
-		t.Fatalf("load: %s", b.s)
-	}
-	ic, err := c.IKEConfig(KMPIKEv2, IKEOptions{ReadFile: read})
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, ic := loadIKE(t, ikeTestConf)
 	p := ic.PeerByName("peer")
 	if p == nil {
 		t.Fatal("remote peer missing")
@@ -221,7 +205,21 @@ func base64Lines(b []byte) string {
 // so they reach ike.PeerConfig without the "not implemented" warning.
 func TestIKEv2HonouredExtensionsNoWarning(t *testing.T) {
 	src := strings.Replace(ikeTestConf, "cookie_required on;", "cookie_required on; proposal_check exact; kmp_sa_lifetime_byte 10 MB;", 1)
-	files := map[string]string{"/etc/racoon2.conf": src, "/keys/psk": "secret\n"}
+	rep, ic := loadIKE(t, src)
+	if txt := reportText(rep); strings.Contains(txt, "proposal_check") || strings.Contains(txt, "kmp_sa_lifetime_byte") {
+		t.Fatalf("warned about an honoured directive:\n%s", txt)
+	}
+	p := ic.PeerByName("peer")
+	if p.ProposalCheck != ike.ProposalExact || p.LifetimeBytes != 10<<20 {
+		t.Fatalf("proposal_check %v, kmp_sa_lifetime_byte %d", p.ProposalCheck, p.LifetimeBytes)
+	}
+}
+
+// loadIKE loads text as /etc/racoon2.conf with the key file /keys/psk
+// and builds its IKEv2 configuration; a load or build error fails t.
+func loadIKE(t *testing.T, text string) (*Report, *ike.Config) {
+	t.Helper()
+	files := map[string]string{"/etc/racoon2.conf": text, "/keys/psk": "secret\n"}
 	read := func(p string) ([]byte, error) {
 		if s, ok := files[p]; ok {
 			return []byte(s), nil
@@ -232,15 +230,9 @@ func TestIKEv2HonouredExtensionsNoWarning(t *testing.T) {
 	if c == nil || rep.HasErrors() {
 		t.Fatalf("load: %s", reportText(rep))
 	}
-	if txt := reportText(rep); strings.Contains(txt, "proposal_check") || strings.Contains(txt, "kmp_sa_lifetime_byte") {
-		t.Fatalf("warned about an honoured directive:\n%s", txt)
-	}
 	ic, err := c.IKEConfig(KMPIKEv2, IKEOptions{ReadFile: read})
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := ic.PeerByName("peer")
-	if p.ProposalCheck != ike.ProposalExact || p.LifetimeBytes != 10<<20 {
-		t.Fatalf("proposal_check %v, kmp_sa_lifetime_byte %d", p.ProposalCheck, p.LifetimeBytes)
-	}
+	return rep, ic
 }

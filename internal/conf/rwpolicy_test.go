@@ -84,23 +84,7 @@ func TestIKEConfigDynamicPolicy(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			text := strings.NewReplacer("INBOUND", tc.inbound, "ENDPOINTS", tc.endpoints).Replace(rwTestConf)
-			files := map[string]string{"/etc/racoon2.conf": text, "/keys/psk": "secret\n"}
-			read := func(p string) ([]byte, error) {
-				if s, ok := files[p]; ok {
-					return []byte(s), nil
-				}
-				return nil, errNotFound(p)
-			}
-			c, rep := Load("/etc/racoon2.conf", Options{ReadFile: read, NoSecretChecks: true, LookupEnv: func(string) (string, bool) { return "", false }})
-			if c == nil || rep.HasErrors() {
-				var b stringsBuilder
-				rep.WriteTo(&b)
-				t.Fatalf("load: %s", b.s)
-			}
-			ic, err := c.IKEConfig(KMPIKEv2, IKEOptions{ReadFile: read})
-			if err != nil {
-				t.Fatal(err)
-			}
+			_, ic := loadIKE(t, text)
 			ch := ic.ChildBySelector("rw_out")
 			if ch == nil {
 				t.Fatal("selector rw_out missing")
