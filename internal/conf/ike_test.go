@@ -136,9 +136,6 @@ type errNotFound string
 
 func (e errNotFound) Error() string { return string(e) + ": not found" }
 
-type stringsBuilder struct{ s string }
-
-func (b *stringsBuilder) Write(p []byte) (int, error) { b.s += string(p); return len(p), nil }
 
 // racoon2 3.4: every ID type and its wire encoding.
 func TestIKEIdentityTypes(t *testing.T) {
