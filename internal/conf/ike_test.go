@@ -136,7 +136,6 @@ type errNotFound string
 
 func (e errNotFound) Error() string { return string(e) + ": not found" }
 
-
 // racoon2 3.4: every ID type and its wire encoding.
 func TestIKEIdentityTypes(t *testing.T) {
 	der := selfSignedDER(t)
