@@ -30,6 +30,9 @@ type peerSide interface {
 	sawDelete() bool
 	// virtualIP is the address the peer obtained through CP ("" if none).
 	virtualIP() string
+	// terminate tears the connection down: the peer sends a Delete of
+	// its IKE SA and removes its SAs.
+	terminate()
 }
 
 type strongSwan struct {
@@ -162,6 +165,14 @@ func (s *strongSwan) initiate() {
 	s.c.note("swanctl --initiate: %s", lastLine(out))
 	if err != nil || !strings.Contains(out, "initiate completed successfully") {
 		s.c.fail("strongSwan could not initiate: %v\n%s", err, out)
+	}
+}
+
+func (s *strongSwan) terminate() {
+	out := s.swanctl(15*time.Second, "--terminate", "--ike", "iked", "--timeout", "10")
+	s.c.note("swanctl --terminate: %s", lastLine(out))
+	if !strings.Contains(out, "terminate completed successfully") {
+		s.c.fail("strongSwan could not terminate:\n%s", out)
 	}
 }
 

@@ -1,0 +1,180 @@
+//go:build linux
+
+package interop
+
+import (
+	"fmt"
+	"os"
+	"regexp"
+	"strings"
+	"time"
+)
+
+// Road-warrior dynamic policy (racoon2 reference 5.4, "When iked sends
+// POLICY ADD" (b)): with peers_sa_ipaddr IP_RW spmd installs nothing at
+// boot; iked's POLICY ADD, once the child is up, makes spmd install the
+// out, in and fwd policies with the IKE SA's real endpoints (the NAT
+// router's public address), and the Delete of the last child removes them.
+
+// xfrmPolicy is one entry of `ip xfrm policy`.
+type xfrmPolicy struct {
+	src, dst         string // selector, with prefix length
+	dir              string // out, in, fwd; "socket in"/"socket out" for per-socket ones
+	tmplSrc, tmplDst string // first template's endpoints ("" for none)
+	mode             string // first template's mode
+}
+
+// xfrmPolicies parses `ip xfrm policy` in namespace ns.
+func (c *caseRun) xfrmPolicies(ns string) []xfrmPolicy {
+	return parseXfrmPolicies(c.sh("ip", "-n", ns, "xfrm", "policy"))
+}
+
+func parseXfrmPolicies(out string) []xfrmPolicy {
+	var ps []xfrmPolicy
+	var cur *xfrmPolicy
+	for _, line := range strings.Split(out, "\n") {
+		f := strings.Fields(line)
+		switch {
+		case strings.HasPrefix(line, "src ") && len(f) >= 4 && f[2] == "dst":
+			ps = append(ps, xfrmPolicy{src: f[1], dst: f[3]})
+			cur = &ps[len(ps)-1]
+		case cur == nil || len(f) < 2:
+		case f[0] == "dir":
+			cur.dir = f[1]
+		case f[0] == "socket":
+			cur.dir = "socket " + f[1]
+		case f[0] == "tmpl" && cur.tmplSrc == "" && len(f) >= 5 && f[1] == "src" && f[3] == "dst":
+			cur.tmplSrc, cur.tmplDst = f[2], f[4]
+		case f[0] == "proto" && cur.mode == "":
+			for i := 1; i+1 < len(f); i++ {
+				if f[i] == "mode" {
+					cur.mode = f[i+1]
+				}
+			}
+		}
+	}
+	return ps
+}
+
+// rwPolicies are the kernel policies iked's side must have for the
+// child: out for the outbound selector, in and fwd for its reverse, each
+// with the tunnel endpoints of the IKE SA (iked's address, the NAT's).
+func rwPolicies(tp *topo) []xfrmPolicy {
+	me, nat := tp.iked.addr, tp.iked.target
+	local, remote := hostPrefix(tp.iked.addr), hostPrefix(tp.iked.inner)
+	return []xfrmPolicy{
+		{src: local, dst: remote, dir: "out", tmplSrc: me, tmplDst: nat, mode: "tunnel"},
+		{src: remote, dst: local, dir: "in", tmplSrc: nat, tmplDst: me, mode: "tunnel"},
+		{src: remote, dst: local, dir: "fwd", tmplSrc: nat, tmplDst: me, mode: "tunnel"},
+	}
+}
+
+// selectorPolicies are the policies among ps for the case's selectors
+// (either direction), whatever their templates.
+func selectorPolicies(ps []xfrmPolicy, tp *topo) []xfrmPolicy {
+	local, remote := hostPrefix(tp.iked.addr), hostPrefix(tp.iked.inner)
+	var out []xfrmPolicy
+	for _, p := range ps {
+		if (p.src == local && p.dst == remote) || (p.src == remote && p.dst == local) {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// missingPolicies lists the wanted policies that ps lacks (or has with
+// other templates).
+func missingPolicies(ps, want []xfrmPolicy) []xfrmPolicy {
+	var miss []xfrmPolicy
+	for _, w := range want {
+		found := false
+		for _, p := range ps {
+			if p == w {
+				found = true
+				break
+			}
+		}
+		if !found {
+			miss = append(miss, w)
+		}
+	}
+	return miss
+}
+
+func (p xfrmPolicy) String() string {
+	return fmt.Sprintf("%s %s->%s tmpl %s->%s %s", p.dir, p.src, p.dst, p.tmplSrc, p.tmplDst, p.mode)
+}
+
+// checkNoRWPolicy: before the road warrior connects, spmd has installed
+// nothing for the IP_RW policy's selectors.
+func (c *caseRun) checkNoRWPolicy(tp *topo) {
+	if got := selectorPolicies(c.xfrmPolicies(tp.iked.ns), tp); len(got) > 0 {
+		c.fail("%s has policies for the IP_RW selectors before the road warrior connected (spmd must not install them at boot): %v",
+			tp.iked.ns, got)
+	}
+	c.note("%s: no policy for the IP_RW selectors before the road warrior connects", tp.iked.ns)
+}
+
+// checkRWPolicies: the dynamic policies are in the kernel with the NAT's
+// public address as the tunnel endpoint, and spmd installed them on
+// iked's POLICY ADD.
+func (c *caseRun) checkRWPolicies(tp *topo, ik *ikedSide, when string) {
+	want := rwPolicies(tp)
+	var got []xfrmPolicy
+	if !waitFor(shortWait, func() bool {
+		got = selectorPolicies(c.xfrmPolicies(tp.iked.ns), tp)
+		return len(missingPolicies(got, want)) == 0
+	}) {
+		c.fail("%s %s: dynamic policies missing %v; have %v\n%s", tp.iked.ns, when, missingPolicies(got, want), got,
+			c.sh("ip", "-n", tp.iked.ns, "xfrm", "policy"))
+	}
+	if len(got) != len(want) {
+		c.fail("%s %s: %d policies for the selectors, want exactly %v; have %v", tp.iked.ns, when, len(got), want, got)
+	}
+	if line := logLine(ik.iked, "spmd POLICY (ADD|DELETE) failed"); line != "" {
+		c.fail("iked: %s", line)
+	}
+	c.note("%s %s: dynamic policies %v", tp.iked.ns, when, got)
+}
+
+// checkRWWithdrawn: the road warrior tears down, so the last child goes
+// and iked's two POLICY DELETEs remove out, in and fwd.
+func (c *caseRun) checkRWWithdrawn(tp *topo, ik *ikedSide, p peerSide) {
+	p.terminate()
+	var got []xfrmPolicy
+	if !waitFor(shortWait, func() bool {
+		got = selectorPolicies(c.xfrmPolicies(tp.iked.ns), tp)
+		return len(got) == 0
+	}) {
+		c.fail("%s: the dynamic policies outlived the road warrior's Delete by %v: %v", tp.iked.ns, shortWait, got)
+	}
+	if line := logLine(ik.iked, "spmd POLICY (ADD|DELETE) failed"); line != "" {
+		c.fail("iked: %s", line)
+	}
+	c.note("%s: the road warrior's Delete removed the dynamic policies; spmd logged %d POLICY ADD and %d POLICY DELETE",
+		tp.iked.ns, countLog(ik.spmd, `POLICY ADD`), countLog(ik.spmd, `POLICY DELETE`))
+}
+
+// logLine is the first line of d's log matching re ("" if none).
+func logLine(d *daemon, re string) string {
+	b, _ := os.ReadFile(d.log)
+	return strings.TrimSpace(string(regexp.MustCompile(`(?m)^.*(?:` + re + `).*$`).Find(b)))
+}
+
+func countLog(d *daemon, re string) int {
+	b, _ := os.ReadFile(d.log)
+	return len(regexp.MustCompile(`(?m)^.*(?:`+re+`).*$`).FindAll(b, -1))
+}
+
+// rwAnnounced: iked logged the announcement with the NAT's address as
+// the tunnel's far end, after the child was installed.
+func (c *caseRun) rwAnnounced(tp *topo, ik *ikedSide) {
+	line := ""
+	if !waitFor(5*time.Second, func() bool { line = logLine(ik.iked, `announcing dynamic policy`); return line != "" }) {
+		c.fail("iked did not announce the dynamic policy (POLICY ADD) for the IP_RW child")
+	}
+	if !strings.Contains(line, tp.iked.target) {
+		c.fail("iked announced the dynamic policy without the NAT's address %s: %s", tp.iked.target, line)
+	}
+	c.note("iked: %s", line)
+}
