@@ -270,6 +270,7 @@ func (e *env) body(c *caseRun) {
 		// The policies' lifetime is the child's (10 s): they are still
 		// there because the rekeyed child announced them again.
 		c.checkRWPolicies(tp, ik, "after the child rekey")
+		c.checkRWReannounced(ik)
 		c.checkRWWithdrawn(tp, ik, p)
 	}
 }

@@ -137,6 +137,17 @@ func (c *caseRun) checkRWPolicies(tp *topo, ik *ikedSide, when string) {
 	c.note("%s %s: dynamic policies %v", tp.iked.ns, when, got)
 }
 
+// checkRWReannounced: the rekeyed child posted the POLICY ADD again, so
+// spmd installed the policies anew with a fresh lifetime (the child's,
+// 10 s: without it they would have expired under the rekeyed child).
+func (c *caseRun) checkRWReannounced(ik *ikedSide) {
+	adds := logLines(ik.spmd, `POLICY ADD selector=out reverse=in`)
+	if len(adds) < 2 {
+		c.fail("spmd got %d POLICY ADD for the IP_RW selector across a child rekey, want the first and a re-post: %v", len(adds), adds)
+	}
+	c.note("spmd installed the dynamic policy %d times (the first child and its rekeyed successors)", len(adds))
+}
+
 // checkRWWithdrawn: the road warrior tears down, so the last child goes
 // and iked's two POLICY DELETEs remove out, in and fwd.
 func (c *caseRun) checkRWWithdrawn(tp *topo, ik *ikedSide, p peerSide) {
@@ -151,8 +162,8 @@ func (c *caseRun) checkRWWithdrawn(tp *topo, ik *ikedSide, p peerSide) {
 	if line := logLine(ik.iked, "spmd POLICY (ADD|DELETE) failed"); line != "" {
 		c.fail("iked: %s", line)
 	}
-	c.note("%s: the road warrior's Delete removed the dynamic policies; spmd logged %d POLICY ADD and %d POLICY DELETE",
-		tp.iked.ns, countLog(ik.spmd, `POLICY ADD`), countLog(ik.spmd, `POLICY DELETE`))
+	c.note("%s: the road warrior's Delete removed the dynamic policies", tp.iked.ns)
+	c.note("spmd:\n\t%s", strings.Join(logLines(ik.spmd, `POLICY (ADD|DELETE)`), "\n\t"))
 }
 
 // logLine is the first line of d's log matching re ("" if none).
@@ -161,9 +172,14 @@ func logLine(d *daemon, re string) string {
 	return strings.TrimSpace(string(regexp.MustCompile(`(?m)^.*(?:` + re + `).*$`).Find(b)))
 }
 
-func countLog(d *daemon, re string) int {
+// logLines are the lines of d's log matching re.
+func logLines(d *daemon, re string) []string {
 	b, _ := os.ReadFile(d.log)
-	return len(regexp.MustCompile(`(?m)^.*(?:`+re+`).*$`).FindAll(b, -1))
+	var out []string
+	for _, l := range regexp.MustCompile(`(?m)^.*(?:`+re+`).*$`).FindAll(b, -1) {
+		out = append(out, strings.TrimSpace(string(l)))
+	}
+	return out
 }
 
 // rwAnnounced: iked logged the announcement with the NAT's address as
