@@ -258,7 +258,10 @@ func (e *env) body(c *caseRun) {
 	}
 	if sc.rw {
 		c.rwAnnounced(tp, ik)
-		c.checkRWPolicies(tp, ik, "after IKE_AUTH")
+		c.checkRWPolicies(tp, ik, tp.iked.target, "after IKE_AUTH")
+	}
+	if sc.rebind {
+		c.checkRWRebind(tp, ik, p)
 	}
 	switch {
 	case sc.rekey != "":
@@ -266,11 +269,13 @@ func (e *env) body(c *caseRun) {
 	case sc.sigterm:
 		c.checkSigterm(tp, ik, p)
 	}
-	if sc.rw {
+	if sc.rw && sc.rekey == "child" {
 		// The policies' lifetime is the child's (10 s): they are still
 		// there because the rekeyed child announced them again.
-		c.checkRWPolicies(tp, ik, "after the child rekey")
+		c.checkRWPolicies(tp, ik, tp.iked.target, "after the child rekey")
 		c.checkRWReannounced(ik)
+	}
+	if sc.rw {
 		c.checkRWWithdrawn(tp, ik, p)
 	}
 }

@@ -132,6 +132,11 @@ func (l *libreswan) initiate() {
 	}
 }
 
+func (l *libreswan) rekeyChild() {
+	out := l.whack(shortWait, "--name", "iked", "--rekey-ipsec")
+	l.c.note("whack --rekey-ipsec: %s", lastLine(out))
+}
+
 func (l *libreswan) terminate() {
 	out := l.whack(15*time.Second, "--name", "iked", "--terminate")
 	l.c.note("whack --terminate: %s", lastLine(out))

@@ -113,14 +113,14 @@ func TestParseXfrmPolicies(t *testing.T) {
 	if len(sel) != 3 {
 		t.Fatalf("selector policies: %v", sel)
 	}
-	if miss := missingPolicies(sel, rwPolicies(tp)); len(miss) != 0 {
+	if miss := missingPolicies(sel, rwPolicies(tp, tp.iked.target)); len(miss) != 0 {
 		t.Errorf("missing %v", miss)
 	}
 	// An endpoint other than the NAT's public address (the peer's private
 	// one, as a boot-time policy from peers_sa_ipaddr would have) is not
 	// the dynamic policy.
 	wrong := strings.ReplaceAll(xfrmPolicySample, "10.99.0.1", "192.168.99.2")
-	if miss := missingPolicies(parseXfrmPolicies(wrong), rwPolicies(tp)); len(miss) != 3 {
+	if miss := missingPolicies(parseXfrmPolicies(wrong), rwPolicies(tp, tp.iked.target)); len(miss) != 3 {
 		t.Errorf("wrong endpoints: missing %v, want all 3", miss)
 	}
 	if n := len(parseXfrmPolicies("")); n != 0 {

@@ -58,9 +58,10 @@ func parseXfrmPolicies(out string) []xfrmPolicy {
 
 // rwPolicies are the kernel policies iked's side must have for the
 // child: out for the outbound selector, in and fwd for its reverse, each
-// with the tunnel endpoints of the IKE SA (iked's address, the NAT's).
-func rwPolicies(tp *topo) []xfrmPolicy {
-	me, nat := tp.iked.addr, tp.iked.target
+// with the tunnel endpoints of the IKE SA (iked's address, the NAT's
+// public address nat).
+func rwPolicies(tp *topo, nat string) []xfrmPolicy {
+	me := tp.iked.addr
 	local, remote := hostPrefix(tp.iked.addr), hostPrefix(tp.iked.inner)
 	return []xfrmPolicy{
 		{src: local, dst: remote, dir: "out", tmplSrc: me, tmplDst: nat, mode: "tunnel"},
@@ -118,8 +119,8 @@ func (c *caseRun) checkNoRWPolicy(tp *topo) {
 // checkRWPolicies: the dynamic policies are in the kernel with the NAT's
 // public address as the tunnel endpoint, and spmd installed them on
 // iked's POLICY ADD.
-func (c *caseRun) checkRWPolicies(tp *topo, ik *ikedSide, when string) {
-	want := rwPolicies(tp)
+func (c *caseRun) checkRWPolicies(tp *topo, ik *ikedSide, nat, when string) {
+	want := rwPolicies(tp, nat)
 	var got []xfrmPolicy
 	if !waitFor(shortWait, func() bool {
 		got = selectorPolicies(c.xfrmPolicies(tp.iked.ns), tp)
@@ -193,4 +194,51 @@ func (c *caseRun) rwAnnounced(tp *topo, ik *ikedSide) {
 		c.fail("iked announced the dynamic policy without the NAT's address %s: %s", tp.iked.target, line)
 	}
 	c.note("iked: %s", line)
+}
+
+// newPublic is the NAT router's public address after the rebinding.
+const newPublic = "10.99.0.3"
+
+// checkRWRebind moves the NAT router to a new public address, as an ISP
+// renumbering does: MASQUERADE forgets its mappings when the address
+// goes, so the road warrior's next packets come from newPublic. Its
+// CHILD_SA rekey request is the authenticated message that tells iked
+// (RFC 7296 2.23); iked then re-announces the dynamic policy with the new
+// endpoint (DELETE old, ADD new) and the traffic follows.
+func (c *caseRun) checkRWRebind(tp *topo, ik *ikedSide, p peerSide) {
+	c.sh("ip", "-n", nsNAT, "addr", "del", tp.iked.target+"/24", "dev", "vno")
+	c.sh("ip", "-n", nsNAT, "addr", "add", newPublic+"/24", "dev", "vno")
+	c.sh("ip", "-n", tp.iked.ns, "route", "replace", "default", "via", newPublic)
+	c.note("NAT router's public address: %s -> %s", tp.iked.target, newPublic)
+	p.rekeyChild()
+	line := ""
+	if !waitFor(shortWait, func() bool { line = logLine(ik.iked, `policy follows the peer`); return line != "" }) {
+		c.fail("iked did not re-announce the dynamic policy after the NAT moved to %s", newPublic)
+	}
+	c.note("iked: %s", line)
+	c.checkRWPolicies(tp, ik, newPublic, "after the NAT moved")
+	// The rekeys (the peer's, and iked's of the moved children) settle
+	// within a few seconds; then the traffic goes to the new address.
+	for try := 1; ; try++ {
+		if n := c.ping(tp.iked.ns, tp.iked.inner, 5, "0.2", ""); n >= 4 {
+			break
+		}
+		if try == 3 {
+			c.fail("no traffic through the tunnel after the NAT moved to %s (3 tries of 5 pings)", newPublic)
+		}
+	}
+	in, out := 0, 0
+	for _, sa := range c.xfrmStates(tp.iked.ns) {
+		c.note("%s ESP SA %s->%s spi %s: %d packets", tp.iked.ns, sa.src, sa.dst, sa.spi, sa.packets)
+		switch {
+		case sa.dst == newPublic && sa.packets > out:
+			out = sa.packets
+		case sa.src == newPublic && sa.packets > in:
+			in = sa.packets
+		}
+	}
+	if in < 4 || out < 4 {
+		c.fail("%s: ESP SAs with the NAT's new address counted out %d, in %d packets, want >= 4 each\n%s",
+			tp.iked.ns, out, in, c.sh("ip", "-n", tp.iked.ns, "-s", "xfrm", "state"))
+	}
 }

@@ -30,6 +30,8 @@ type peerSide interface {
 	sawDelete() bool
 	// virtualIP is the address the peer obtained through CP ("" if none).
 	virtualIP() string
+	// rekeyChild makes the peer rekey its CHILD_SA now.
+	rekeyChild()
 	// terminate tears the connection down: the peer sends a Delete of
 	// its IKE SA and removes its SAs.
 	terminate()
@@ -166,6 +168,11 @@ func (s *strongSwan) initiate() {
 	if err != nil || !strings.Contains(out, "initiate completed successfully") {
 		s.c.fail("strongSwan could not initiate: %v\n%s", err, out)
 	}
+}
+
+func (s *strongSwan) rekeyChild() {
+	out := s.swanctl(shortWait, "--rekey", "--child", "net")
+	s.c.note("swanctl --rekey --child net: %s", lastLine(out))
 }
 
 func (s *strongSwan) terminate() {
