@@ -149,9 +149,18 @@ func (c *caseRun) checkRWReannounced(ik *ikedSide) {
 	c.note("spmd installed the dynamic policy %d times (the first child and its rekeyed successors)", len(adds))
 }
 
+// Lines spmd logs when iked's POLICY DELETE of the selector (out) and of
+// its reverse (in, with its fwd twin) removed kernel policies.
+const (
+	spmdDeleteOut = `POLICY DELETE selector=out removed=[1-9]`
+	spmdDeleteIn  = `POLICY DELETE selector=in removed=[1-9]`
+)
+
 // checkRWWithdrawn: the road warrior tears down, so the last child goes
-// and iked's two POLICY DELETEs remove out, in and fwd.
+// and iked's two POLICY DELETEs remove out, in and fwd (not their
+// lifetime running out: spmd must log both deletes).
 func (c *caseRun) checkRWWithdrawn(tp *topo, ik *ikedSide, p peerSide) {
+	outs, ins := len(logLines(ik.spmd, spmdDeleteOut)), len(logLines(ik.spmd, spmdDeleteIn))
 	p.terminate()
 	var got []xfrmPolicy
 	if !waitFor(shortWait, func() bool {
@@ -159,6 +168,12 @@ func (c *caseRun) checkRWWithdrawn(tp *topo, ik *ikedSide, p peerSide) {
 		return len(got) == 0
 	}) {
 		c.fail("%s: the dynamic policies outlived the road warrior's Delete by %v: %v", tp.iked.ns, shortWait, got)
+	}
+	if !waitFor(shortWait, func() bool {
+		return len(logLines(ik.spmd, spmdDeleteOut)) > outs && len(logLines(ik.spmd, spmdDeleteIn)) > ins
+	}) {
+		c.fail("the dynamic policies went without iked's POLICY DELETE of both selectors (spmd: %q)",
+			logLines(ik.spmd, `POLICY DELETE`))
 	}
 	if line := logLine(ik.iked, "spmd POLICY (ADD|DELETE) failed"); line != "" {
 		c.fail("iked: %s", line)
