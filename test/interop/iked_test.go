@@ -65,8 +65,12 @@ func (c *caseRun) ikedConf(tp *topo, certs *pki) string {
 	peersAddr := me.target + " port 500"
 	peersSA := me.target
 	local, remote := hostPrefix(me.addr), hostPrefix(me.inner)
-	if sc.cp {
+	if sc.cp || sc.rw {
+		// A road warrior: any address, and the tunnel endpoint is wherever
+		// its IKE SA comes from (the NAT's public address).
 		peersAddr, peersSA = "IP_RW", "IP_RW"
+	}
+	if sc.cp {
 		extra += "provide { addresspool rw_pool; };"
 		remote = "10.99.200.0/24"
 	}

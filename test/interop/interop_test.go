@@ -223,6 +223,9 @@ func (e *env) body(c *caseRun) {
 		// sends an ACQUIRE to iked.
 		c.ping(tp.iked.ns, tp.iked.inner, 1, "1", "")
 	case roleRespond:
+		if sc.rw {
+			c.checkNoRWPolicy(tp)
+		}
 		p.initiate()
 	}
 	c.waitLog(ik.iked, `CHILD_SA installed`, 15*time.Second)
@@ -253,11 +256,27 @@ func (e *env) body(c *caseRun) {
 	if sc.auth != "psk" {
 		p.checkCerts()
 	}
+	if sc.rw {
+		c.rwAnnounced(tp, ik)
+		c.checkRWPolicies(tp, ik, tp.iked.target, "after IKE_AUTH")
+	}
+	if sc.rebind {
+		c.checkRWRebind(tp, ik, p)
+	}
 	switch {
 	case sc.rekey != "":
 		c.checkRekey(tp, p, sc.rekey)
 	case sc.sigterm:
 		c.checkSigterm(tp, ik, p)
+	}
+	if sc.rw && sc.rekey == "child" {
+		// The policies' lifetime is the child's (10 s): they are still
+		// there because the rekeyed child announced them again.
+		c.checkRWPolicies(tp, ik, tp.iked.target, "after the child rekey")
+		c.checkRWReannounced(ik)
+	}
+	if sc.rw {
+		c.checkRWWithdrawn(tp, ik, p)
 	}
 }
 

@@ -132,6 +132,19 @@ func (l *libreswan) initiate() {
 	}
 }
 
+func (l *libreswan) rekeyChild() {
+	out := l.whack(shortWait, "--name", "iked", "--rekey-ipsec")
+	l.c.note("whack --rekey-ipsec: %s", lastLine(out))
+}
+
+func (l *libreswan) terminate() {
+	out := l.whack(15*time.Second, "--name", "iked", "--terminate")
+	l.c.note("whack --terminate: %s", lastLine(out))
+	if !waitFor(5*time.Second, func() bool { return !l.established() }) {
+		l.c.fail("libreswan kept its IKE SA after --terminate:\n%s", out)
+	}
+}
+
 var lswIKESA = regexp.MustCompile(`#(\d+): "iked"[^\n]*ESTABLISHED_IKE_SA`)
 
 func (l *libreswan) ikeSAs() []string {

@@ -2,7 +2,10 @@
 
 package interop
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 // Output of iproute2 6.1 `ip -s xfrm state` in the test bed: an AEAD SA
 // in UDP (NAT-T), a CBC SA, and an AH SA that must be left out.
@@ -70,5 +73,57 @@ func TestExpected(t *testing.T) {
 		if got, why := expected(c.sc, c.peer, c.role); got != c.want || (why == "") != c.want {
 			t.Errorf("expected(%s, %s, %s) = %v", c.sc, c.peer, c.role, got)
 		}
+	}
+}
+
+// `ip xfrm policy` (iproute2 6.1) in iked's namespace of the rw-nat case:
+// the dynamic out/in/fwd tunnel policies spmd installs on iked's POLICY
+// ADD (racoon2 reference 5.4 (b)), a per-socket policy and an unrelated
+// transport policy.
+const xfrmPolicySample = `src 10.99.0.2/32 dst 192.168.99.2/32 
+	dir out priority 0 ptype main 
+	tmpl src 10.99.0.2 dst 10.99.0.1
+		proto esp reqid 0 mode tunnel
+src 192.168.99.2/32 dst 10.99.0.2/32 
+	dir fwd priority 0 ptype main 
+	tmpl src 10.99.0.1 dst 10.99.0.2
+		proto esp reqid 0 mode tunnel
+src 192.168.99.2/32 dst 10.99.0.2/32 
+	dir in priority 0 ptype main 
+	tmpl src 10.99.0.1 dst 10.99.0.2
+		proto esp reqid 0 mode tunnel
+src 10.99.0.2/32 dst 10.99.0.3/32 proto udp sport 500 
+	dir out priority 0 ptype main 
+	tmpl src 0.0.0.0 dst 0.0.0.0
+		proto esp reqid 0 mode transport
+src 0.0.0.0/0 dst 0.0.0.0/0 
+	socket in priority 0 ptype main 
+`
+
+func TestParseXfrmPolicies(t *testing.T) {
+	tp := &topo{iked: side{ns: nsIked, addr: "10.99.0.2", target: "10.99.0.1", inner: "192.168.99.2"}}
+	got := parseXfrmPolicies(xfrmPolicySample)
+	if len(got) != 5 {
+		t.Fatalf("got %d policies, want 5: %v", len(got), got)
+	}
+	if got[3].mode != "transport" || got[3].dst != "10.99.0.3/32" || got[4].dir != "socket in" || got[4].tmplSrc != "" {
+		t.Errorf("policies 3 and 4: %v, %v", got[3], got[4])
+	}
+	sel := selectorPolicies(got, tp)
+	if len(sel) != 3 {
+		t.Fatalf("selector policies: %v", sel)
+	}
+	if miss := missingPolicies(sel, rwPolicies(tp, tp.iked.target)); len(miss) != 0 {
+		t.Errorf("missing %v", miss)
+	}
+	// An endpoint other than the NAT's public address (the peer's private
+	// one, as a boot-time policy from peers_sa_ipaddr would have) is not
+	// the dynamic policy.
+	wrong := strings.ReplaceAll(xfrmPolicySample, "10.99.0.1", "192.168.99.2")
+	if miss := missingPolicies(parseXfrmPolicies(wrong), rwPolicies(tp, tp.iked.target)); len(miss) != 3 {
+		t.Errorf("wrong endpoints: missing %v, want all 3", miss)
+	}
+	if n := len(parseXfrmPolicies("")); n != 0 {
+		t.Errorf("empty output: %d policies", n)
 	}
 }

@@ -47,6 +47,8 @@ type scenario struct {
 	wantEnc string // the kernel algorithm name the ESP SAs must show
 	nat     bool
 	cp      bool
+	rw      bool   // iked's policy is IP_RW with no lease: spmd's policy comes from iked's POLICY ADD
+	rebind  bool   // the NAT changes its public address under the road warrior's SAs
 	rekey   string // "", "child" or "ike"
 	sigterm bool
 	// skip gives the reason a peer or role does not apply ("" if it does).
@@ -77,6 +79,22 @@ var scenarios = []*scenario{
 		skip: func(peer, role string) string {
 			if role != roleRespond {
 				return "iked is the gateway: the road-warrior client initiates"
+			}
+			return ""
+		}},
+	{name: "rw-nat", title: "Road warrior behind NAT without configuration payload: IP_RW dynamic policy (racoon2 5.4 (b)), child rekey",
+		mode: "tunnel", auth: "psk", dh: dhMODP2048, esp: espAESCBC, wantEnc: "cbc(aes)", nat: true, rw: true, rekey: "child",
+		skip: func(peer, role string) string {
+			if role != roleRespond {
+				return "iked is the gateway: the road warrior behind the NAT initiates"
+			}
+			return ""
+		}},
+	{name: "rw-nat-rebind", title: "Road warrior's NAT changes its public address: the IP_RW dynamic policy follows the peer (RFC 7296 2.23)",
+		mode: "tunnel", auth: "psk", dh: dhMODP2048, esp: espAESCBC, wantEnc: "cbc(aes)", nat: true, rw: true, rebind: true,
+		skip: func(peer, role string) string {
+			if role != roleRespond {
+				return "iked is the gateway: the road warrior behind the NAT initiates"
 			}
 			return ""
 		}},

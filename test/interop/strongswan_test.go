@@ -30,6 +30,11 @@ type peerSide interface {
 	sawDelete() bool
 	// virtualIP is the address the peer obtained through CP ("" if none).
 	virtualIP() string
+	// rekeyChild makes the peer rekey its CHILD_SA now.
+	rekeyChild()
+	// terminate tears the connection down: the peer sends a Delete of
+	// its IKE SA and removes its SAs.
+	terminate()
 }
 
 type strongSwan struct {
@@ -162,6 +167,19 @@ func (s *strongSwan) initiate() {
 	s.c.note("swanctl --initiate: %s", lastLine(out))
 	if err != nil || !strings.Contains(out, "initiate completed successfully") {
 		s.c.fail("strongSwan could not initiate: %v\n%s", err, out)
+	}
+}
+
+func (s *strongSwan) rekeyChild() {
+	out := s.swanctl(shortWait, "--rekey", "--child", "net")
+	s.c.note("swanctl --rekey --child net: %s", lastLine(out))
+}
+
+func (s *strongSwan) terminate() {
+	out := s.swanctl(15*time.Second, "--terminate", "--ike", "iked", "--timeout", "10")
+	s.c.note("swanctl --terminate: %s", lastLine(out))
+	if !strings.Contains(out, "terminate completed successfully") {
+		s.c.fail("strongSwan could not terminate:\n%s", out)
 	}
 }
 
