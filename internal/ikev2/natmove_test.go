@@ -71,6 +71,9 @@ func TestNATAddressChange_RFC7296_2_23(t *testing.T) {
 	second, third := netip.MustParseAddr("198.51.100.77"), netip.MustParseAddr("203.0.113.5")
 	n.renumber(t, p, second)
 	onlyAt(t, p, second, first)
+	if sa := only(t, p.b); sa.log.peer != sa.remote || sa.remote.Addr() != second {
+		t.Fatalf("B's log lines name peer %v, its peer is %v", sa.log.peer, sa.remote)
+	}
 	n.renumber(t, p, third)
 	onlyAt(t, p, third, first, second)
 	// Rekeys after the move stay on the new address.

@@ -189,7 +189,7 @@ func (e *Engine) reassemble(sa *IKESA, m *Message, p ike.Packet, h *Header, in S
 func (e *Engine) afterAuthenticated(sa *IKESA, p ike.Packet) {
 	if p.Remote != sa.remote && (sa.natRemote || sa.natLocal || p.Local.Port() == ike.PortNATT) {
 		sa.log.Info("peer address changed", "from", sa.remote, "to", p.Remote)
-		sa.remote = p.Remote
+		sa.setRemote(p.Remote)
 		sa.local = p.Local
 		e.peerMoved(sa) // natt.go
 	}

@@ -206,7 +206,7 @@ func (t *initTask) process(e *Engine, sa *IKESA, m *Message) ike.Status {
 		if sa.natLocal || sa.natRemote {
 			// RFC 7296 2.23: float to port 4500 before IKE_AUTH.
 			sa.local = netip.AddrPortFrom(sa.local.Addr(), ike.PortNATT)
-			sa.remote = netip.AddrPortFrom(sa.remote.Addr(), ike.PortNATT)
+			sa.setRemote(netip.AddrPortFrom(sa.remote.Addr(), ike.PortNATT))
 		}
 		e.startAuth(sa)
 	})
