@@ -116,12 +116,12 @@ func (sa *IKESA) childBySPI(proto ike.Proto, spi uint32, inbound bool) *childSA 
 	return nil
 }
 
-// saLog logs with the SA's SPI and peer attached, without building a
-// logger per SA: the attributes are added only when the level is enabled.
 // setRemote moves sa to the peer's new address, which its log lines
 // name from then on.
 func (sa *IKESA) setRemote(a netip.AddrPort) { sa.remote, sa.log.peer = a, a }
 
+// saLog logs with the SA's SPI and peer attached, without building a
+// logger per SA: the attributes are added only when the level is enabled.
 type saLog struct {
 	l    *slog.Logger
 	spi  uint64
