@@ -360,6 +360,7 @@ func (d *dumper) kmp(depth int, k *KMPConf) {
 	d.dur(n, "dpd_delay", k.DPDDelay)
 	d.boolean(n, "cookie_required", k.CookieRequired)
 	d.boolean(n, "send_peers_id", k.SendPeersID)
+	d.bytes(n, "ike_frag_size", uint64(k.IKEFragSize))
 	if p := k.Provide; p != nil {
 		d.open(n, "provide")
 		d.str(n+1, "addresspool", p.AddressPool)

@@ -108,6 +108,7 @@ func peerConfig(name string, k *KMPConf, o IKEOptions) (*ike.PeerConfig, error) 
 		SendCertReq:   k.SendCertReq.On(),
 		NeedPFS:       k.NeedPFS.On(),
 		ProposalCheck: proposalCheck(k.ProposalCheck),
+		FragmentSize:  k.IKEFragSize,
 	}
 	for _, a := range k.PeersIPAddr {
 		switch {

@@ -232,3 +232,35 @@ func loadIKE(t *testing.T, text string) (*Report, *ike.Config) {
 	}
 	return rep, ic
 }
+
+// ike_frag_size (our extension, RFC 7383 2.5.1): per remote, merged from
+// default{}, 1280 when unset, bounded, IKEv2 only, and dumped.
+func TestIKEFragSize(t *testing.T) {
+	_, ic := loadIKE(t, ikeTestConf)
+	if got := ic.PeerByName("peer").FragmentSize; got != DefaultIKEFragSize {
+		t.Errorf("default FragmentSize %d, want %d", got, DefaultIKEFragSize)
+	}
+	set := strings.Replace(ikeTestConf, "cookie_required on;", "cookie_required on; ike_frag_size 576;", 1)
+	if _, ic := loadIKE(t, set); ic.PeerByName("peer").FragmentSize != 576 {
+		t.Errorf("ike_frag_size 576: FragmentSize %d", ic.PeerByName("peer").FragmentSize)
+	}
+	merged := strings.Replace(ikeTestConf, "times_per_send 2;", "times_per_send 2; ike_frag_size 1 KB;", 1)
+	if _, ic := loadIKE(t, merged); ic.PeerByName("peer").FragmentSize != 1024 {
+		t.Errorf("default{} ike_frag_size 1 KB: FragmentSize %d", ic.PeerByName("peer").FragmentSize)
+	}
+	for _, tc := range []struct{ src, want string }{
+		{`remote r { ikev2 { ike_frag_size 575; }; };`, "t.conf:1:20: error: ike_frag_size must be 576 to 65535 bytes, not 575"},
+		{`remote r { ikev2 { ike_frag_size 64 KB; }; };`, "ike_frag_size must be 576 to 65535 bytes, not 65536"},
+		{`remote r { ikev1 { ike_frag_size 1280; }; };`, "ike_frag_size is not allowed in ikev1{}"},
+	} {
+		_, r := load(t, tc.src)
+		if !strings.Contains(reportText(r), tc.want) {
+			t.Errorf("%s: want error %q:\n%s", tc.src, tc.want, reportText(r))
+		}
+	}
+	c, _ := mustLoad(t, strings.Replace(minimal, `pre_shared_key "/psk";`, `pre_shared_key "/psk"; ike_frag_size 1400;`, 1))
+	var b strings.Builder
+	if err := c.Dump(&b); err != nil || !strings.Contains(b.String(), "ike_frag_size 1400 bytes;") {
+		t.Errorf("dump (%v):\n%s", err, b.String())
+	}
+}

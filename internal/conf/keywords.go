@@ -38,6 +38,7 @@ var reservedWords = []string{
 	"exchange_mode", "main", "aggressive", "base", "my_gssapi_id",
 	"dpd", "dpd_delay", "dpd_retry", "dpd_maxfail",
 	"cookie_required", "send_peers_id", "my_principal", "peers_principal",
+	"ike_frag_size", // extension: RFC 7383 fragment size
 	"need_pfs", "my_public_key", "peers_public_key", "x509pem", "pkcs12", "ascii",
 	"pre_shared_key", "mobility_role", "agent", "mobile", "correspondent",
 	// selector

@@ -32,7 +32,8 @@ var kmpDirectives = map[string]int{
 	"pre_shared_key": inV1 | inV2, "dpd_delay": inV1 | inV2,
 	"dpd": inV1 | inV2, "dpd_retry": inV1 | inV2, "dpd_maxfail": inV1 | inV2,
 	"cookie_required": inV2, "send_peers_id": inV2, "provide": inV2, "request": inV2,
-	"my_principal": inKINK, "peers_principal": inKINK,
+	"ike_frag_size": inV2,
+	"my_principal":  inKINK, "peers_principal": inKINK,
 }
 
 // unimplemented lists what racoon2's iked parses but does not honour
@@ -181,6 +182,16 @@ func (b *builder) kmpValue(n *node, kw string, k *KMPConf) bool {
 		}
 		if ok {
 			*p = int(v)
+		}
+		return ok
+	case "ike_frag_size":
+		v, ok := b.byteVal(n)
+		if ok && v != 0 && (v < MinIKEFragSize || v > MaxIKEFragSize) {
+			b.rep.errorf(n.Pos, "ike_frag_size must be %d to %d bytes, not %d", MinIKEFragSize, MaxIKEFragSize, v)
+			ok = false
+		}
+		if ok {
+			k.IKEFragSize = int(v)
 		}
 		return ok
 	case "kmp_sa_lifetime_byte":

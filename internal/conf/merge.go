@@ -8,6 +8,16 @@ import "time"
 // NATKeepaliveInterval is iked's NAT keepalive period (natk_interval).
 const NATKeepaliveInterval = 20 * time.Second
 
+// ike_frag_size (our extension): the largest IP datagram, IP and UDP
+// headers included, of an IKEv2 message sent unfragmented to a peer that
+// supports RFC 7383. 1280 is IPv6's minimum MTU (RFC 7383 2.5.1 and
+// strongSwan's default); 576 is the RFC's conservative IPv4 value.
+const (
+	DefaultIKEFragSize = 1280
+	MinIKEFragSize     = 576
+	MaxIKEFragSize     = 65535
+)
+
 var builtinV1 = &KMPConf{
 	Proto: KMPIKEv1, Passive: Off, VerifyID: Off, VerifyPubkey: On, SendCert: On,
 	SendCertReq: On, NonceSize: 16, InitialContact: On, SupportProxy: Off,
@@ -23,7 +33,7 @@ var builtinV2 = &KMPConf{
 	MaxRetryToSend: 10, IntervalToSend: time.Second, TimesPerSend: 1,
 	KMPSALifetimeTime: 86400 * time.Second, KMPSANegoTimeLimit: 600 * time.Second,
 	NeedPFS: Off, NATTraversal: On, DPDDelay: 3600 * time.Second,
-	CookieRequired: Off, SendPeersID: Off,
+	CookieRequired: Off, SendPeersID: Off, IKEFragSize: DefaultIKEFragSize,
 }
 
 // fill sets *d to s while *d is its zero value: Unset, 0, "" and nil
@@ -98,6 +108,7 @@ func fillKMP(d, s *KMPConf) {
 	fill(&d.SendPeersID, s.SendPeersID)
 	fill(&d.Provide, s.Provide)
 	fill(&d.Request, s.Request)
+	fill(&d.IKEFragSize, s.IKEFragSize)
 	fill(&d.MyPrincipal, s.MyPrincipal)
 	fill(&d.PeersPrincipal, s.PeersPrincipal)
 }

@@ -311,6 +311,7 @@ type KMPConf struct {
 	SendPeersID    Bool
 	Provide        *Provide
 	Request        Request
+	IKEFragSize    int // ike_frag_size (extension): largest IP datagram before RFC 7383 fragmentation
 
 	// KINK only.
 	MyPrincipal    string

@@ -178,6 +178,10 @@ type PeerConfig struct {
 	SendCertReq   bool
 	NeedPFS       bool
 	ProposalCheck ProposalCheck
+	// FragmentSize is the largest IP datagram, headers included, of a
+	// message sent whole once the peer supports RFC 7383 fragmentation
+	// (ike_frag_size); 0 means the engine's default.
+	FragmentSize int
 }
 
 // ChildConfig is one outbound selector{} with its policy{}, ipsec{} and

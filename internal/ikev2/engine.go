@@ -38,8 +38,10 @@ type Options struct {
 	// (racoon2's IKED_MAX_HALF_OPEN_SA, 20); HalfOpenMax and
 	// HalfOpenPerPeer refuse new ones outright (defaults 1000 and 100).
 	HalfOpenLimit, HalfOpenMax, HalfOpenPerPeer int
-	// MaxPacket is the largest IKE datagram sent before fragmenting
-	// (RFC 7383), when the peer supports fragmentation (default 1280).
+	// MaxPacket is the largest IP datagram, IP and UDP headers included,
+	// of a message sent whole to a peer that supports fragmentation (RFC
+	// 7383 2.5.1), for peers whose config sets no FragmentSize (default
+	// 1280).
 	MaxPacket int
 	// Capture records every message, in the clear, for -P (capture.go);
 	// nil records nothing.

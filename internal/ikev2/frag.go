@@ -18,6 +18,36 @@ const (
 	reasmTimeout  = 10 * time.Second
 )
 
+// Header bytes around an IKE message in an IP datagram.
+const (
+	ipv4HeaderLen  = 20
+	ipv6HeaderLen  = 40
+	udpHeaderLen   = 8
+	nonESPMarkerLn = 4 // RFC 3948 2.2, on port 4500
+)
+
+// fragLimit is the largest IKE message sa sends whole: the peer's
+// ike_frag_size, which counts the whole IP datagram (RFC 7383 2.5.1), less
+// the IP and UDP headers and the non-ESP marker the transport adds on
+// port 4500. Without this a 1280-byte IKE message over IPv6 would make a
+// 1328-byte datagram, past IPv6's minimum MTU.
+func (e *Engine) fragLimit(sa *IKESA) int {
+	n := e.o.MaxPacket
+	if sa.peer != nil && sa.peer.FragmentSize > 0 {
+		n = sa.peer.FragmentSize
+	}
+	n -= udpHeaderLen
+	if sa.remote.Addr().Unmap().Is4() {
+		n -= ipv4HeaderLen
+	} else {
+		n -= ipv6HeaderLen
+	}
+	if sa.local.Port() == ike.PortNATT {
+		n -= nonESPMarkerLn
+	}
+	return n
+}
+
 var errReasmTooBig = errors.New("ikev2: reassembly: message too big")
 
 // size is the plaintext kept so far.

@@ -101,3 +101,67 @@ func TestReassemblyBounds_RFC7383_2_6_1(t *testing.T) {
 		t.Fatal("liveness check unanswered")
 	}
 }
+
+// RFC 7383 2.5.1: the fragment size bounds the whole IP datagram, so the
+// IP header (20 or 40 octets), the UDP header and, on port 4500, the
+// non-ESP marker come out of ike_frag_size (PeerConfig.FragmentSize).
+func TestFragmentSizeCountsHeaders_RFC7383_2_5_1(t *testing.T) {
+	cases := []struct {
+		name  string
+		a, b  string
+		nat   bool
+		size  int
+		extra int // IP + UDP headers (+ marker) around the IKE message
+	}{
+		{"ipv4", "192.0.2.1", "192.0.2.2", false, 576, 20 + 8},
+		{"ipv6", "2001:db8::1", "2001:db8::2", false, 1280, 40 + 8},
+		{"ipv4-nat-4500", "192.0.2.1", "192.0.2.2", true, 576, 20 + 8 + 4},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			a, b := netip.MustParseAddr(tc.a), netip.MustParseAddr(tc.b)
+			pub := netip.MustParseAddr("198.51.100.1")
+			p := newPairAt(t, a, b, func(ca, cb *ike.Config) {
+				for _, c := range []*ike.Config{ca, cb} {
+					c.Peers[0].NeedPFS = true
+					c.Peers[0].Proposal.DH = []uint16{18} // MODP 8192: 1024-octet KE
+					c.Peers[0].FragmentSize = tc.size
+				}
+				if tc.nat {
+					cb.Peers[0].Addrs = []netip.Addr{pub}
+				}
+			})
+			if tc.nat {
+				n := &mappingNAT{pub: pub, out: map[uint16]uint16{500: 1024, 4500: 1025}}
+				p.w.AddFilter(n.filter)
+			}
+			p.establish(t)
+			mark := len(p.w.Log)
+			p.a.rekeyChild(firstChild(t, p.a))
+			p.w.Run()
+			p.mustBeUp(t)
+			if p.a.ExtStats().ChildRekeys != 1 {
+				t.Fatal("child rekey failed")
+			}
+			limit := tc.size - tc.extra
+			frags, biggest := 0, 0
+			for _, q := range p.w.Log[mark:] {
+				if tc.nat && q.Local.Port() != ike.PortNATT && q.Remote.Port() != ike.PortNATT {
+					t.Fatalf("datagram %v -> %v off port 4500 after the float", q.Local, q.Remote)
+				}
+				if len(q.Data) > limit {
+					t.Fatalf("%d-octet IKE message: %d-octet datagram, over %d", len(q.Data), len(q.Data)+tc.extra, tc.size)
+				}
+				biggest = max(biggest, len(q.Data))
+				if h, _ := HeaderView(q.Data); h.NextPayload() == PayloadSKF {
+					frags++
+				}
+			}
+			// The request (1024-octet KE) is cut at least in two, and
+			// fragments are filled to within a cipher block of the limit.
+			if frags < 2 || biggest < limit-32 {
+				t.Fatalf("%d fragments, biggest %d of %d", frags, biggest, limit)
+			}
+		})
+	}
+}

@@ -74,19 +74,25 @@ func testLogger(t testing.TB) *slog.Logger {
 
 func newPair(t testing.TB, mod func(ca, cb *ike.Config)) *pair {
 	t.Helper()
+	return newPairAt(t, addrA, addrB, mod)
+}
+
+// newPairAt is newPair with A at a and B at b.
+func newPairAt(t testing.TB, a, b netip.Addr, mod func(ca, cb *ike.Config)) *pair {
+	t.Helper()
 	p := &pair{w: iketest.NewWorld(), ka: iketest.NewKernel(0x1000), kb: iketest.NewKernel(0x2000)}
 	p.ca = &ike.Config{
-		Peers:    []*ike.PeerConfig{testPeer("b", addrB, "a.example", "b.example")},
+		Peers:    []*ike.PeerConfig{testPeer("b", b, "a.example", "b.example")},
 		Children: []*ike.ChildConfig{testChild("a-out", "b", "10.1.0.0/16", "10.2.0.0/16")},
 	}
 	p.cb = &ike.Config{
-		Peers:    []*ike.PeerConfig{testPeer("a", addrA, "b.example", "a.example")},
+		Peers:    []*ike.PeerConfig{testPeer("a", a, "b.example", "a.example")},
 		Children: []*ike.ChildConfig{testChild("b-out", "a", "10.2.0.0/16", "10.1.0.0/16")},
 	}
 	if mod != nil {
 		mod(p.ca, p.cb)
 	}
-	p.na, p.nb = p.w.Node(addrA), p.w.Node(addrB)
+	p.na, p.nb = p.w.Node(a), p.w.Node(b)
 	p.a = p.engine(t, p.na, p.ka, p.ca)
 	p.b = p.engine(t, p.nb, p.kb, p.cb)
 	return p

@@ -332,10 +332,11 @@ func (e *Engine) encode(sa *IKESA, x ExchangeType, id uint32, resp bool, pl []Pa
 		e.captureOut(sa, &h, nil, pl) // before encryption, once per message
 	}
 	b, err := AppendEncrypted(nil, &h, pl, out, e.rand)
-	if err == nil && len(b) <= e.o.MaxPacket || !sa.fragOK {
+	limit := e.fragLimit(sa)
+	if err == nil && len(b) <= limit || !sa.fragOK {
 		return [][]byte{b}, err
 	}
-	return SealFragments(h, pl, e.o.MaxPacket, out, e.rand)
+	return SealFragments(h, pl, limit, out, e.rand)
 }
 
 // kick sends queued requests while the peer's window has room.
