@@ -176,7 +176,9 @@ func TestCookieRequired_RFC7296_2_6(t *testing.T) {
 // Cookies are also demanded once half-open SAs reach the limit.
 func TestCookieHalfOpenThreshold(t *testing.T) {
 	p := newPair(t, func(ca, cb *ike.Config) {
-		ca.Children = append(ca.Children, testChild("a-2", "b", "10.3.0.0/16", "10.2.0.0/16"))
+		// Another remote at B's address: its own IKE SA (one remote's
+		// selectors share one).
+		ca.Children = append(ca.Children, testChild("a-2", sameAddrRemote(ca, "b2"), "10.3.0.0/16", "10.2.0.0/16"))
 	})
 	p.b.o.HalfOpenLimit = 1
 	p.w.AddFilter(iketest.DropN(1, msgIs(ExchangeIKESAInit, true)))
@@ -580,5 +582,63 @@ func TestInvalidMajorVersion_RFC7296_2_5(t *testing.T) {
 	p.w.Step()
 	if len(p.w.TakeInFlight()) != 0 {
 		t.Fatal("answered a response")
+	}
+}
+
+// sameAddrRemote adds to c a copy of its first remote named name, and
+// returns name.
+func sameAddrRemote(c *ike.Config, name string) string {
+	p := *c.Peers[0]
+	p.Name = name
+	c.Peers = append(c.Peers, &p)
+	return name
+}
+
+// twoSelectorsOneRemote gives A and B a second selector toward each other (10.3/16
+// behind B); A's two are named by ACQUIRE policy ids 1 and 2 (-D 8).
+func twoSelectorsOneRemote(ca, cb *ike.Config) {
+	ca.Children[0].Selector = "1"
+	ca.Children = append(ca.Children, testChild("2", "b", "10.1.0.0/16", "10.3.0.0/16"))
+	cb.Children = append(cb.Children, testChild("b-out2", "a", "10.3.0.0/16", "10.1.0.0/16"))
+}
+
+// RFC 7296 1.3.1: two selectors of one remote that want SAs at once share
+// one IKE SA: the second waits for it and comes as CREATE_CHILD_SA,
+// instead of a second IKE SA to the same peer.
+func TestTwoSelectorsShareIKESA_RFC7296_1_3_1(t *testing.T) {
+	p := newPair(t, twoSelectorsOneRemote)
+	p.a.HandleKernelEvent(&ike.Acquire{Seq: 1, PolicyID: 1, Dst: addrB})
+	p.a.HandleKernelEvent(&ike.Acquire{Seq: 2, PolicyID: 2, Dst: addrB})
+	p.a.HandleKernelEvent(&ike.Acquire{Seq: 3, PolicyID: 2, Dst: addrB}) // the kernel asks again
+	p.w.Run()
+	p.mustBeUp(t)
+	if n := childPairs(t, p); n != 2 {
+		t.Fatalf("%d children, want 2\nA: %s", n, status(p.a))
+	}
+	sels := map[string]bool{}
+	for _, c := range only(t, p.a).children {
+		sels[c.cfg.Selector] = true
+	}
+	if !sels["1"] || !sels["2"] || len(p.a.acquires) != 0 || p.a.Stats().AcquireDup != 1 {
+		t.Fatalf("selectors %v, acquires pending %v, duplicates %d", sels, p.a.acquires, p.a.Stats().AcquireDup)
+	}
+}
+
+// The ACQUIREs that joined an IKE SA which then fails are reported to the
+// kernel with the one that started it.
+func TestJoinedAcquiresFailWithIKESA(t *testing.T) {
+	p := newPair(t, func(ca, cb *ike.Config) {
+		twoSelectorsOneRemote(ca, cb)
+		cb.Peers[0].Proposal.DH = []uint16{2} // nothing in common
+	})
+	p.a.HandleKernelEvent(&ike.Acquire{Seq: 1, PolicyID: 1, Dst: addrB})
+	p.a.HandleKernelEvent(&ike.Acquire{Seq: 2, PolicyID: 2, Dst: addrB})
+	p.w.Run()
+	seqs := map[uint32]bool{}
+	for _, a := range p.ka.Failed {
+		seqs[a.Seq] = true
+	}
+	if len(p.ka.Failed) != 2 || !seqs[1] || !seqs[2] || p.a.Len() != 0 || p.a.Stats().Failed != 1 {
+		t.Fatalf("AcquireFailed %v, IKE SAs %d, failed %d", p.ka.Failed, p.a.Len(), p.a.Stats().Failed)
 	}
 }

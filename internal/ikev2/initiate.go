@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"slices"
 	"strconv"
 
 	"github.com/racoon2go/iked/internal/ike"
@@ -132,7 +133,10 @@ func (e *Engine) initiateSelector(idx string, dst netip.Addr) (*IKESA, error) {
 }
 
 // initiate starts an IKE SA with the remote of selector ch, unless one for
-// that selector exists already (then it returns nil, nil).
+// that selector exists already (then it returns nil, nil). With an IKE SA
+// to that remote up, ch becomes another child of it; with one of ours
+// still being set up, ch waits for it (and that SA is returned), so that
+// two selectors hit at once share one IKE SA, as with strongSwan.
 func (e *Engine) initiate(ch *ike.ChildConfig, dst netip.Addr) (*IKESA, error) {
 	peer := e.cfg.PeerByName(ch.Remote)
 	if peer == nil {
@@ -141,26 +145,29 @@ func (e *Engine) initiate(ch *ike.ChildConfig, dst netip.Addr) (*IKESA, error) {
 	if peer.Passive {
 		return nil, fmt.Errorf("ikev2: remote %q is passive", peer.Name)
 	}
-	var up *IKESA
+	var up, setup *IKESA
 	for _, sa := range e.sas.bySPI {
 		if sa.peer != peer || sa.state > stateEstablished {
 			continue
 		}
-		if sa.childCfg == ch || childPending(sa, ch) {
+		if sa.childCfg == ch || childPending(sa, ch) || hasChild(sa, ch) {
 			return nil, nil
 		}
-		for _, c := range sa.children {
-			if c.cfg == ch {
-				return nil, nil
-			}
-		}
-		if sa.state == stateEstablished && !sa.rk.replaced() {
+		switch {
+		case sa.state == stateEstablished && !sa.rk.replaced():
 			up = sa
+		case sa.state < stateEstablished && sa.initiator() && sa.hs != nil:
+			setup = sa
 		}
 	}
 	if up != nil {
 		// RFC 7296 1.3.1: another child on the established IKE SA.
 		return nil, e.createChild(up, ch)
+	}
+	if setup != nil {
+		setup.hs.later = append(setup.hs.later, ch)
+		setup.log.Debug("CHILD_SA waits for the IKE SA", "selector", ch.Selector)
+		return setup, nil
 	}
 	var to netip.Addr
 	for _, a := range peer.Addrs {
@@ -185,6 +192,25 @@ func (e *Engine) initiate(ch *ike.ChildConfig, dst netip.Addr) (*IKESA, error) {
 	}
 	local := netip.AddrPortFrom(e.localAddr(to), lport)
 	return e.startIKE(peer, ch, local, netip.AddrPortFrom(to, port))
+}
+
+// hasChild reports whether sa has, or will make, a child for ch.
+func hasChild(sa *IKESA, ch *ike.ChildConfig) bool {
+	for _, c := range sa.children {
+		if c.cfg == ch {
+			return true
+		}
+	}
+	return sa.hs != nil && slices.Contains(sa.hs.later, ch)
+}
+
+// createLater starts the children that waited for sa (initiate).
+func (e *Engine) createLater(sa *IKESA, later []*ike.ChildConfig) {
+	for _, ch := range later {
+		if err := e.createChild(sa, ch); err != nil {
+			sa.log.Info("CHILD_SA not started", "selector", ch.Selector, "err", err)
+		}
+	}
 }
 
 // handleExpire reacts to a kernel lifetime report: a hard expiry deletes

@@ -95,6 +95,10 @@ type handshake struct {
 	childSPIs      [2]uint32 // our inbound SPIs: ESP, AH
 	peerHashes     []crypto.HashAlgorithm
 	initFrom       netip.AddrPort // responder: where IKE_SA_INIT came from
+	// later holds the other selectors of the same remote that wanted an
+	// SA while this one was being set up: CREATE_CHILD_SA makes them
+	// once it is established (initiate.go).
+	later []*ike.ChildConfig
 }
 
 func (h *handshake) zero() {

@@ -157,7 +157,8 @@ func TestRespondToRequestSourcePort_RFC7296_2_11(t *testing.T) {
 func TestHalfOpenBound(t *testing.T) {
 	p := newPair(t, func(ca, cb *ike.Config) {
 		for i := range 3 {
-			ca.Children = append(ca.Children, testChild("x"+string(rune('0'+i)), "b", "10.3."+string(rune('0'+i))+".0/24", "10.2.0.0/16"))
+			r := sameAddrRemote(ca, "b"+string(rune('0'+i))) // one IKE SA each
+			ca.Children = append(ca.Children, testChild("x"+string(rune('0'+i)), r, "10.3."+string(rune('0'+i))+".0/24", "10.2.0.0/16"))
 		}
 	})
 	p.b.o.HalfOpenPerPeer = 2

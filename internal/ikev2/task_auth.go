@@ -97,7 +97,9 @@ func (*authTask) process(e *Engine, sa *IKESA, m *Message) ike.Status {
 				e.dropLarval(sa)
 			}
 		}
+		later := hs.later
 		e.dropHandshake(sa)
+		e.createLater(sa, later) // initiate.go
 		e.kick(sa)
 		e.idle(sa)
 	})
