@@ -90,6 +90,7 @@ func (c *checker) run() {
 	for i, s := range cfg.SAs {
 		c.sa(s, c.reachedS[i])
 	}
+	c.ikev2Bundles()
 	for _, r := range cfg.Remotes {
 		c.remote(r, false)
 	}
@@ -278,6 +279,52 @@ func (c *checker) ipsec(p *IPsec, reached bool) {
 	if p.ExtSequence == On {
 		c.rep.warnf(p.Pos, "ipsec %s: ext_sequence is not supported (as in racoon2); 32-bit sequence numbers are used", p.Name)
 	}
+}
+
+// ikev2Bundles warns, once per ipsec{}, about what IKEv2 cannot negotiate
+// in an ipsec{} that an IKEv2 remote's policy uses. RFC 7296 (1.7) has no
+// SA bundles: racoon2 sent AH and ESP as one non-conformant proposal, so
+// a peer could pick AH alone and leave the traffic unencrypted. iked keeps
+// the ESP SA of such a bundle (ike.go). racoon2 never negotiated IPComp
+// with IKEv2 either.
+func (c *checker) ikev2Bundles() {
+	var done map[*IPsec]bool
+	for i, p := range c.cfg.Policies {
+		if !c.reachedP[i] || p.Remote == nil || !p.Remote.Accepts(KMPIKEv2) {
+			continue
+		}
+		for _, ip := range p.IPsecs {
+			if done[ip] {
+				continue
+			}
+			ah, esp, comp := bundleSAs(ip)
+			if ah != nil && esp != nil {
+				c.rep.warnf(ip.Pos, "ipsec %s: IKEv2 cannot negotiate an AH+ESP bundle (RFC 7296 1.7); with remote %s iked uses only ESP (sa %s), not sa %s", ip.Name, p.Remote.Name, esp.Name, ah.Name)
+			}
+			if comp != nil {
+				c.rep.warnf(ip.Pos, "ipsec %s: IPComp is not negotiated by IKEv2 (as in racoon2); with remote %s sa %s is ignored", ip.Name, p.Remote.Name, comp.Name)
+			}
+			if done == nil {
+				done = map[*IPsec]bool{}
+			}
+			done[ip] = true
+		}
+	}
+}
+
+// bundleSAs returns the AH, ESP and IPComp SAs of an ipsec{}.
+func bundleSAs(ip *IPsec) (ah, esp, comp *SA) {
+	for _, s := range ip.SAs {
+		switch s.Protocol {
+		case SAProtoAH:
+			ah = s
+		case SAProtoESP:
+			esp = s
+		case SAProtoIPComp:
+			comp = s
+		}
+	}
+	return ah, esp, comp
 }
 
 func (c *checker) sa(s *SA, reached bool) {

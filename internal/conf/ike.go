@@ -377,7 +377,11 @@ func childConfig(s *Selector, kmp KMP, o IKEOptions) (*ike.ChildConfig, bool) {
 		if i == 0 {
 			ch.Lifetime = ike.Lifetime{HardTime: ip.IPsecSALifetimeTime, HardBytes: ip.IPsecSALifetimeByte}
 		}
+		_, esp, _ := bundleSAs(ip)
 		for _, sa := range ip.SAs {
+			if kmp == KMPIKEv2 && esp != nil && sa != esp {
+				continue // no bundles in IKEv2: ESP alone (check.go ikev2Bundles)
+			}
 			switch sa.Protocol {
 			case SAProtoESP:
 				ch.Proposals = append(ch.Proposals, ike.ChildProposal{Proto: ike.ProtoESP,

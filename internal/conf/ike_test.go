@@ -264,3 +264,35 @@ func TestIKEFragSize(t *testing.T) {
 		t.Errorf("dump (%v):\n%s", err, b.String())
 	}
 }
+
+// RFC 7296 1.7: IKEv2 has no SA bundles. An ipsec{} with AH and ESP gives
+// an IKEv2 remote ESP alone (racoon2's AH-or-ESP proposal could leave the
+// traffic unencrypted) and IPComp is not negotiated; both are warned about,
+// once per ipsec{}, at its line.
+func TestIKEv2NoBundles_RFC7296_1_7(t *testing.T) {
+	text := strings.Replace(ikeTestConf, `ipsec ipsec_esp { sa_index esp_sa; };`,
+		`ipsec ipsec_esp { sa_index { ah_sa; esp_sa; comp_sa; }; };
+sa ah_sa { sa_protocol ah; ah_auth_alg { hmac_sha1; }; };
+sa comp_sa { sa_protocol ipcomp; ipcomp_alg { deflate; }; };`, 1)
+	rep, ic := loadIKE(t, text)
+	txt := reportText(rep)
+	for _, want := range []string{
+		"ipsec ipsec_esp: IKEv2 cannot negotiate an AH+ESP bundle (RFC 7296 1.7); with remote peer iked uses only ESP (sa esp_sa), not sa ah_sa",
+		"ipsec ipsec_esp: IPComp is not negotiated by IKEv2 (as in racoon2); with remote peer sa comp_sa is ignored",
+	} {
+		if strings.Count(txt, want) != 1 {
+			t.Errorf("want one warning %q:\n%s", want, txt)
+		}
+	}
+	ch := ic.ChildBySelector("out")
+	if ch == nil || len(ch.Proposals) != 1 || ch.Proposals[0].Proto != ike.ProtoESP {
+		t.Fatalf("proposals %+v, want ESP alone", ch)
+	}
+	// Alternatives across ipsec_index entries are not bundles.
+	alt := strings.Replace(ikeTestConf, `ipsec_index { ipsec_esp; };`, `ipsec_index { ipsec_esp; ipsec_ah; };`, 1) +
+		"ipsec ipsec_ah { sa_index ah_sa; };\nsa ah_sa { sa_protocol ah; ah_auth_alg { hmac_sha1; }; };\n"
+	rep, ic = loadIKE(t, alt)
+	if ch := ic.ChildBySelector("out"); len(ch.Proposals) != 2 || ch.Proposals[1].Proto != ike.ProtoAH || strings.Contains(reportText(rep), "bundle") {
+		t.Fatalf("alternatives: %+v\n%s", ch.Proposals, reportText(rep))
+	}
+}
