@@ -138,7 +138,36 @@ func (b *builder) kmpBody(block []*node, k *KMPConf, what, name string) {
 		if why, u := unimplemented[k.Proto][kw]; u && !zeroValue(n) {
 			b.rep.warnf(n.Pos, "%s in %s{} is not implemented by iked (as in racoon2); ignored%s", kw, k.Proto, why)
 		}
+		b.engineIgnores(n, kw, k.Proto)
 	}
+}
+
+// notHonoured lists the IKEv2 directives racoon2 implements but our
+// engine does not yet, with what it does instead. A value equal to
+// that behaviour (off, 0) is honoured and draws no warning.
+var notHonoured = map[string]string{
+	"logmode":             "every remote logs at the daemon's level (-d, -D)",
+	"logfile":             "every remote logs to the daemon's log only",
+	"selector_check":      "traffic selectors are narrowed to the selector (RFC 7296 2.9)",
+	"random_pad_content":  "padding is zeros",
+	"random_padlen":       "padding is the minimum",
+	"max_padlen":          "padding is the minimum",
+	"kmp_sa_grace_period": "an IKE SA is deleted when its lifetime ends",
+}
+
+// engineIgnores warns about an ikev2{} directive the engine cannot
+// honour yet, so that it is never silently dropped.
+func (b *builder) engineIgnores(n *node, kw string, proto KMP) {
+	does, ok := notHonoured[kw]
+	if !ok || proto != KMPIKEv2 || zeroValue(n) || offValue(n) {
+		return
+	}
+	b.rep.warnf(n.Pos, "%s in ikev2{} is not supported by iked yet; ignored (%s)", kw, does)
+}
+
+// offValue tells whether a boolean directive says off.
+func offValue(n *node) bool {
+	return len(n.Args) == 2 && n.Args[1].Kind == tokKeyword && boolWord(n.Args[1].Text) == Off
 }
 
 // kmpValue parses one directive into k; k is left alone on an error.
