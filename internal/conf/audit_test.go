@@ -73,3 +73,20 @@ func TestUnhonoured_Ref1_4_GracePeriodWarns(t *testing.T) {
 		t.Errorf("no warning for kmp_sa_grace_period:\n%s", reportText(r))
 	}
 }
+
+func TestUnhonoured_Ref1_4_SelectorIndexWarns(t *testing.T) {
+	src := strings.Replace(minimal, "\tacceptable_kmp { ikev2; };\n", "\tacceptable_kmp { ikev2; };\n\tselector_index \"out\";\n", 1)
+	_, r := mustLoad(t, src)
+	if !warnedAt(r, 4, "selector_index") {
+		t.Errorf("no warning for selector_index:\n%s", reportText(r))
+	}
+}
+
+func TestUnhonoured_Ref1_4_IKEv1BlockWarns(t *testing.T) {
+	src := strings.Replace(minimal, "\tacceptable_kmp { ikev2; };\n",
+		"\tacceptable_kmp { ikev2; ikev1; };\n\tikev1 { peers_ipaddr 192.0.2.2; kmp_enc_alg 3des_cbc; kmp_hash_alg sha1; kmp_dh_group modp1024; kmp_auth_method psk; pre_shared_key \"/psk\"; };\n", 1)
+	_, r := mustLoad(t, src)
+	if !warnedAt(r, 4, "IKEv1") {
+		t.Errorf("no warning for the ikev1 block:\n%s", reportText(r))
+	}
+}
