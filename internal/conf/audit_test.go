@@ -90,3 +90,37 @@ func TestUnhonoured_Ref1_4_IKEv1BlockWarns(t *testing.T) {
 		t.Errorf("no warning for the ikev1 block:\n%s", reportText(r))
 	}
 }
+
+func TestUnhonoured_Ref1_4_MIP6HomePrefixWarns(t *testing.T) {
+	_, r := mustLoad(t, withIKEv2("provide { mip6_home_prefix 2001:db8::/64; };"))
+	if !warnedAt(r, 5, "mip6_home_prefix") {
+		t.Errorf("no warning for provide mip6_home_prefix:\n%s", reportText(r))
+	}
+}
+
+func TestUnhonoured_Ref1_4_PKCS12KeysWarn(t *testing.T) {
+	src := strings.Replace(withIKEv2(`my_public_key pkcs12 "/c.p12" "/k.p12";`, `peers_public_key pkcs12 "/p.p12";`),
+		"kmp_auth_method { psk; }", "kmp_auth_method { rsasig; }", 1)
+	_, r := mustLoad(t, src)
+	for i, kw := range []string{"my_public_key", "peers_public_key"} {
+		if !warnedAt(r, 5+i, "pkcs12") {
+			t.Errorf("no pkcs12 warning for %s on line %d:\n%s", kw, 5+i, reportText(r))
+		}
+	}
+}
+
+func TestUnhonoured_Ref1_4_PeersIPAddrHostAndPortWarn(t *testing.T) {
+	src := strings.Replace(minimal, "peers_ipaddr 192.0.2.2 port 500;", "peers_ipaddr { peer.example; 192.0.2.2 port 4500; };", 1)
+	_, r := mustLoad(t, src)
+	if !warnedAny(r, "peer.example") {
+		t.Errorf("no warning for a host name in peers_ipaddr:\n%s", reportText(r))
+	}
+	if !warnedAny(r, "port 4500") {
+		t.Errorf("no warning for the ignored peers_ipaddr port:\n%s", reportText(r))
+	}
+	// port 500 is what iked sends to by default: nothing to say.
+	_, r = mustLoad(t, minimal)
+	if warnedAny(r, "peers_ipaddr") {
+		t.Errorf("warning for port 500:\n%s", reportText(r))
+	}
+}

@@ -544,9 +544,6 @@ func (c *checker) authKeys(k *KMPConf, owner label, proto string, p Pos, err, is
 			if k.MyPublicKey == nil {
 				c.need(err, isDefault, p, "%s: %s: %s needs my_public_key", owner, proto, m.Name)
 			} else {
-				if k.MyPublicKey.Type == KeyASCII {
-					c.rep.warnf(k.MyPublicKey.Pos, "%s: %s: ascii keys are not supported by iked (as in racoon2)", owner, proto)
-				}
 				c.secret(k.MyPublicKey.PrivFile, "private key", k.MyPublicKey.Pos, err, isDefault)
 			}
 			if k.PeersPublicKey == nil {

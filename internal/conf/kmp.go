@@ -238,6 +238,9 @@ func (b *builder) kmpValue(n *node, kw string, k *KMPConf) bool {
 		v, ok := b.addrList(n)
 		if ok {
 			k.PeersIPAddr = v
+			if k.Proto == KMPIKEv2 {
+				b.peersAddrNotes(v)
+			}
 		}
 		return ok
 	case "my_id", "peers_id":
@@ -296,6 +299,9 @@ func (b *builder) kmpValue(n *node, kw string, k *KMPConf) bool {
 		}
 		if ok && kw == "my_public_key" {
 			b.secrets.want(v.PrivFile)
+		}
+		if ok && k.Proto == KMPIKEv2 && v.Type != KeyX509PEM {
+			b.rep.warnf(n.Pos, "%s %s: iked reads only x509pem files yet; this key is ignored", kw, v.Type)
 		}
 		if ok {
 			*p = v
@@ -402,6 +408,9 @@ func (b *builder) provide(n *node) (*Provide, bool) {
 			p.AppVersion, good = b.stringVal(c)
 		case "mip6_home_prefix":
 			p.MIP6HomePrefix, good = b.addrList(c)
+			if good {
+				b.rep.warnf(c.Pos, "provide mip6_home_prefix is not supported by iked yet; ignored")
+			}
 		default:
 			b.unknown(c, "provide")
 		}
@@ -544,4 +553,23 @@ func zeroValue(n *node) bool {
 	}
 	x, ok := parseNumber(v)
 	return ok && x == 0
+}
+
+// peersAddrNotes warns about the peers_ipaddr entries the IKEv2 engine
+// cannot use: it knows literal addresses and IP_ANY/IP_RW only, and like
+// racoon2 it always sends to the -t port.
+func (b *builder) peersAddrNotes(l []Address) {
+	for _, a := range l {
+		switch {
+		case a.Kind == AddrFQDN:
+			b.rep.warnf(a.Pos, "peers_ipaddr %s: iked does not resolve host names yet; this entry is ignored", a.Name)
+		case a.Kind == AddrMacro && !a.IsMacro("IP_ANY") && !a.IsMacro("IP_RW"):
+			b.rep.warnf(a.Pos, "peers_ipaddr %s: only IP_ANY and IP_RW mean something here; this entry is ignored", a.Name)
+		case a.Kind == AddrUnix:
+			b.rep.warnf(a.Pos, "peers_ipaddr: a unix socket is not a peer address; this entry is ignored")
+		}
+		if a.Port != 0 && a.Port != 500 {
+			b.rep.warnf(a.Pos, "peers_ipaddr port %d is ignored: iked sends to the -t port (500 by default), as racoon2 does", a.Port)
+		}
+	}
 }
