@@ -124,3 +124,38 @@ func TestUnhonoured_Ref1_4_PeersIPAddrHostAndPortWarn(t *testing.T) {
 		t.Errorf("warning for port 500:\n%s", reportText(r))
 	}
 }
+
+func TestUnhonoured_Ref1_4_IPCompAndBundleWarn(t *testing.T) {
+	src := strings.Replace(minimal, "sa_index e;", "sa_index { e; c; a; };", 1) +
+		"sa c { sa_protocol ipcomp; ipcomp_alg deflate; };\nsa a { sa_protocol ah; ah_auth_alg hmac_sha1; };\n"
+	_, r := mustLoad(t, src)
+	if !warnedAny(r, "IPComp") {
+		t.Errorf("no warning for an ipcomp sa:\n%s", reportText(r))
+	}
+	if !warnedAny(r, "bundle") {
+		t.Errorf("no warning for an ah+esp bundle:\n%s", reportText(r))
+	}
+}
+
+func TestUnhonoured_Ref1_4_LaterProposalLifetimeWarns(t *testing.T) {
+	src := strings.Replace(minimal, "ipsec_index { i; };", "ipsec_index { i; j; };", 1) +
+		"ipsec j { ipsec_sa_lifetime_time 2 hours; sa_index e; };\n"
+	_, r := mustLoad(t, src)
+	if !warnedAny(r, "lifetime") {
+		t.Errorf("no warning for the second proposal's lifetime:\n%s", reportText(r))
+	}
+}
+
+func TestUnhonoured_Ref1_4_SelectorICMPTypeAndMacroWarn(t *testing.T) {
+	src := strings.Replace(minimal, "selector out { direction outbound; src 10.0.0.0/24; dst 10.0.1.0/24;",
+		"selector out { direction outbound; src 10.0.0.0/24; dst 10.0.1.0/24; upper_layer_protocol \"icmp\" 8 0;", 1)
+	_, r := mustLoad(t, src)
+	if !warnedAny(r, "ICMP type") {
+		t.Errorf("no warning for the ICMP type/code of an IKEv2 selector:\n%s", reportText(r))
+	}
+	src = strings.Replace(minimal, "src 10.0.0.0/24; dst 10.0.1.0/24; policy_index p;", "src MY_IPV4; dst 10.0.1.0/24; policy_index p;", 1)
+	_, r = mustLoad(t, src)
+	if !warnedAny(r, "MY_IPV4") {
+		t.Errorf("no warning for a macro in an IKEv2 selector:\n%s", reportText(r))
+	}
+}

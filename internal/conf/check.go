@@ -98,7 +98,57 @@ func (c *checker) run() {
 		c.remote(cfg.DefaultRemote, true)
 		c.inDefault = false
 	}
+	c.ikev2Children()
 	c.iface()
+}
+
+// ikev2Children warns about what IKEConfig leaves out of the children of
+// IKEv2 remotes, so that nothing a selector says is dropped silently.
+func (c *checker) ikev2Children() {
+	policies := map[*Policy]bool{}
+	for _, s := range c.cfg.Selectors {
+		p := s.Policy
+		if s.Direction != DirOutbound || p == nil || p.Action != ActionAutoIPsec || p.Remote == nil || p.Remote.IKEv2 == nil {
+			continue
+		}
+		c.childSelector(s)
+		if !policies[p] {
+			policies[p] = true
+			c.childPolicy(p)
+		}
+	}
+}
+
+func (c *checker) childSelector(s *Selector) {
+	for _, l := range [][]Address{s.Src, s.Dst} {
+		if len(l) > 0 && l[0].Kind == AddrMacro && !l[0].IsMacro("IP_ANY") {
+			c.rep.warnf(l[0].Pos, "selector %s: iked cannot negotiate %s in a selector yet (only addresses and IP_ANY); the selector is not used", s.Name, l[0].Name)
+		}
+	}
+	if s.ULPArgs[0] >= 0 {
+		c.rep.warnf(s.Pos, "selector %s: iked's IKEv2 traffic selectors do not carry the ICMP type and code (or MH type) yet: they cover every type; spmd's policy keeps them", s.Name)
+	}
+}
+
+// childPolicy: IKEConfig offers one protocol per proposal and takes the
+// lifetime of the first ipsec_index entry.
+func (c *checker) childPolicy(p *Policy) {
+	for i, ip := range p.IPsecs {
+		if i > 0 && (ip.IPsecSALifetimeTime != p.IPsecs[0].IPsecSALifetimeTime || ip.IPsecSALifetimeByte != p.IPsecs[0].IPsecSALifetimeByte) {
+			c.rep.warnf(ip.Pos, "ipsec %s: iked gives every proposal of policy %s the lifetime of ipsec %s; this one's lifetime is ignored", ip.Name, p.Name, p.IPsecs[0].Name)
+		}
+		n := 0
+		for _, sa := range ip.SAs {
+			if sa.Protocol == SAProtoIPComp {
+				c.rep.warnf(ip.Pos, "ipsec %s: iked does not negotiate IPComp in IKEv2 yet; sa %s is left out", ip.Name, sa.Name)
+				continue
+			}
+			n++
+		}
+		if n > 1 {
+			c.rep.warnf(ip.Pos, "ipsec %s: iked offers each sa of this AH+ESP bundle as a proposal of its own, not as a bundle", ip.Name)
+		}
+	}
 }
 
 // linkSelectors looks up each selector's policy once and chains the
