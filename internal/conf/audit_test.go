@@ -159,3 +159,16 @@ func TestUnhonoured_Ref1_4_SelectorICMPTypeAndMacroWarn(t *testing.T) {
 		t.Errorf("no warning for a macro in an IKEv2 selector:\n%s", reportText(r))
 	}
 }
+
+func TestBuiltinDefaults_RefAppA_IKEv2ProposalCheckObey(t *testing.T) {
+	c, _ := mustLoad(t, minimal)
+	if got := c.Remote("r").IKEv2.ProposalCheck; got != CheckObey {
+		t.Errorf("IKEv2 proposal_check = %v, Appendix A says obey", got)
+	}
+	if got := c.Remote("r").IKEv2.ProposalCheck; got == CheckObey {
+		ic, err := c.IKEConfig(KMPIKEv2, IKEOptions{ReadFile: func(string) ([]byte, error) { return []byte("k"), nil }})
+		if err != nil || ic.Peers[0].ProposalCheck != proposalCheck(CheckObey) {
+			t.Errorf("engine proposal check %v, %v", ic.Peers[0].ProposalCheck, err)
+		}
+	}
+}
