@@ -582,25 +582,36 @@ func (c *checker) ikev1(r *Remote, k *KMPConf, name label, err, isDefault bool) 
 // authKeys checks that each authentication method has its keys, and that
 // secret files are private.
 func (c *checker) authKeys(k *KMPConf, owner label, proto string, p Pos, err, isDefault bool, methods []Algorithm) {
+	psk := false
 	for _, m := range methods {
 		switch m.Name {
 		case "psk":
+			psk = true
 			if k.PreSharedKey == "" {
 				c.need(err, isDefault, p, "%s: %s: psk needs pre_shared_key", owner, proto)
-				continue
 			}
-			c.secret(k.PreSharedKey, "pre_shared_key", p, err, isDefault)
 		case "rsasig", "dss":
 			if k.MyPublicKey == nil {
 				c.need(err, isDefault, p, "%s: %s: %s needs my_public_key", owner, proto, m.Name)
-			} else {
-				c.secret(k.MyPublicKey.PrivFile, "private key", k.MyPublicKey.Pos, err, isDefault)
 			}
 			if k.PeersPublicKey == nil {
 				c.need(err, isDefault, p, "%s: %s: %s needs peers_public_key", owner, proto, m.Name)
 			}
 		}
 	}
+	// IKEConfig reads every key file a block names, whatever the method,
+	// so each must be private; a missing one matters only when needed.
+	if k.PreSharedKey != "" && (psk || exists(k.PreSharedKey)) {
+		c.secret(k.PreSharedKey, "pre_shared_key", p, err, isDefault)
+	}
+	if k.MyPublicKey != nil {
+		c.secret(k.MyPublicKey.PrivFile, "private key", k.MyPublicKey.Pos, err, isDefault)
+	}
+}
+
+func exists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
 }
 
 // secret checks a key or password file: it must exist, be a regular file
