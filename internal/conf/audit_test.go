@@ -44,6 +44,13 @@ func TestUnhonoured_Ref1_4_LogModeLogFileWarn(t *testing.T) {
 	}
 }
 
+func TestUnhonoured_Ref1_4_LogModeNormalIsQuiet(t *testing.T) {
+	_, r := mustLoad(t, withIKEv2("logmode normal;"))
+	if warnedAny(r, "logmode") {
+		t.Errorf("warning for logmode normal:\n%s", reportText(r))
+	}
+}
+
 func TestUnhonoured_Ref1_4_SelectorCheckWarns(t *testing.T) {
 	_, r := mustLoad(t, withIKEv2("selector_check obey;"))
 	if !warnedAt(r, 5, "selector_check") {

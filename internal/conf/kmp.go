@@ -162,6 +162,9 @@ func (b *builder) engineIgnores(n *node, kw string, proto KMP) {
 	if !ok || proto != KMPIKEv2 || zeroValue(n) || offValue(n) {
 		return
 	}
+	if kw == "logmode" && len(n.Args) == 2 && n.Args[1].Text == "normal" {
+		return // the daemon's own level unless -d or -D raise it
+	}
 	b.rep.warnf(n.Pos, "%s in ikev2{} is not supported by iked yet; ignored (%s)", kw, does)
 }
 
