@@ -179,3 +179,11 @@ func TestBuiltinDefaults_RefAppA_IKEv2ProposalCheckObey(t *testing.T) {
 		}
 	}
 }
+
+func TestUnhonoured_Ref1_4_PeersIPAddrPrefixWarns(t *testing.T) {
+	src := strings.Replace(minimal, "peers_ipaddr 192.0.2.2 port 500;", "peers_ipaddr 192.0.2.0/24;", 1)
+	_, r := mustLoad(t, src)
+	if !warnedAny(r, "prefixes") {
+		t.Errorf("no warning for a prefix in peers_ipaddr:\n%s", reportText(r))
+	}
+}

@@ -566,6 +566,8 @@ func (b *builder) peersAddrNotes(l []Address) {
 		switch {
 		case a.Kind == AddrFQDN:
 			b.rep.warnf(a.Pos, "peers_ipaddr %s: iked does not resolve host names yet; this entry is ignored", a.Name)
+		case a.Kind == AddrIP && !a.Prefix.IsSingleIP():
+			b.rep.warnf(a.Pos, "peers_ipaddr %s: iked does not match prefixes yet; only the address %s itself matches", a.Prefix, a.Prefix.Addr())
 		case a.Kind == AddrMacro && !a.IsMacro("IP_ANY") && !a.IsMacro("IP_RW"):
 			b.rep.warnf(a.Pos, "peers_ipaddr %s: only IP_ANY and IP_RW mean something here; this entry is ignored", a.Name)
 		case a.Kind == AddrUnix:
