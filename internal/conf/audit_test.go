@@ -187,3 +187,34 @@ func TestUnhonoured_Ref1_4_PeersIPAddrPrefixWarns(t *testing.T) {
 		t.Errorf("no warning for a prefix in peers_ipaddr:\n%s", reportText(r))
 	}
 }
+
+// iked initiates only with the first acceptable_kmp entry (reference 1.4,
+// remote): with kink or ikev1 first, the IKEv2 engine must only respond.
+func TestInitiateKMP_Ref1_4_OnlyFirstAcceptableKMPInitiates(t *testing.T) {
+	read := IKEOptions{ReadFile: func(string) ([]byte, error) { return []byte("k"), nil }}
+	for _, tc := range []struct {
+		list    string
+		passive bool
+		warn    bool
+	}{
+		{"{ ikev2; kink; }", false, false},
+		{"{ kink; ikev2; }", true, false},
+		{"{ ikev1; ikev2; }", true, true},
+	} {
+		src := strings.Replace(minimal, "acceptable_kmp { ikev2; };", "acceptable_kmp "+tc.list+";", 1)
+		if strings.Contains(tc.list, "ikev1") {
+			src = strings.Replace(src, "\tikev2 {\n", "\tikev1 { peers_ipaddr 192.0.2.2; kmp_enc_alg 3des_cbc; kmp_hash_alg sha1; kmp_dh_group modp1024; kmp_auth_method psk; pre_shared_key \"/psk\"; };\n\tikev2 {\n", 1)
+		}
+		c, r := mustLoad(t, src)
+		ic, err := c.IKEConfig(KMPIKEv2, read)
+		if err != nil || len(ic.Peers) != 1 {
+			t.Fatalf("%s: %v %v", tc.list, err, ic)
+		}
+		if ic.Peers[0].Passive != tc.passive {
+			t.Errorf("acceptable_kmp %s: IKEv2 passive = %v, want %v", tc.list, ic.Peers[0].Passive, tc.passive)
+		}
+		if got := warnedAny(r, "initiates"); got != tc.warn {
+			t.Errorf("acceptable_kmp %s: warning %v, want %v:\n%s", tc.list, got, tc.warn, reportText(r))
+		}
+	}
+}

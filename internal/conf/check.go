@@ -469,6 +469,9 @@ func (c *checker) remote(r *Remote, isDefault bool) {
 	}
 	if r.IKEv2 != nil && (isDefault || explicitlyAccepts(r, KMPIKEv2)) {
 		c.ikev2(r, r.IKEv2, name, err, isDefault)
+		if !isDefault && r.InitiateKMP() == KMPIKEv1 {
+			c.rep.warnf(r.Pos, "remote %s: acceptable_kmp lists ikev1 first, so racoon2 initiates IKEv1, which iked cannot yet; iked only responds to IKEv2 for this remote", r.Name)
+		}
 	}
 	if r.IKEv1 != nil && (isDefault || explicitlyAccepts(r, KMPIKEv1)) {
 		c.ikev1(r, r.IKEv1, name, err, isDefault)

@@ -53,6 +53,8 @@ func (c *Config) IKEConfig(kmp KMP, o IKEOptions) (*ike.Config, error) {
 			errs = append(errs, err)
 			continue
 		}
+		// racoon2 initiates only with the first acceptable_kmp entry.
+		p.Passive = p.Passive || r.InitiateKMP() != kmp
 		out.Peers = append(out.Peers, p)
 	}
 	if r := c.DefaultRemote; r != nil {
