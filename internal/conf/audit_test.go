@@ -218,3 +218,17 @@ func TestInitiateKMP_Ref1_4_OnlyFirstAcceptableKMPInitiates(t *testing.T) {
 		}
 	}
 }
+
+// IP_ANY stands for any address of either family (reference 1.4,
+// selector src/dst macros): facing an IPv6 prefix it must be ::/0.
+func TestChildConfig_Ref1_4_IPAnyTakesOtherSideFamily(t *testing.T) {
+	src := strings.Replace(minimal, "src 10.0.0.0/24; dst 10.0.1.0/24; policy_index p;", "src IP_ANY; dst 2001:db8:1::/48; policy_index p;", 1)
+	c, _ := mustLoad(t, src)
+	ic, err := c.IKEConfig(KMPIKEv2, IKEOptions{ReadFile: func(string) ([]byte, error) { return []byte("k"), nil }})
+	if err != nil || len(ic.Children) != 1 {
+		t.Fatalf("%v %v", err, ic)
+	}
+	if got := ic.Children[0].Sel.Src.String(); got != "::/0" {
+		t.Errorf("IP_ANY facing an IPv6 dst became %s, want ::/0", got)
+	}
+}
