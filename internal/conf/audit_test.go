@@ -232,3 +232,20 @@ func TestChildConfig_Ref1_4_IPAnyTakesOtherSideFamily(t *testing.T) {
 		t.Errorf("IP_ANY facing an IPv6 dst became %s, want ::/0", got)
 	}
 }
+
+// 0 and infinite mean "unset" (reference 1.5, 7.2 item 2): where a
+// built-in default is not zero, the value written cannot take effect, and
+// the loader says so.
+func TestZeroMeansUnset_Ref1_5_WarnsWhereBuiltinApplies(t *testing.T) {
+	_, r := mustLoad(t, withIKEv2("kmp_sa_lifetime_time infinite;", "dpd_delay 0;", "kmp_sa_grace_period 0;", "kmp_sa_lifetime_byte infinite;"))
+	for i, kw := range []string{"kmp_sa_lifetime_time", "dpd_delay"} {
+		if !warnedAt(r, 5+i, "means unset") {
+			t.Errorf("no 0-means-unset warning for %s on line %d:\n%s", kw, 5+i, reportText(r))
+		}
+	}
+	for i, kw := range []string{"kmp_sa_grace_period", "kmp_sa_lifetime_byte"} {
+		if warnedAt(r, 7+i, "means unset") {
+			t.Errorf("0-means-unset warning for %s, whose built-in is 0:\n%s", kw, reportText(r))
+		}
+	}
+}

@@ -1,6 +1,7 @@
 package conf
 
 import (
+	"fmt"
 	"time"
 )
 
@@ -139,6 +140,35 @@ func (b *builder) kmpBody(block []*node, k *KMPConf, what, name string) {
 			b.rep.warnf(n.Pos, "%s in %s{} is not implemented by iked (as in racoon2); ignored%s", kw, k.Proto, why)
 		}
 		b.engineIgnores(n, kw, k.Proto)
+		b.zeroIsUnset(n, kw, k.Proto)
+	}
+}
+
+// zeroIsUnset warns where racoon2's "0 means unset" rule (reference 1.5)
+// turns a 0 or infinite into a non-zero built-in default.
+func (b *builder) zeroIsUnset(n *node, kw string, proto KMP) {
+	if !zeroValue(n) {
+		return
+	}
+	var bi *KMPConf
+	switch proto {
+	case KMPIKEv1:
+		bi = builtinV1
+	case KMPIKEv2:
+		bi = builtinV2
+	default:
+		return
+	}
+	v := ""
+	if d := kmpDuration(bi, kw); d != nil && *d != 0 {
+		v = d.String()
+	} else if i := kmpInt(bi, kw); i != nil && *i != 0 {
+		v = fmt.Sprint(*i)
+	} else if kw == "nonce_size" {
+		v = fmt.Sprint(bi.NonceSize, " bytes")
+	}
+	if v != "" {
+		b.rep.warnf(n.Pos, "%s %s means unset in racoon2: the default section's value, else the built-in %s, applies", kw, n.Args[1].Text, v)
 	}
 }
 
