@@ -249,3 +249,12 @@ func TestZeroMeansUnset_Ref1_5_WarnsWhereBuiltinApplies(t *testing.T) {
 		}
 	}
 }
+
+func TestUnhonoured_Ref1_4_IKEv2SecondAuthMethodWarns(t *testing.T) {
+	src := strings.Replace(minimal, "kmp_auth_method { psk; };", "kmp_auth_method { psk; rsasig; };", 1)
+	src = strings.Replace(src, `pre_shared_key "/psk";`, `pre_shared_key "/psk"; my_public_key x509pem "/c" "/k"; peers_public_key x509pem "/p";`, 1)
+	_, r := mustLoad(t, src)
+	if !warnedAt(r, 12, "only the first kmp_auth_method") {
+		t.Errorf("no warning for the second IKEv2 auth method:\n%s", reportText(r))
+	}
+}

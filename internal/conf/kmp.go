@@ -320,6 +320,9 @@ func (b *builder) kmpValue(n *node, kw string, k *KMPConf) bool {
 				}
 			}
 		}
+		if ok && kw == "kmp_auth_method" && k.Proto == KMPIKEv2 && len(v) > 1 {
+			b.rep.warnf(n.Pos, "iked's IKEv2 uses only the first kmp_auth_method (%s), for its own AUTH and the peer's", v[0].Name)
+		}
 		if ok {
 			*p = v
 		}
