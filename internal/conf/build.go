@@ -466,6 +466,7 @@ func (b *builder) remoteBody(block []*node, r *Remote) {
 		case "selector_index":
 			if s, ok := b.stringVal(c); ok && d.ok(kw, c) {
 				r.SelectorIndex = s
+				b.rep.warnf(c.Pos, "selector_index is not implemented by iked (as in racoon2); ignored")
 			}
 		case "ikev1", "ikev2", "kink":
 			if len(c.Args) != 1 || !c.HasBlock {
@@ -476,6 +477,9 @@ func (b *builder) remoteBody(block []*node, r *Remote) {
 				b.rep.warnf(c.Pos, "second %s block in %s replaces the one at line %d", kw, d.label(), prev.Line)
 			}
 			d.seen.set(kw, c.Pos)
+			if kw == "ikev1" {
+				b.rep.warnf(c.Pos, "iked has no IKEv1 engine yet: this ikev1{} block is checked but never used")
+			}
 			k := b.mem.kmps.one()
 			*k = KMPConf{Proto: kmpWords[kw], Pos: c.Pos}
 			b.kmpBody(c.Block, k, d.what, r.Name)

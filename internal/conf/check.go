@@ -35,6 +35,8 @@ type checker struct {
 	saPtrs                       slab[*SA]
 	// inDefault is set while the default remote is checked.
 	inDefault bool
+	// bundleSeen holds the ipsec sections ikev2Bundle has warned about.
+	bundleSeen map[*IPsec]bool
 }
 
 // splitIndexMin is the number of selectors and sa sections from which
@@ -90,7 +92,6 @@ func (c *checker) run() {
 	for i, s := range cfg.SAs {
 		c.sa(s, c.reachedS[i])
 	}
-	c.ikev2Bundles()
 	for _, r := range cfg.Remotes {
 		c.remote(r, false)
 	}
@@ -99,7 +100,49 @@ func (c *checker) run() {
 		c.remote(cfg.DefaultRemote, true)
 		c.inDefault = false
 	}
+	c.ikev2Children()
 	c.iface()
+}
+
+// ikev2Children warns about what IKEConfig leaves out of the children of
+// IKEv2 remotes, so that nothing a selector says is dropped silently.
+func (c *checker) ikev2Children() {
+	policies := map[*Policy]bool{}
+	for _, s := range c.cfg.Selectors {
+		p := s.Policy
+		if s.Direction != DirOutbound || p == nil || p.Action != ActionAutoIPsec || p.Remote == nil || p.Remote.IKEv2 == nil {
+			continue
+		}
+		c.childSelector(s)
+		if !policies[p] {
+			policies[p] = true
+			c.childPolicy(p)
+		}
+	}
+}
+
+func (c *checker) childSelector(s *Selector) {
+	for _, l := range [][]Address{s.Src, s.Dst} {
+		if len(l) > 0 && l[0].Kind == AddrMacro && !l[0].IsMacro("IP_ANY") {
+			c.rep.warnf(l[0].Pos, "selector %s: iked cannot negotiate %s in a selector yet (only addresses and IP_ANY); the selector is not used", s.Name, l[0].Name)
+		}
+	}
+	if s.ULPArgs[0] >= 0 {
+		c.rep.warnf(s.Pos, "selector %s: iked's IKEv2 traffic selectors do not carry the ICMP type and code (or MH type) yet: they cover every type; spmd's policy keeps them", s.Name)
+	}
+}
+
+// childPolicy: IKEConfig takes the lifetime of the first ipsec_index
+// entry, and negotiates no bundles (ikev2Bundle).
+func (c *checker) childPolicy(p *Policy) {
+	for i, ip := range p.IPsecs {
+		if i > 0 && (ip.IPsecSALifetimeTime != p.IPsecs[0].IPsecSALifetimeTime || ip.IPsecSALifetimeByte != p.IPsecs[0].IPsecSALifetimeByte) {
+			c.rep.warnf(ip.Pos, "ipsec %s: iked gives every proposal of policy %s the lifetime of ipsec %s; this one's lifetime is ignored", ip.Name, p.Name, p.IPsecs[0].Name)
+		}
+		if !c.bundleSeen[ip] {
+			c.ikev2Bundle(p, ip)
+		}
+	}
 }
 
 // linkSelectors looks up each selector's policy once and chains the
@@ -281,34 +324,22 @@ func (c *checker) ipsec(p *IPsec, reached bool) {
 	}
 }
 
-// ikev2Bundles warns, once per ipsec{}, about what IKEv2 cannot negotiate
-// in an ipsec{} that an IKEv2 remote's policy uses. RFC 7296 (1.7) has no
-// SA bundles: racoon2 sent AH and ESP as one non-conformant proposal, so
-// a peer could pick AH alone and leave the traffic unencrypted. iked keeps
-// the ESP SA of such a bundle (ike.go). racoon2 never negotiated IPComp
-// with IKEv2 either.
-func (c *checker) ikev2Bundles() {
-	var done map[*IPsec]bool
-	for i, p := range c.cfg.Policies {
-		if !c.reachedP[i] || p.Remote == nil || !p.Remote.Accepts(KMPIKEv2) {
-			continue
-		}
-		for _, ip := range p.IPsecs {
-			if done[ip] {
-				continue
-			}
-			ah, esp, comp := bundleSAs(ip)
-			if ah != nil && esp != nil {
-				c.rep.warnf(ip.Pos, "ipsec %s: IKEv2 cannot negotiate an AH+ESP bundle (RFC 7296 1.7); with remote %s iked uses only ESP (sa %s), not sa %s", ip.Name, p.Remote.Name, esp.Name, ah.Name)
-			}
-			if comp != nil {
-				c.rep.warnf(ip.Pos, "ipsec %s: IPComp is not negotiated by IKEv2 (as in racoon2); with remote %s sa %s is ignored", ip.Name, p.Remote.Name, comp.Name)
-			}
-			if done == nil {
-				done = map[*IPsec]bool{}
-			}
-			done[ip] = true
-		}
+// ikev2Bundle warns, once per ipsec{}, about what IKEv2 cannot negotiate
+// in it. RFC 7296 (1.7) has no SA bundles: racoon2 sent AH and ESP as one
+// non-conformant proposal, so a peer could pick AH alone and leave the
+// traffic unencrypted; iked keeps the ESP SA of such a bundle (ike.go).
+// racoon2 never negotiated IPComp with IKEv2 either.
+func (c *checker) ikev2Bundle(p *Policy, ip *IPsec) {
+	if c.bundleSeen == nil {
+		c.bundleSeen = map[*IPsec]bool{}
+	}
+	c.bundleSeen[ip] = true
+	ah, esp, comp := bundleSAs(ip)
+	if ah != nil && esp != nil {
+		c.rep.warnf(ip.Pos, "ipsec %s: IKEv2 cannot negotiate an AH+ESP bundle (RFC 7296 1.7); with remote %s iked uses only ESP (sa %s), not sa %s", ip.Name, p.Remote.Name, esp.Name, ah.Name)
+	}
+	if comp != nil {
+		c.rep.warnf(ip.Pos, "ipsec %s: IPComp is not negotiated by IKEv2 (as in racoon2); with remote %s sa %s is ignored", ip.Name, p.Remote.Name, comp.Name)
 	}
 }
 
@@ -466,6 +497,9 @@ func (c *checker) remote(r *Remote, isDefault bool) {
 	}
 	if r.IKEv2 != nil && (isDefault || explicitlyAccepts(r, KMPIKEv2)) {
 		c.ikev2(r, r.IKEv2, name, err, isDefault)
+		if !isDefault && r.InitiateKMP() == KMPIKEv1 {
+			c.rep.warnf(r.Pos, "remote %s: acceptable_kmp lists ikev1 first, so racoon2 initiates IKEv1, which iked cannot yet; iked only responds to IKEv2 for this remote", r.Name)
+		}
 	}
 	if r.IKEv1 != nil && (isDefault || explicitlyAccepts(r, KMPIKEv1)) {
 		c.ikev1(r, r.IKEv1, name, err, isDefault)
@@ -579,28 +613,36 @@ func (c *checker) ikev1(r *Remote, k *KMPConf, name label, err, isDefault bool) 
 // authKeys checks that each authentication method has its keys, and that
 // secret files are private.
 func (c *checker) authKeys(k *KMPConf, owner label, proto string, p Pos, err, isDefault bool, methods []Algorithm) {
+	psk := false
 	for _, m := range methods {
 		switch m.Name {
 		case "psk":
+			psk = true
 			if k.PreSharedKey == "" {
 				c.need(err, isDefault, p, "%s: %s: psk needs pre_shared_key", owner, proto)
-				continue
 			}
-			c.secret(k.PreSharedKey, "pre_shared_key", p, err, isDefault)
 		case "rsasig", "dss":
 			if k.MyPublicKey == nil {
 				c.need(err, isDefault, p, "%s: %s: %s needs my_public_key", owner, proto, m.Name)
-			} else {
-				if k.MyPublicKey.Type == KeyASCII {
-					c.rep.warnf(k.MyPublicKey.Pos, "%s: %s: ascii keys are not supported by iked (as in racoon2)", owner, proto)
-				}
-				c.secret(k.MyPublicKey.PrivFile, "private key", k.MyPublicKey.Pos, err, isDefault)
 			}
 			if k.PeersPublicKey == nil {
 				c.need(err, isDefault, p, "%s: %s: %s needs peers_public_key", owner, proto, m.Name)
 			}
 		}
 	}
+	// IKEConfig reads every key file a block names, whatever the method,
+	// so each must be private; a missing one matters only when needed.
+	if k.PreSharedKey != "" && (psk || exists(k.PreSharedKey)) {
+		c.secret(k.PreSharedKey, "pre_shared_key", p, err, isDefault)
+	}
+	if k.MyPublicKey != nil {
+		c.secret(k.MyPublicKey.PrivFile, "private key", k.MyPublicKey.Pos, err, isDefault)
+	}
+}
+
+func exists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
 }
 
 // secret checks a key or password file: it must exist, be a regular file

@@ -53,6 +53,8 @@ func (c *Config) IKEConfig(kmp KMP, o IKEOptions) (*ike.Config, error) {
 			errs = append(errs, err)
 			continue
 		}
+		// racoon2 initiates only with the first acceptable_kmp entry.
+		p.Passive = p.Passive || r.InitiateKMP() != kmp
 		out.Peers = append(out.Peers, p)
 	}
 	if r := c.DefaultRemote; r != nil {
@@ -351,8 +353,8 @@ func childConfig(s *Selector, kmp KMP, o IKEOptions) (*ike.ChildConfig, bool) {
 	if kmpOf(pol.Remote, kmp) == nil {
 		return nil, false
 	}
-	src, sp, ok1 := selAddr(s.Src)
-	dst, dp, ok2 := selAddr(s.Dst)
+	src, sp, ok1 := selAddr(s.Src, s.Dst)
+	dst, dp, ok2 := selAddr(s.Dst, s.Src)
 	if !ok1 || !ok2 {
 		return nil, false // FQDNs and macros need resolving first
 	}
@@ -403,8 +405,9 @@ func childConfig(s *Selector, kmp KMP, o IKEOptions) (*ike.ChildConfig, bool) {
 	return ch, len(ch.Proposals) > 0
 }
 
-// selAddr is a selector's address as a prefix with its port.
-func selAddr(as []Address) (netip.Prefix, uint16, bool) {
+// selAddr is a selector's address as a prefix with its port. IP_ANY
+// takes the family of the other side (IPv4 when both are IP_ANY).
+func selAddr(as, other []Address) (netip.Prefix, uint16, bool) {
 	if len(as) == 0 {
 		return netip.Prefix{}, 0, false
 	}
@@ -413,7 +416,11 @@ func selAddr(as []Address) (netip.Prefix, uint16, bool) {
 	case a.Kind == AddrIP:
 		return a.Prefix, a.Port, true
 	case a.IsMacro("IP_ANY"):
-		return netip.PrefixFrom(netip.IPv4Unspecified(), 0), a.Port, true
+		u := netip.IPv4Unspecified()
+		if len(other) > 0 && other[0].Kind == AddrIP && other[0].Prefix.Addr().Is6() {
+			u = netip.IPv6Unspecified()
+		}
+		return netip.PrefixFrom(u, 0), a.Port, true
 	}
 	return netip.Prefix{}, 0, false
 }

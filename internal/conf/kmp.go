@@ -1,6 +1,7 @@
 package conf
 
 import (
+	"fmt"
 	"time"
 )
 
@@ -139,7 +140,68 @@ func (b *builder) kmpBody(block []*node, k *KMPConf, what, name string) {
 		if why, u := unimplemented[k.Proto][kw]; u && !zeroValue(n) {
 			b.rep.warnf(n.Pos, "%s in %s{} is not implemented by iked (as in racoon2); ignored%s", kw, k.Proto, why)
 		}
+		b.engineIgnores(n, kw, k.Proto)
+		b.zeroIsUnset(n, kw, k.Proto)
 	}
+}
+
+// zeroIsUnset warns where racoon2's "0 means unset" rule (reference 1.5)
+// turns a 0 or infinite into a non-zero built-in default.
+func (b *builder) zeroIsUnset(n *node, kw string, proto KMP) {
+	if !zeroValue(n) {
+		return
+	}
+	var bi *KMPConf
+	switch proto {
+	case KMPIKEv1:
+		bi = builtinV1
+	case KMPIKEv2:
+		bi = builtinV2
+	default:
+		return
+	}
+	v := ""
+	if d := kmpDuration(bi, kw); d != nil && *d != 0 {
+		v = d.String()
+	} else if i := kmpInt(bi, kw); i != nil && *i != 0 {
+		v = fmt.Sprint(*i)
+	} else if kw == "nonce_size" {
+		v = fmt.Sprint(bi.NonceSize, " bytes")
+	}
+	if v != "" {
+		b.rep.warnf(n.Pos, "%s %s means unset in racoon2: the default section's value, else the built-in %s, applies", kw, n.Args[1].Text, v)
+	}
+}
+
+// notHonoured lists the IKEv2 directives racoon2 implements but our
+// engine does not yet, with what it does instead. A value equal to
+// that behaviour (off, 0) is honoured and draws no warning.
+var notHonoured = map[string]string{
+	"logmode":             "every remote logs at the daemon's level (-d, -D)",
+	"logfile":             "every remote logs to the daemon's log only",
+	"selector_check":      "traffic selectors are narrowed to the selector (RFC 7296 2.9)",
+	"random_pad_content":  "padding is zeros",
+	"random_padlen":       "padding is the minimum",
+	"max_padlen":          "padding is the minimum",
+	"kmp_sa_grace_period": "an IKE SA is deleted when its lifetime ends",
+}
+
+// engineIgnores warns about an ikev2{} directive the engine cannot
+// honour yet, so that it is never silently dropped.
+func (b *builder) engineIgnores(n *node, kw string, proto KMP) {
+	does, ok := notHonoured[kw]
+	if !ok || proto != KMPIKEv2 || zeroValue(n) || offValue(n) {
+		return
+	}
+	if kw == "logmode" && len(n.Args) == 2 && n.Args[1].Text == "normal" {
+		return // the daemon's own level unless -d or -D raise it
+	}
+	b.rep.warnf(n.Pos, "%s in ikev2{} is not supported by iked yet; ignored (%s)", kw, does)
+}
+
+// offValue tells whether a boolean directive says off.
+func offValue(n *node) bool {
+	return len(n.Args) == 2 && n.Args[1].Kind == tokKeyword && boolWord(n.Args[1].Text) == Off
 }
 
 // kmpValue parses one directive into k; k is left alone on an error.
@@ -220,6 +282,9 @@ func (b *builder) kmpValue(n *node, kw string, k *KMPConf) bool {
 		v, ok := b.addrList(n)
 		if ok {
 			k.PeersIPAddr = v
+			if k.Proto == KMPIKEv2 {
+				b.peersAddrNotes(v)
+			}
 		}
 		return ok
 	case "my_id", "peers_id":
@@ -266,6 +331,9 @@ func (b *builder) kmpValue(n *node, kw string, k *KMPConf) bool {
 				}
 			}
 		}
+		if ok && kw == "kmp_auth_method" && k.Proto == KMPIKEv2 && len(v) > 1 {
+			b.rep.warnf(n.Pos, "iked's IKEv2 uses only the first kmp_auth_method (%s), for its own AUTH and the peer's", v[0].Name)
+		}
 		if ok {
 			*p = v
 		}
@@ -278,6 +346,9 @@ func (b *builder) kmpValue(n *node, kw string, k *KMPConf) bool {
 		}
 		if ok && kw == "my_public_key" {
 			b.secrets.want(v.PrivFile)
+		}
+		if ok && k.Proto == KMPIKEv2 && v.Type != KeyX509PEM {
+			b.rep.warnf(n.Pos, "%s %s: iked reads only x509pem files yet; this key is ignored", kw, v.Type)
 		}
 		if ok {
 			*p = v
@@ -384,6 +455,9 @@ func (b *builder) provide(n *node) (*Provide, bool) {
 			p.AppVersion, good = b.stringVal(c)
 		case "mip6_home_prefix":
 			p.MIP6HomePrefix, good = b.addrList(c)
+			if good {
+				b.rep.warnf(c.Pos, "provide mip6_home_prefix is not supported by iked yet; ignored")
+			}
 		default:
 			b.unknown(c, "provide")
 		}
@@ -526,4 +600,25 @@ func zeroValue(n *node) bool {
 	}
 	x, ok := parseNumber(v)
 	return ok && x == 0
+}
+
+// peersAddrNotes warns about the peers_ipaddr entries the IKEv2 engine
+// cannot use: it knows literal addresses and IP_ANY/IP_RW only, and like
+// racoon2 it always sends to the -t port.
+func (b *builder) peersAddrNotes(l []Address) {
+	for _, a := range l {
+		switch {
+		case a.Kind == AddrFQDN:
+			b.rep.warnf(a.Pos, "peers_ipaddr %s: iked does not resolve host names yet; this entry is ignored", a.Name)
+		case a.Kind == AddrIP && !a.Prefix.IsSingleIP():
+			b.rep.warnf(a.Pos, "peers_ipaddr %s: iked does not match prefixes yet; only the address %s itself matches", a.Prefix, a.Prefix.Addr())
+		case a.Kind == AddrMacro && !a.IsMacro("IP_ANY") && !a.IsMacro("IP_RW"):
+			b.rep.warnf(a.Pos, "peers_ipaddr %s: only IP_ANY and IP_RW mean something here; this entry is ignored", a.Name)
+		case a.Kind == AddrUnix:
+			b.rep.warnf(a.Pos, "peers_ipaddr: a unix socket is not a peer address; this entry is ignored")
+		}
+		if a.Port != 0 && a.Port != 500 {
+			b.rep.warnf(a.Pos, "peers_ipaddr port %d is ignored: iked sends to the -t port (500 by default), as racoon2 does", a.Port)
+		}
+	}
 }

@@ -29,7 +29,8 @@ var builtinV1 = &KMPConf{
 
 var builtinV2 = &KMPConf{
 	Proto: KMPIKEv2, Passive: Off, VerifyID: On, NonceSize: 32,
-	SelectorCheck: CheckExact, RandomPadContent: Off, RandomPadlen: Off,
+	// racoon2's IKEv2 ignores proposal_check; ours honours it (obey).
+	SelectorCheck: CheckExact, ProposalCheck: CheckObey, RandomPadContent: Off, RandomPadlen: Off,
 	MaxRetryToSend: 10, IntervalToSend: time.Second, TimesPerSend: 1,
 	KMPSALifetimeTime: 86400 * time.Second, KMPSANegoTimeLimit: 600 * time.Second,
 	NeedPFS: Off, NATTraversal: On, DPDDelay: 3600 * time.Second,
