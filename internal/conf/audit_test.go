@@ -258,3 +258,13 @@ func TestUnhonoured_Ref1_4_IKEv2SecondAuthMethodWarns(t *testing.T) {
 		t.Errorf("no warning for the second IKEv2 auth method:\n%s", reportText(r))
 	}
 }
+
+// isZeroNumber agrees with parseNumber on what is 0.
+func TestIsZeroNumberMatchesParseNumber(t *testing.T) {
+	for _, s := range []string{"0", "00", "-0", "0x0", "0X00", "-0x0", "1", "10", "0x10", "x0", "0x", "-", "", "abc", "0abc", "007", "0.0", "٠"} {
+		x, ok := parseNumber(token{Kind: tokWord, Text: s})
+		if want := ok && x == 0; isZeroNumber(s) != want {
+			t.Errorf("isZeroNumber(%q) = %v, parseNumber says %v", s, !want, want)
+		}
+	}
+}

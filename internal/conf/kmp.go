@@ -2,6 +2,7 @@ package conf
 
 import (
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -598,8 +599,18 @@ func zeroValue(n *node) bool {
 	if v.Kind == tokKeyword {
 		return v.Text == "infinite"
 	}
-	x, ok := parseNumber(v)
-	return ok && x == 0
+	return v.Kind == tokWord && isZeroNumber(v.Text)
+}
+
+// isZeroNumber reports whether parseNumber reads s as 0, without
+// strconv's error allocation for the words that are not numbers: it runs
+// for every directive of every protocol block.
+func isZeroNumber(s string) bool {
+	s = strings.TrimPrefix(s, "-")
+	if len(s) > 2 && (s[:2] == "0x" || s[:2] == "0X") {
+		s = s[2:]
+	}
+	return s != "" && strings.Trim(s, "0") == ""
 }
 
 // peersAddrNotes warns about the peers_ipaddr entries the IKEv2 engine
