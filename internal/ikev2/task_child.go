@@ -185,10 +185,14 @@ func (e *Engine) childInstalled(sa *IKESA, c *childSA) {
 	}
 }
 
-// childRemoved runs when a child's SAs left the kernel.
+// childRemoved runs when a child's SAs left the kernel. A child a rekey
+// replaced, or the redundant one of a collision, goes without
+// phase2_down: its line lives on (racoon2 3.5, rekey_inprogress).
 func (e *Engine) childRemoved(sa *IKESA, c *childSA) {
 	e.unindexChild(sa, c)
-	e.hookChild(sa, c, HookPhase2Down)
+	if !c.rk.replaced() && !c.redundant {
+		e.hookChild(sa, c, HookPhase2Down)
+	}
 	e.cpChildGone(sa, c)
 	e.rwChildGone(c) // rwpolicy.go
 }
@@ -590,12 +594,14 @@ func (e *Engine) settle(sa *IKESA, old *childSA) {
 		e.ext.stats.Collisions++
 		if bytes.Compare(r.ourLow, r.peerLow) < 0 {
 			sa.log.Info("simultaneous CHILD_SA rekey: ours is redundant", "spi", fmt.Sprintf("%08x", r.ourNew.inSPI))
+			r.ourNew.redundant = true
 			if r.ourNew.installed {
 				e.deleteChild(sa, r.ourNew)
 			}
 			return
 		}
 		sa.log.Info("simultaneous CHILD_SA rekey: ours survives", "spi", fmt.Sprintf("%08x", r.ourNew.inSPI))
+		r.peerNew.redundant = true // the peer deletes it
 		e.ext.stats.ChildRekeys++
 		e.retireChild(sa, old)
 	case r.ourNew != nil:
