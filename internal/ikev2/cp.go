@@ -71,6 +71,7 @@ func (e *Engine) cpConfig(sa *IKESA) *CPConfig {
 // initiator the addresses and servers the responder assigned.
 type cpLease struct {
 	pool         *ike.Pool // responder: where addr4/addr6 came from
+	assigned     bool      // initiator: the peer assigned these to us
 	req          []CfgAttrType
 	addr4, addr6 netip.Addr
 	dns4, dns6   []netip.Addr
@@ -216,7 +217,7 @@ func cpReplied(sa *IKESA, m *Message) {
 	if !ok || cp.CfgType != CfgReply {
 		return
 	}
-	l := &cpLease{}
+	l := &cpLease{assigned: true}
 	for _, a := range cp.Attrs {
 		v := a.Value
 		switch a.Type {

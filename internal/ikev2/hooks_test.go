@@ -1,10 +1,12 @@
 package ikev2
 
 import (
+	"net/netip"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/racoon2go/iked/internal/ike"
 	"github.com/racoon2go/iked/internal/ike/iketest"
 )
 
@@ -80,4 +82,82 @@ func TestHookNoDownOnRekeyCollision_RFC7296_2_8(t *testing.T) {
 			}
 		}
 	}
+}
+
+// envOf is the environment of a recorded hook run, by name.
+func envOf(run string) map[string]string {
+	env := map[string]string{}
+	f := strings.SplitN(run, " ", 3)
+	if len(f) < 3 {
+		return env
+	}
+	for _, kv := range strings.Split(f[2], ",") {
+		k, v, _ := strings.Cut(kv, "=")
+		env[k] = v
+	}
+	return env
+}
+
+// checkEnv fails unless env has want's variables with their values, and
+// none of absent.
+func checkEnv(t *testing.T, side string, env, want map[string]string, absent ...string) {
+	t.Helper()
+	for k, v := range want {
+		if got, ok := env[k]; !ok || got != v {
+			t.Errorf("%s: %s=%q (set %v), want %q", side, k, got, ok, v)
+		}
+	}
+	for _, k := range absent {
+		if _, ok := env[k]; ok {
+			t.Errorf("%s: %s set to %q, want unset", side, k, env[k])
+		}
+	}
+}
+
+// racoon2 3.5 (script.c): the phase2 environment always has INTERNAL_ADDR4
+// INTERNAL_DNS4 INTERNAL_WINS4 INTERNAL_DHCP4 INTERNAL_ADDR6 INTERNAL_DNS6
+// INTERNAL_DHCP6 APPLICATION_VERSION, empty without a configuration
+// payload; INTERNAL4_ADDR INTERNAL6_ADDR INTERNAL_ADDR only with a lease.
+func TestHookPhase2EnvWithoutCP_Racoon2_3_5(t *testing.T) {
+	p := newPair(t, nil)
+	h := &hookRec{}
+	p.a.SetHooks(h)
+	p.establish(t)
+	up := h.find(HookPhase2Up)
+	if len(up) != 1 {
+		t.Fatalf("phase2_up runs %q", up)
+	}
+	empty := map[string]string{}
+	for _, k := range []string{"INTERNAL_ADDR4", "INTERNAL_DNS4", "INTERNAL_WINS4", "INTERNAL_DHCP4",
+		"INTERNAL_ADDR6", "INTERNAL_DNS6", "INTERNAL_DHCP6", "APPLICATION_VERSION"} {
+		empty[k] = ""
+	}
+	checkEnv(t, "initiator", envOf(up[0]), empty, "INTERNAL4_ADDR", "INTERNAL6_ADDR", "INTERNAL_ADDR")
+}
+
+// racoon2 3.5 (script.c, samples/hook 00childup_sample): the responder's
+// scripts see the addresses it leased in INTERNAL4_ADDR/INTERNAL6_ADDR
+// (and INTERNAL_ADDR for a single lease); the initiator's see what was
+// assigned to it in INTERNAL_ADDR4, INTERNAL_DNS4, ... and the peer's
+// APPLICATION_VERSION.
+func TestHookPhase2EnvLease_Racoon2_3_5(t *testing.T) {
+	pool := ike.NewPool("rw", ike.AddrRange{First: netip.MustParseAddr("10.9.0.10"), Last: netip.MustParseAddr("10.9.0.20")})
+	p, _ := cpPair(t, pool)
+	ha, hb := &hookRec{}, &hookRec{}
+	p.a.SetHooks(ha)
+	p.b.SetHooks(hb)
+	p.establish(t)
+	ua, ub := ha.find(HookPhase2Up), hb.find(HookPhase2Up)
+	if len(ua) != 1 || len(ub) != 1 {
+		t.Fatalf("phase2_up runs %q %q", ua, ub)
+	}
+	checkEnv(t, "initiator", envOf(ua[0]), map[string]string{"INTERNAL_ADDR4": "10.9.0.10", "INTERNAL_DNS4": "10.9.0.1",
+		"INTERNAL_DHCP4": "", "INTERNAL_ADDR6": "", "APPLICATION_VERSION": "racoon2go test"},
+		"INTERNAL4_ADDR", "INTERNAL6_ADDR", "INTERNAL_ADDR")
+	checkEnv(t, "responder", envOf(ub[0]), map[string]string{"INTERNAL4_ADDR": "10.9.0.10", "INTERNAL_ADDR": "10.9.0.10",
+		"INTERNAL_ADDR4": "", "INTERNAL_DNS4": "", "APPLICATION_VERSION": ""}, "INTERNAL6_ADDR")
+	// Two leases: one per family, no single INTERNAL_ADDR.
+	l := &cpLease{pool: pool, addr4: netip.MustParseAddr("10.9.0.11"), addr6: netip.MustParseAddr("2001:db8::11")}
+	checkEnv(t, "dual", envOf("b phase2_up "+strings.Join(internalEnv(l), ",")),
+		map[string]string{"INTERNAL4_ADDR": "10.9.0.11", "INTERNAL6_ADDR": "2001:db8::11", "INTERNAL_ADDR6": ""}, "INTERNAL_ADDR")
 }
