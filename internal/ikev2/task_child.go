@@ -244,10 +244,20 @@ func (e *Engine) armChild(sa *IKESA, c *childSA) {
 
 // jitter returns d x (0.8 + 0.1 rand), racoon2's soft lifetime.
 func (e *Engine) jitter(d time.Duration) time.Duration {
+	if d <= 0 {
+		return d
+	}
+	return time.Duration(e.softOf(uint64(d)))
+}
+
+// softOf returns h x (0.8 + 0.1 rand) without overflow: a lifetime of
+// more than 16 days in nanoseconds times 65535 does not fit 64 bits.
+func (e *Engine) softOf(h uint64) uint64 {
 	var b [2]byte
 	_, _ = e.rand.Read(b[:])
-	r := time.Duration(binary.BigEndian.Uint16(b[:])) // 0..65535
-	return d*8/10 + d/10*r/65535
+	r := uint64(binary.BigEndian.Uint16(b[:])) // 0..65535
+	q := h / 10
+	return q*8 + h%10*8/10 + q/65535*r + q%65535*r/65535
 }
 
 // softExpire handles a kernel soft EXPIRE: racoon2 ignores the soft
