@@ -45,7 +45,8 @@ const hookDrainTime = time.Second
 
 // drainHooksThen runs the hook scripts still queued (the last phase1_down
 // and phase2_down), at most hookDrainTime, before done: racoon2 runs them
-// before it exits.
+// before it exits. The runner is stopped then: the engine is done with it,
+// and the daemon makes a new one with each new engine.
 func (e *Engine) drainHooksThen(done func()) func() {
 	d, ok := e.ext.hooks.(interface{ Drain(time.Duration) bool })
 	if !ok || done == nil {
@@ -53,11 +54,15 @@ func (e *Engine) drainHooksThen(done func()) func() {
 	}
 	return func() {
 		d.Drain(hookDrainTime)
+		if s, ok := d.(interface{ Stop() }); ok {
+			s.Stop()
+		}
 		done()
 	}
 }
 
-// SetHooks installs the hook runner (nil: no hooks).
+// SetHooks installs the hook runner (nil: no hooks); the engine stops it
+// at the end of Shutdown when it has a Stop method.
 func (e *Engine) SetHooks(h Hooks) { e.ext.hooks = h }
 
 // hookIKE runs a phase1 hook: LOCAL_ADDR LOCAL_PORT REMOTE_ADDR REMOTE_PORT.

@@ -161,3 +161,41 @@ func TestHookPhase2EnvLease_Racoon2_3_5(t *testing.T) {
 	checkEnv(t, "dual", envOf("b phase2_up "+strings.Join(internalEnv(l), ",")),
 		map[string]string{"INTERNAL4_ADDR": "10.9.0.11", "INTERNAL6_ADDR": "2001:db8::11", "INTERNAL_ADDR6": ""}, "INTERNAL_ADDR")
 }
+
+// stoppingHooks records Run, Drain and Stop.
+type stoppingHooks struct {
+	hookRec
+	drained, stopped int
+}
+
+func (h *stoppingHooks) Drain(time.Duration) bool { h.drained++; return true }
+func (h *stoppingHooks) Stop()                    { h.stopped++ }
+
+// racoon2 3.5: the last phase1_down runs at shutdown; then the engine
+// stops its hook runner, which would otherwise outlive it (a goroutine
+// per SIGHUP, when the daemon rebuilds its engines).
+func TestShutdownStopsHookRunner(t *testing.T) {
+	p := newPair(t, nil)
+	h := &stoppingHooks{}
+	p.b.SetHooks(h)
+	p.establish(t)
+	done := false
+	p.b.Shutdown(func() { done = true })
+	p.w.Run()
+	if !done || h.count(HookPhase1Down) != 1 || h.drained != 1 || h.stopped != 1 {
+		t.Fatalf("done %v, phase1_down %d, drained %d, stopped %d", done, h.count(HookPhase1Down), h.drained, h.stopped)
+	}
+}
+
+// With no IKE SA left to delete, Shutdown still drains and stops the
+// runner (scripts of SAs that went before may be queued).
+func TestShutdownStopsHookRunnerWithoutSAs(t *testing.T) {
+	p := newPair(t, nil)
+	h := &stoppingHooks{}
+	p.b.SetHooks(h)
+	done := false
+	p.b.Shutdown(func() { done = true })
+	if !done || h.drained != 1 || h.stopped != 1 {
+		t.Fatalf("done %v, drained %d, stopped %d", done, h.drained, h.stopped)
+	}
+}
