@@ -86,3 +86,30 @@ func TestInitialContactSameIdentityOnly_RFC7296_3_16(t *testing.T) {
 		t.Fatalf("SA of the same identity kept: %s", status(p.b))
 	}
 }
+
+// RFC 7296 3.15.1: "The responder MAY only send up to the number of
+// addresses requested": a CFG_REPLY when we sent no CFG_REQUEST is
+// ignored, and an address of a family we did not ask for is not taken
+// (it would become our traffic selector and a POLICY ADD to spmd).
+// Servers and the application version may come unasked.
+func TestCPReplyOnlyRequestedAddresses_RFC7296_3_15_1(t *testing.T) {
+	p := newPair(t, nil)
+	p.establish(t)
+	sa := only(t, p.a)
+	reply := &Message{Payloads: []Payload{&CP{CfgType: CfgReply, Attrs: []CfgAttr{
+		{Type: CfgAttrInternalIP4Address, Value: []byte{10, 9, 0, 99}},
+		{Type: CfgAttrInternalIP6Address, Value: append(netip.MustParseAddr("2001:db8::99").AsSlice(), 64)},
+		{Type: CfgAttrInternalIP4DNS, Value: []byte{10, 9, 0, 53}},
+	}}}}
+	sa.cp = nil
+	p.a.cpReplied(sa, reply)
+	if sa.cp != nil {
+		t.Fatalf("CFG_REPLY without a request taken: %+v", sa.cp)
+	}
+	p.a.SetCP("b", &CPConfig{Request: ReqIP4})
+	p.a.cpReplied(sa, reply)
+	l := sa.cp
+	if l == nil || l.addr4 != netip.MustParseAddr("10.9.0.99") || l.addr6.IsValid() || len(l.dns4) != 1 {
+		t.Fatalf("lease %+v, want the IPv4 address and the DNS server only", l)
+	}
+}
