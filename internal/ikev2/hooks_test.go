@@ -24,7 +24,8 @@ func (h *hookRec) count(ev HookEvent) int { return len(h.find(ev)) }
 // racoon2 3.5 (ikev2_child.c: no phase2_down while rekey_inprogress): a
 // child replaced by a rekey leaves without phase2_down, on the side that
 // rekeyed and on the side that answered; phase2_down comes once, when
-// the last child of the line goes.
+// the last child of the line goes. A rekeyed IKE SA runs phase1_rekey,
+// not phase1_up, on both sides.
 func TestHookNoPhase2DownOnRekey_Racoon2_3_5(t *testing.T) {
 	p := newPair(t, nil)
 	ha, hb := &hookRec{}, &hookRec{}
@@ -41,6 +42,15 @@ func TestHookNoPhase2DownOnRekey_Racoon2_3_5(t *testing.T) {
 		}
 		if n := h.count(HookPhase2Rekey); n != 2 {
 			t.Fatalf("%d phase2_rekey, want 2: %v", n, h.events())
+		}
+	}
+	// An IKE SA rekey: phase1_rekey on both sides, no phase1_up again,
+	// no down hook for the old SA or for the children it passes on.
+	p.a.rekeyIKE(only(t, p.a))
+	p.w.Run()
+	for _, h := range []*hookRec{ha, hb} {
+		if h.count(HookPhase1Rekey) != 1 || h.count(HookPhase1Up) != 1 || h.count(HookPhase1Down) != 0 || h.count(HookPhase2Down) != 0 {
+			t.Fatalf("after an IKE SA rekey: %v", h.events())
 		}
 	}
 	p.a.deleteIKE(only(t, p.a))
