@@ -95,13 +95,19 @@ func (r *Runner) Dropped() uint64 {
 
 // Close runs the scripts already queued, then stops the runner.
 func (r *Runner) Close() {
+	r.Stop()
+	<-r.done
+}
+
+// Stop is Close without the wait, for the event loop: the scripts already
+// queued still run, later ones are ignored, then the goroutine exits.
+func (r *Runner) Stop() {
 	r.mu.Lock()
+	defer r.mu.Unlock()
 	if !r.closed {
 		r.closed = true
 		close(r.q)
 	}
-	r.mu.Unlock()
-	<-r.done
 }
 
 func (r *Runner) loop() {

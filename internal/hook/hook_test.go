@@ -109,3 +109,27 @@ func TestRunFailuresAndBound(t *testing.T) {
 		}
 	}
 }
+
+// Stop ends the runner without waiting: the scripts already queued still
+// run, then its goroutine exits (the daemon builds a runner per SIGHUP).
+func TestStopDoesNotBlock(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "out")
+	tab := Table{"": {"phase1_down": script(t, dir, "down", "sleep 0.2; echo END >"+out+"\n")}}
+	r := New(tab.Lookup, Options{})
+	r.Run("x", "phase1_down", nil)
+	start := time.Now()
+	r.Stop()
+	r.Stop()
+	if time.Since(start) > 100*time.Millisecond {
+		t.Fatal("Stop blocked")
+	}
+	r.Run("x", "phase1_down", nil) // after Stop: ignored
+	waitFile(t, out)
+	select {
+	case <-r.done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("runner goroutine still running after Stop")
+	}
+	r.Close()
+}

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
-	"time"
 
 	"github.com/racoon2go/iked/internal/ike"
 )
@@ -234,12 +233,10 @@ func (e *Engine) installChildKeys(sa *IKESA, c *childSA, exchInit bool, ni, nr, 
 func (e *Engine) childLifetime(ch *ike.ChildConfig) ike.Lifetime {
 	l := ch.Lifetime
 	if l.SoftTime == 0 && l.HardTime > 0 {
-		var b [1]byte
-		_, _ = e.rand.Read(b[:])
-		l.SoftTime = l.HardTime * time.Duration(800+int(b[0])*100/255) / 1000
+		l.SoftTime = e.jitter(l.HardTime)
 	}
 	if l.SoftBytes == 0 && l.HardBytes > 0 {
-		l.SoftBytes = uint64(e.jitter(time.Duration(l.HardBytes))) // racoon2: 0.8-0.9 for bytes too
+		l.SoftBytes = e.softOf(l.HardBytes) // racoon2: 0.8-0.9 for bytes too
 	}
 	return l
 }

@@ -71,6 +71,7 @@ func (e *Engine) cpConfig(sa *IKESA) *CPConfig {
 // initiator the addresses and servers the responder assigned.
 type cpLease struct {
 	pool         *ike.Pool // responder: where addr4/addr6 came from
+	assigned     bool      // initiator: the peer assigned these to us
 	req          []CfgAttrType
 	addr4, addr6 netip.Addr
 	dns4, dns6   []netip.Addr
@@ -210,20 +211,28 @@ func (e *Engine) cpRequest(sa *IKESA) []Payload {
 	return []Payload{req}
 }
 
-// cpReplied keeps what a CFG_REPLY in the IKE_AUTH response assigned.
-func cpReplied(sa *IKESA, m *Message) {
+// cpReplied keeps what a CFG_REPLY in the IKE_AUTH response assigned. A
+// reply to no request of ours is ignored, and so is an address of a
+// family not asked for (RFC 7296 3.15.1: no more addresses than
+// requested); it would become our traffic selector and a POLICY ADD.
+func (e *Engine) cpReplied(sa *IKESA, m *Message) {
 	cp, ok := m.Get(PayloadCP).(*CP)
-	if !ok || cp.CfgType != CfgReply {
+	cfg := e.cpConfig(sa)
+	if !ok || cp.CfgType != CfgReply || cfg == nil || cfg.Request == 0 {
 		return
 	}
-	l := &cpLease{}
+	l := &cpLease{assigned: true}
 	for _, a := range cp.Attrs {
 		v := a.Value
 		switch a.Type {
 		case CfgAttrInternalIP4Address:
-			l.addr4 = addrOf(v, 4)
+			if cfg.Request&ReqIP4 != 0 {
+				l.addr4 = addrOf(v, 4)
+			}
 		case CfgAttrInternalIP6Address:
-			l.addr6 = addrOf(v, 16)
+			if cfg.Request&ReqIP6 != 0 {
+				l.addr6 = addrOf(v, 16)
+			}
 		case CfgAttrInternalIP4DNS:
 			l.dns4 = appendAddr(l.dns4, addrOf(v, 4))
 		case CfgAttrInternalIP6DNS:

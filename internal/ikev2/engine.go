@@ -309,8 +309,9 @@ func (e *Engine) Shutdown(done func()) {
 		}
 	}
 	if e.sas.len() == 0 && e.shutdownDone != nil {
+		finish := e.shutdownDone
 		e.shutdownDone = nil
-		done()
+		finish()
 	}
 }
 

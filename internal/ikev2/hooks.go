@@ -45,7 +45,8 @@ const hookDrainTime = time.Second
 
 // drainHooksThen runs the hook scripts still queued (the last phase1_down
 // and phase2_down), at most hookDrainTime, before done: racoon2 runs them
-// before it exits.
+// before it exits. The runner is stopped then: the engine is done with it,
+// and the daemon makes a new one with each new engine.
 func (e *Engine) drainHooksThen(done func()) func() {
 	d, ok := e.ext.hooks.(interface{ Drain(time.Duration) bool })
 	if !ok || done == nil {
@@ -53,11 +54,15 @@ func (e *Engine) drainHooksThen(done func()) func() {
 	}
 	return func() {
 		d.Drain(hookDrainTime)
+		if s, ok := d.(interface{ Stop() }); ok {
+			s.Stop()
+		}
 		done()
 	}
 }
 
-// SetHooks installs the hook runner (nil: no hooks).
+// SetHooks installs the hook runner (nil: no hooks); the engine stops it
+// at the end of Shutdown when it has a Stop method.
 func (e *Engine) SetHooks(h Hooks) { e.ext.hooks = h }
 
 // hookIKE runs a phase1 hook: LOCAL_ADDR LOCAL_PORT REMOTE_ADDR REMOTE_PORT.
@@ -105,36 +110,55 @@ func phase2Env(sa *IKESA, c *childSA) []string {
 		"REMOTE_NET_PORT=" + strconv.Itoa(int(sel.DstPort)),
 		"UPPER_LAYER_PROTOCOL=" + proto,
 	}
-	return append(env, leaseEnv(sa.cp)...)
+	return append(env, internalEnv(sa.cp)...)
 }
 
-// leaseEnv is the INTERNAL_* and APPLICATION_VERSION part of the phase2
-// environment; list values are space-separated.
-func leaseEnv(l *cpLease) []string {
-	if l == nil {
-		return nil
+// internalEnv is the INTERNAL_* and APPLICATION_VERSION part of the
+// phase2 environment as racoon2 builds it: the addresses we leased to the
+// peer go in INTERNAL4_ADDR/INTERNAL6_ADDR (and INTERNAL_ADDR when there
+// is only one); what the peer assigned to us goes in the others, which are
+// always set, empty when nothing was assigned. Lists are space-separated.
+func internalEnv(l *cpLease) []string {
+	var env []string
+	got := &cpLease{}
+	if l != nil && l.assigned {
+		got = l
+	} else if l != nil && l.pool != nil {
+		env = leasedEnv(l)
 	}
-	var a4, a6 string
+	return append(env,
+		"INTERNAL_ADDR4="+addrString(got.addr4),
+		"INTERNAL_DNS4="+joinAddrs(got.dns4),
+		"INTERNAL_WINS4=",
+		"INTERNAL_DHCP4="+joinAddrs(got.dhcp4),
+		"INTERNAL_ADDR6="+addrString(got.addr6),
+		"INTERNAL_DNS6="+joinAddrs(got.dns6),
+		"INTERNAL_DHCP6="+joinAddrs(got.dhcp6),
+		"APPLICATION_VERSION="+got.appVersion)
+}
+
+// leasedEnv names the addresses l leased to the peer.
+func leasedEnv(l *cpLease) []string {
+	var env, one []string
 	if l.addr4.IsValid() {
-		a4 = l.addr4.String()
+		env = append(env, "INTERNAL4_ADDR="+l.addr4.String())
+		one = append(one, "INTERNAL_ADDR="+l.addr4.String())
 	}
 	if l.addr6.IsValid() {
-		a6 = l.addr6.String()
+		env = append(env, "INTERNAL6_ADDR="+l.addr6.String())
+		one = append(one, "INTERNAL_ADDR="+l.addr6.String())
 	}
-	internal := strings.TrimSpace(a4 + " " + a6)
-	return []string{
-		"INTERNAL4_ADDR=" + a4,
-		"INTERNAL6_ADDR=" + a6,
-		"INTERNAL_ADDR=" + internal,
-		"INTERNAL_ADDR4=" + a4,
-		"INTERNAL_DNS4=" + joinAddrs(l.dns4),
-		"INTERNAL_WINS4=",
-		"INTERNAL_DHCP4=" + joinAddrs(l.dhcp4),
-		"INTERNAL_ADDR6=" + a6,
-		"INTERNAL_DNS6=" + joinAddrs(l.dns6),
-		"INTERNAL_DHCP6=" + joinAddrs(l.dhcp6),
-		"APPLICATION_VERSION=" + l.appVersion,
+	if len(one) == 1 {
+		env = append(env, one[0])
 	}
+	return env
+}
+
+func addrString(a netip.Addr) string {
+	if !a.IsValid() {
+		return ""
+	}
+	return a.String()
 }
 
 func joinAddrs(a []netip.Addr) string {

@@ -206,3 +206,39 @@ func TestInitialContactAfterLostDelete(t *testing.T) {
 		t.Fatalf("stale SA kept: %s", status(p.b))
 	}
 }
+
+// RFC 7296 2.23: "A host behind a NAT SHOULD NOT do this type of dynamic
+// address update": A, behind the NAT, keeps talking to B's address when
+// a validated request of B's (new, not a replay) arrives from elsewhere,
+// as an attacker on the path can make happen by racing B's packet.
+func TestNATBehindNATNoAddressUpdate_RFC7296_2_23(t *testing.T) {
+	p, _ := natPair(t, nil)
+	sa := only(t, p.a)
+	if !sa.natLocal || sa.natRemote {
+		t.Fatalf("setup: natLocal %v natRemote %v", sa.natLocal, sa.natRemote)
+	}
+	before := sa.remote
+	var caught *ike.Packet
+	p.w.AddFilter(func(q ike.Packet) []ike.Packet {
+		if caught == nil && q.Local.Addr() == addrB && msgIs(ExchangeInformational, false)(q) {
+			caught = &q
+			return nil
+		}
+		return []ike.Packet{q}
+	})
+	p.b.liveness(only(t, p.b))
+	p.w.Run()
+	if caught == nil {
+		t.Fatal("no request from B")
+	}
+	forged := *caught
+	forged.Local = netip.AddrPortFrom(netip.MustParseAddr("203.0.113.9"), 4500)
+	p.w.Inject(forged)
+	p.w.Run()
+	if sa.remote != before {
+		t.Fatalf("A moved B to %v (was %v)", sa.remote, before)
+	}
+	if p.a.Stats().DropIntegrity != 0 {
+		t.Fatal("the request did not validate: the test proves nothing")
+	}
+}

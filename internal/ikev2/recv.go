@@ -187,12 +187,26 @@ func (e *Engine) reassemble(sa *IKESA, m *Message, p ike.Packet, h *Header, in S
 // (RFC 7296 2.23), or when the peer moved to the NAT-T port on its own (as
 // strongSwan does for IKE_AUTH): only authenticated messages may move it.
 func (e *Engine) afterAuthenticated(sa *IKESA, p ike.Packet) {
-	if p.Remote != sa.remote && (sa.natRemote || sa.natLocal || p.Local.Port() == ike.PortNATT) {
+	if p.Remote != sa.remote && mayFollow(sa, p) {
 		sa.log.Info("peer address changed", "from", sa.remote, "to", p.Remote)
 		sa.setRemote(p.Remote)
 		sa.local = p.Local
 		e.peerMoved(sa) // natt.go
 	}
+}
+
+// mayFollow reports whether p may move sa's peer. When only we are
+// behind a NAT the peer's address stays, only its port may change (the
+// float to 4500): RFC 7296 2.23, a host behind a NAT SHOULD NOT update,
+// since anyone who can race a packet of the peer's could move us.
+func mayFollow(sa *IKESA, p ike.Packet) bool {
+	switch {
+	case sa.natRemote:
+		return true
+	case sa.natLocal:
+		return p.Remote.Addr() == sa.remote.Addr()
+	}
+	return p.Local.Port() == ike.PortNATT
 }
 
 func (e *Engine) handleResponse(sa *IKESA, p ike.Packet, h *Header) {

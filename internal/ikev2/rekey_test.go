@@ -452,3 +452,31 @@ func BenchmarkChildRekey(b *testing.B) {
 		b.Fatal("children")
 	}
 }
+
+// racoon2 3.3: soft lifetimes are hard x (0.8 + 0.1 rand), also for long
+// lifetimes (a month, a year, in nanoseconds) and huge byte counts, where
+// the products overflow 64 bits.
+func TestSoftLifetimeLongHard_Racoon2_3_3(t *testing.T) {
+	p := newPair(t, nil)
+	in := func(soft, hard uint64) bool {
+		return soft >= hard/10*8 && soft <= hard/10*9+1
+	}
+	for _, h := range []time.Duration{time.Hour, 30 * 24 * time.Hour, 365 * 24 * time.Hour, 1 << 62, 1<<63 - 1} {
+		for i := 0; i < 200; i++ {
+			if s := p.a.jitter(h); s < 0 || !in(uint64(s), uint64(h)) {
+				t.Fatalf("jitter(%v) = %v", h, s)
+			}
+		}
+	}
+	for _, hard := range []ike.Lifetime{{HardTime: 200 * 24 * time.Hour}, {HardBytes: 1 << 63}, {HardBytes: 1<<64 - 1}} {
+		for i := 0; i < 200; i++ {
+			l := p.a.childLifetime(&ike.ChildConfig{Lifetime: hard})
+			if hard.HardTime > 0 && (l.SoftTime < 0 || !in(uint64(l.SoftTime), uint64(hard.HardTime))) {
+				t.Fatalf("soft time %v of hard %v", l.SoftTime, hard.HardTime)
+			}
+			if hard.HardBytes > 0 && !in(l.SoftBytes, hard.HardBytes) {
+				t.Fatalf("soft bytes %d of hard %d", l.SoftBytes, hard.HardBytes)
+			}
+		}
+	}
+}

@@ -64,6 +64,7 @@ type IKESA struct {
 	contact       bool             // the peer sent INITIAL_CONTACT (contact.go)
 	octetHard     bool             // octetMark is the hard byte limit (ikelifetime.go)
 	collided      bool             // made by the peer's rekey while ours was in flight (task_rekey.go)
+	redundant     bool             // the loser of a simultaneous rekey (RFC 7296 2.8.2): goes without phase1_down
 	created       time.Time
 	octets        uint64 // IKE traffic since established (ikelifetime.go)
 	octetMark     uint64 // next byte lifetime point; 0: none
@@ -82,6 +83,7 @@ type childSA struct {
 	softAt        time.Time   // rekey due (engine timer; task_child.go)
 	hardAt        time.Time   // delete due (engine timer; task_child.go)
 	rk            *childRekey // rekey in progress or done (task_child.go)
+	redundant     bool        // the loser of a simultaneous rekey (RFC 7296 2.8.1): goes without phase2_down
 
 	local, peer netip.Addr         // addresses of its kernel SAs, as installed (natt.go)
 	rw          *ike.PolicyRequest // dynamic policy announced to spmd (rwpolicy.go)

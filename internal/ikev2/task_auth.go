@@ -70,7 +70,7 @@ func (t *authTask) build(e *Engine, sa *IKESA) ([]Payload, error) {
 func (*authTask) process(e *Engine, sa *IKESA, m *Message) ike.Status {
 	hs := sa.hs
 	sa.contact = m.Notify(NotifyInitialContact) != nil // contact.go
-	cpReplied(sa, m)                                   // cp.go
+	e.cpReplied(sa, m)                                 // cp.go
 	if n := m.Notify(NotifyAuthenticationFailed); n != nil {
 		sa.log.Info("peer refused our authentication", "notify", n.NotifyType)
 		e.dropLarval(sa)

@@ -185,10 +185,14 @@ func (e *Engine) childInstalled(sa *IKESA, c *childSA) {
 	}
 }
 
-// childRemoved runs when a child's SAs left the kernel.
+// childRemoved runs when a child's SAs left the kernel. A child a rekey
+// replaced, or the redundant one of a collision, goes without
+// phase2_down: its line lives on (racoon2 3.5, rekey_inprogress).
 func (e *Engine) childRemoved(sa *IKESA, c *childSA) {
 	e.unindexChild(sa, c)
-	e.hookChild(sa, c, HookPhase2Down)
+	if !c.rk.replaced() && !c.redundant {
+		e.hookChild(sa, c, HookPhase2Down)
+	}
 	e.cpChildGone(sa, c)
 	e.rwChildGone(c) // rwpolicy.go
 }
@@ -240,10 +244,20 @@ func (e *Engine) armChild(sa *IKESA, c *childSA) {
 
 // jitter returns d x (0.8 + 0.1 rand), racoon2's soft lifetime.
 func (e *Engine) jitter(d time.Duration) time.Duration {
+	if d <= 0 {
+		return d
+	}
+	return time.Duration(e.softOf(uint64(d)))
+}
+
+// softOf returns h x (0.8 + 0.1 rand) without overflow: a lifetime of
+// more than 16 days in nanoseconds times 65535 does not fit 64 bits.
+func (e *Engine) softOf(h uint64) uint64 {
 	var b [2]byte
 	_, _ = e.rand.Read(b[:])
-	r := time.Duration(binary.BigEndian.Uint16(b[:])) // 0..65535
-	return d*8/10 + d/10*r/65535
+	r := uint64(binary.BigEndian.Uint16(b[:])) // 0..65535
+	q := h / 10
+	return q*8 + h%10*8/10 + q/65535*r + q%65535*r/65535
 }
 
 // softExpire handles a kernel soft EXPIRE: racoon2 ignores the soft
@@ -590,12 +604,14 @@ func (e *Engine) settle(sa *IKESA, old *childSA) {
 		e.ext.stats.Collisions++
 		if bytes.Compare(r.ourLow, r.peerLow) < 0 {
 			sa.log.Info("simultaneous CHILD_SA rekey: ours is redundant", "spi", fmt.Sprintf("%08x", r.ourNew.inSPI))
+			r.ourNew.redundant = true
 			if r.ourNew.installed {
 				e.deleteChild(sa, r.ourNew)
 			}
 			return
 		}
 		sa.log.Info("simultaneous CHILD_SA rekey: ours survives", "spi", fmt.Sprintf("%08x", r.ourNew.inSPI))
+		r.peerNew.redundant = true // the peer deletes it
 		e.ext.stats.ChildRekeys++
 		e.retireChild(sa, old)
 	case r.ourNew != nil:

@@ -273,7 +273,7 @@ func (e *Engine) onEstablished(sa *IKESA) {
 }
 
 // onDown runs when an established IKE SA goes: phase1_down, unless a
-// rekey replaced it (racoon2 3.5).
+// rekey replaced it (racoon2 3.5) or it is a collision's redundant SA.
 func (e *Engine) onDown(sa *IKESA) {
 	e.uncollide(sa)
 	e.dropTasks(sa, sa.queue)
@@ -281,7 +281,9 @@ func (e *Engine) onDown(sa *IKESA) {
 		e.dropTasks(sa, []task{sa.mgr.out[i].t})
 	}
 	if !sa.rk.replaced() {
-		e.hookIKE(sa, HookPhase1Down)
+		if !sa.redundant {
+			e.hookIKE(sa, HookPhase1Down)
+		}
 		e.releaseLease(sa)
 	}
 }
@@ -329,6 +331,7 @@ func (e *Engine) settleIKE(old *IKESA) {
 		e.ext.stats.Collisions++
 		if bytes.Compare(r.ourLow, r.peerLow) < 0 {
 			old.log.Info("simultaneous IKE SA rekey: ours is redundant")
+			r.ourNew.redundant = true
 			if r.peerNew.state != stateDead {
 				e.moveChildren(r.ourNew, r.peerNew)
 			}
@@ -339,6 +342,7 @@ func (e *Engine) settleIKE(old *IKESA) {
 			return
 		}
 		old.log.Info("simultaneous IKE SA rekey: ours survives")
+		r.peerNew.redundant = true // the peer deletes it
 		if r.peerNew.state != stateDead {
 			e.moveChildren(r.peerNew, r.ourNew)
 		}
@@ -377,6 +381,7 @@ func (e *Engine) reclaimChildren(n *IKESA) {
 	n.collided = false
 	for _, old := range e.sas.bySPI {
 		if old.rk != nil && old.rk.peerNew == n && old.rk.inFlight() && old.state != stateDead {
+			n.redundant = true
 			e.moveChildren(n, old)
 			return
 		}
