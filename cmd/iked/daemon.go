@@ -39,7 +39,7 @@ func (a *app) run(args []string) int {
 		usage(a.stdout)
 		return 0
 	case o.version:
-		fmt.Fprintf(a.stdout, "iked %s (racoon2 compatible, IKEv1 and IKEv2)\n", version.Version)
+		fmt.Fprintf(a.stdout, "iked %s (racoon2 compatible; IKEv2, no IKEv1 yet)\n", version.Version)
 		return 0
 	case o.checkConfig || o.dumpConfig:
 		return runCheckConfig(o.configFile, o.dumpConfig, a.stdout, a.stderr)
