@@ -35,8 +35,8 @@ type checker struct {
 	saPtrs                       slab[*SA]
 	// inDefault is set while the default remote is checked.
 	inDefault bool
-	// bundleSeen holds the ipsec sections ikev2Bundle has warned about.
-	bundleSeen map[*IPsec]bool
+	// bundleSeen flags, by position, the ipsec sections ikev2Bundle saw.
+	bundleSeen []bool
 }
 
 // splitIndexMin is the number of selectors and sa sections from which
@@ -107,15 +107,16 @@ func (c *checker) run() {
 // ikev2Children warns about what IKEConfig leaves out of the children of
 // IKEv2 remotes, so that nothing a selector says is dropped silently.
 func (c *checker) ikev2Children() {
-	policies := map[*Policy]bool{}
-	for _, s := range c.cfg.Selectors {
+	done := make([]bool, len(c.cfg.Policies)) // by position
+	c.bundleSeen = make([]bool, len(c.cfg.IPsecs))
+	for i, s := range c.cfg.Selectors {
 		p := s.Policy
 		if s.Direction != DirOutbound || p == nil || p.Action != ActionAutoIPsec || p.Remote == nil || p.Remote.IKEv2 == nil {
 			continue
 		}
 		c.childSelector(s)
-		if !policies[p] {
-			policies[p] = true
+		if pi := c.selPolicy[i]; pi >= 0 && !done[pi] {
+			done[pi] = true
 			c.childPolicy(p)
 		}
 	}
@@ -139,7 +140,8 @@ func (c *checker) childPolicy(p *Policy) {
 		if i > 0 && (ip.IPsecSALifetimeTime != p.IPsecs[0].IPsecSALifetimeTime || ip.IPsecSALifetimeByte != p.IPsecs[0].IPsecSALifetimeByte) {
 			c.rep.warnf(ip.Pos, "ipsec %s: iked gives every proposal of policy %s the lifetime of ipsec %s; this one's lifetime is ignored", ip.Name, p.Name, p.IPsecs[0].Name)
 		}
-		if !c.bundleSeen[ip] {
+		if i, ok := c.cfg.index().ipsecs[ip.Name]; ok && !c.bundleSeen[i] {
+			c.bundleSeen[i] = true
 			c.ikev2Bundle(p, ip)
 		}
 	}
@@ -330,10 +332,6 @@ func (c *checker) ipsec(p *IPsec, reached bool) {
 // traffic unencrypted; iked keeps the ESP SA of such a bundle (ike.go).
 // racoon2 never negotiated IPComp with IKEv2 either.
 func (c *checker) ikev2Bundle(p *Policy, ip *IPsec) {
-	if c.bundleSeen == nil {
-		c.bundleSeen = map[*IPsec]bool{}
-	}
-	c.bundleSeen[ip] = true
 	ah, esp, comp := bundleSAs(ip)
 	if ah != nil && esp != nil {
 		c.rep.warnf(ip.Pos, "ipsec %s: IKEv2 cannot negotiate an AH+ESP bundle (RFC 7296 1.7); with remote %s iked uses only ESP (sa %s), not sa %s", ip.Name, p.Remote.Name, esp.Name, ah.Name)
