@@ -164,6 +164,7 @@ func (e *Engine) reassemble(sa *IKESA, m *Message, p ike.Packet, h *Header, in S
 		return nil
 	}
 	first, inner, err := sa.reasm.Inner()
+	total := sa.reasm.Total
 	sa.reasm = nil
 	var ps []Payload
 	if err == nil {
@@ -178,6 +179,8 @@ func (e *Engine) reassemble(sa *IKESA, m *Message, p ike.Packet, h *Header, in S
 		// Length, which the capture rewrites.
 		e.capture.WriteDecrypted(e.now(), p.Remote, p.Local, p.Data[:HeaderLen], uint8(first), inner)
 	}
+	sa.log.Debug("fragmented message reassembled", "exchange", h.Exchange, "message-id", h.MessageID,
+		"fragments", total, "bytes", len(inner))
 	m.Payloads = ps
 	e.noteWindow(sa, m)
 	return m
@@ -350,7 +353,16 @@ func (e *Engine) encode(sa *IKESA, x ExchangeType, id uint32, resp bool, pl []Pa
 	if err == nil && len(b) <= limit || !sa.fragOK {
 		return [][]byte{b}, err
 	}
-	return SealFragments(h, pl, limit, out, e.rand)
+	frags, err := SealFragments(h, pl, limit, out, e.rand)
+	if err == nil {
+		largest := 0
+		for _, f := range frags {
+			largest = max(largest, len(f))
+		}
+		sa.log.Debug("message sent in fragments", "exchange", x, "message-id", id,
+			"bytes", len(b), "fragments", len(frags), "largest", largest, "limit", limit)
+	}
+	return frags, err
 }
 
 // kick sends queued requests while the peer's window has room.

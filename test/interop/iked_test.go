@@ -70,6 +70,9 @@ func (c *caseRun) ikedConf(tp *topo, certs *pki) string {
 		// its IKE SA comes from (the NAT's public address).
 		peersAddr, peersSA = "IP_RW", "IP_RW"
 	}
+	if sc.fragSize > 0 {
+		extra += fmt.Sprintf("ike_frag_size %d;", sc.fragSize)
+	}
 	if sc.cp {
 		extra += "provide { addresspool rw_pool; };"
 		remote = "10.99.200.0/24"

@@ -205,6 +205,10 @@ func (e *env) body(c *caseRun) {
 	sc := c.sc
 	tp := c.setupTopo(sc.v6, sc.nat)
 	c.note("network: iked %s in %s, peer %s in %s, nat=%v", tp.iked.addr, tp.iked.ns, tp.peer.addr, tp.peer.ns, tp.nat)
+	var capture *ikeCapture
+	if sc.fragSize > 0 {
+		capture = c.startCapture(tp) // frag_test.go
+	}
 	var certs *pki
 	if sc.auth != "psk" {
 		certs = e.pki(c, sc.auth)
@@ -255,6 +259,9 @@ func (e *env) body(c *caseRun) {
 	}
 	if sc.auth != "psk" {
 		p.checkCerts()
+	}
+	if sc.fragSize > 0 {
+		c.checkFrag(tp, ik, p, capture) // frag_test.go
 	}
 	if sc.rw {
 		c.rwAnnounced(tp, ik)

@@ -61,6 +61,15 @@ func (c *caseRun) startLibreswan(tp *topo, certs *pki) *libreswan {
 		subnets = fmt.Sprintf("leftsubnet=%s\n\trightsubnet=%s\n", hostPrefix(me.addr), hostPrefix(me.inner))
 	}
 	esp := sc.esp.lsw
+	debug, frag := plutoDebug(), ""
+	if sc.fragSize > 0 {
+		// pluto picks its own fragment size; its log says what it sent
+		// and received in fragments only at plutodebug=base.
+		frag = "fragmentation=yes\n"
+		if os.Getenv("INTEROP_PLUTODEBUG") == "" {
+			debug = "base"
+		}
+	}
 	writeFile(c, d+"/ipsec.conf", fmt.Sprintf(`config setup
 	logfile=%[1]s/pluto.log
 	logappend=no
@@ -78,10 +87,11 @@ conn iked
 	%[9]s
 	ike=aes128-sha2_256;%[10]s
 	esp=%[11]s
+	%[13]s
 	leftupdown=/bin/true
 	retransmit-timeout=6s
 	auto=add
-`, d, authby, sc.mode, me.addr, peerID, me.target, ikedID, subnets, idLines, sc.dh.lsw, esp, plutoDebug()), 0o600)
+`, d, authby, sc.mode, me.addr, peerID, me.target, ikedID, subnets, idLines, sc.dh.lsw, esp, debug, frag), 0o600)
 	writeFile(c, d+"/ipsec.secrets", fmt.Sprintf("@%s @%s : PSK \"%s\"\n", peerID, ikedID, sharedKey), 0o600)
 	c.addLogFile("ipsec.conf (libreswan side)", d+"/ipsec.conf")
 	l := &libreswan{c: c, dir: d}

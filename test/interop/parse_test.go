@@ -3,6 +3,7 @@
 package interop
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -125,5 +126,55 @@ func TestParseXfrmPolicies(t *testing.T) {
 	}
 	if n := len(parseXfrmPolicies("")); n != 0 {
 		t.Errorf("empty output: %d policies", n)
+	}
+}
+
+// pcapFrame is one Linux cooked (SLL) frame of IPv4/UDP carrying payload.
+func pcapFrame(src, dst [4]byte, sport, dport uint16, payload []byte) []byte {
+	f := make([]byte, 16, 16+28+len(payload))
+	f[14], f[15] = 0x08, 0x00
+	ip := []byte{0x45, 0, 0, 0, 0, 0, 0, 0, 64, 17, 0, 0}
+	n := 28 + len(payload)
+	ip[2], ip[3] = byte(n>>8), byte(n)
+	ip = append(append(ip, src[:]...), dst[:]...)
+	udp := []byte{byte(sport >> 8), byte(sport), byte(dport >> 8), byte(dport), byte((n - 20) >> 8), byte(n - 20), 0, 0}
+	return append(append(append(f, ip...), udp...), payload...)
+}
+
+// ikeMsg is an IKEv2 header of exchange x with first payload np, then
+// body, at length n.
+func ikeMsg(x, np byte, body []byte, n int) []byte {
+	h := make([]byte, 28, n)
+	h[16], h[17], h[18] = np, 0x20, x
+	h = append(h, body...)
+	return h[:n]
+}
+
+func TestParseIKEAuth(t *testing.T) {
+	a, b := [4]byte{10, 99, 0, 1}, [4]byte{10, 99, 0, 2}
+	file := []byte{0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 4, 0, 113, 0, 0, 0}
+	add := func(f []byte) {
+		rec := make([]byte, 16)
+		rec[8], rec[9] = byte(len(f)), byte(len(f)>>8)
+		rec[12], rec[13] = byte(len(f)), byte(len(f)>>8)
+		file = append(append(file, rec...), f...)
+	}
+	frag := func(num, tot byte) []byte { return []byte{0, 0, 0, 0, 0, num, 0, tot} }
+	add(pcapFrame(a, b, 500, 500, ikeMsg(34, 33, nil, 400)))                                         // IKE_SA_INIT: left out
+	add(pcapFrame(a, b, 500, 500, ikeMsg(35, 53, frag(1, 2), 548)))                                  // SKF 1/2
+	add(pcapFrame(b, a, 4500, 4500, append([]byte{0, 0, 0, 0}, ikeMsg(35, 53, frag(2, 2), 300)...))) // SKF 2/2 on 4500
+	add(pcapFrame(b, a, 4500, 4500, append([]byte{0, 0, 0, 1}, ikeMsg(35, 53, frag(2, 2), 300)...))) // ESP in UDP: left out
+	add(pcapFrame(b, a, 500, 500, ikeMsg(35, 46, nil, 200)))                                         // SK: whole
+	got, err := parseIKEAuth(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []skf{
+		{src: "10.99.0.1", ipLen: 576, number: 1, tot: 2, port: 500},
+		{src: "10.99.0.2", ipLen: 332, number: 2, tot: 2, port: 4500},
+		{src: "10.99.0.2", ipLen: 228, port: 500},
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("got %v\nwant %v", got, want)
 	}
 }

@@ -51,6 +51,10 @@ type scenario struct {
 	rebind  bool   // the NAT changes its public address under the road warrior's SAs
 	rekey   string // "", "child" or "ike"
 	sigterm bool
+	// fragSize is ike_frag_size in iked's racoon2.conf and the peer's
+	// fragment size (RFC 7383); 0 leaves both at their defaults and does
+	// not check fragmentation.
+	fragSize int
 	// skip gives the reason a peer or role does not apply ("" if it does).
 	skip func(peer, role string) string
 }
@@ -98,6 +102,8 @@ var scenarios = []*scenario{
 			}
 			return ""
 		}},
+	{name: "ike-frag", title: "IKE fragmentation (RFC 7383): RSA certificates, ike_frag_size 576 on both sides",
+		mode: "tunnel", auth: "rsa", dh: dhMODP2048, esp: espAESCBC, wantEnc: "cbc(aes)", fragSize: 576},
 	{name: "sigterm-delete", title: "SIGTERM on iked: the peer sees the Delete and removes its SAs",
 		mode: "tunnel", auth: "psk", dh: dhMODP2048, esp: espAESCBC, wantEnc: "cbc(aes)", sigterm: true},
 }

@@ -35,6 +35,10 @@ type peerSide interface {
 	// terminate tears the connection down: the peer sends a Delete of
 	// its IKE SA and removes its SAs.
 	terminate()
+	// fragments returns the lines of the peer's log that show it sent a
+	// message in RFC 7383 fragments and reassembled one it received
+	// ("" for what it did not log).
+	fragments() (sent, received string)
 }
 
 type strongSwan struct {
@@ -48,6 +52,12 @@ type strongSwan struct {
 func (c *caseRun) startStrongSwan(tp *topo, certs *pki) *strongSwan {
 	sc, me := c.sc, tp.peer
 	d := filepath.Join(c.dir, "strongswan")
+	fragSize, fragmentation := "", ""
+	if sc.fragSize > 0 {
+		// The whole IP datagram, as ike_frag_size counts it.
+		fragSize = fmt.Sprintf("fragment_size = %d", sc.fragSize)
+		fragmentation = "fragmentation = yes"
+	}
 	for _, sub := range []string{"run", "x509", "x509ca", "pkcs8", "private"} {
 		if err := os.MkdirAll(filepath.Join(d, sub), 0o700); err != nil {
 			c.fail("%v", err)
@@ -58,6 +68,7 @@ func (c *caseRun) startStrongSwan(tp *topo, certs *pki) *strongSwan {
 	install_routes = no
 	retransmit_tries = 2
 	retransmit_timeout = 2
+	%[2]s
 	plugins {
 		vici {
 			socket = unix://%[1]s/charon.vici
@@ -79,7 +90,7 @@ swanctl {
 	load = random nonce aes sha1 sha2 hmac pem pkcs1 pkcs8 x509 pubkey openssl
 	socket = unix://%[1]s/charon.vici
 }
-`, d), 0o600)
+`, d, fragSize), 0o600)
 	local := fmt.Sprintf("auth = psk\n\t\t\tid = %s", peerID)
 	remote := fmt.Sprintf("auth = psk\n\t\t\tid = %s", ikedID)
 	if sc.auth != "psk" {
@@ -101,6 +112,7 @@ swanctl {
 		local_addrs = %s
 		remote_addrs = %s
 		proposals = aes128-sha256-%s
+		%s
 		%s
 		local {
 			%s
@@ -125,7 +137,7 @@ secrets {
 		secret = "%s"
 	}
 }
-`, me.addr, me.target, sc.dh.swan, vips, local, remote, sc.mode, lts, rts, esp, ikedID, peerID, sharedKey), 0o600)
+`, me.addr, me.target, sc.dh.swan, vips, fragmentation, local, remote, sc.mode, lts, rts, esp, ikedID, peerID, sharedKey), 0o600)
 	c.addLogFile("swanctl.conf (strongSwan side)", d+"/swanctl.conf")
 	s := &strongSwan{c: c, dir: d}
 	s.d = c.startDaemon("charon", d+"/charon.stdout", []string{"STRONGSWAN_CONF=" + d + "/strongswan.conf"},
