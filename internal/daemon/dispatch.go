@@ -112,7 +112,14 @@ func (d *Dispatcher) Shutdown(grace time.Duration, post func(func()) bool, done 
 		finish(false)
 		return
 	}
-	t := time.AfterFunc(grace, func() { post(func() { finish(true) }) })
+	t := time.AfterFunc(grace, func() {
+		post(func() {
+			if !finished {
+				d.abandon()
+			}
+			finish(true)
+		})
+	})
 	for _, e := range d.engines {
 		called := false
 		e.Shutdown(func() {
@@ -125,6 +132,19 @@ func (d *Dispatcher) Shutdown(grace time.Duration, post func(func()) bool, done 
 				finish(false)
 			}
 		})
+	}
+}
+
+// Abandoner is an engine that can drop what a Shutdown left when the grace
+// period ran out (SAs whose peers never answered the Delete), so that it
+// leaves nothing running behind it, such as its hook runner.
+type Abandoner interface{ Abandon() }
+
+func (d *Dispatcher) abandon() {
+	for _, e := range d.engines {
+		if a, ok := e.(Abandoner); ok {
+			a.Abandon()
+		}
 	}
 }
 

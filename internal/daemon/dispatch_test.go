@@ -109,7 +109,8 @@ func TestShutdownWaitsForEngines(t *testing.T) {
 func TestShutdownGrace(t *testing.T) {
 	l := runLoop(t)
 	d := daemon.NewDispatcher(daemon.Discard())
-	d.SetEngines([]ike.Engine{&daemontest.Engine{V: 2, HangShutdown: true}})
+	hung, quick := &daemontest.Engine{V: 2, HangShutdown: true}, &daemontest.Engine{V: 1}
+	d.SetEngines([]ike.Engine{hung})
 	res := make(chan bool, 1)
 	start := time.Now()
 	l.Call(func() { d.Shutdown(100*time.Millisecond, l.Post, func(to bool) { res <- to }) })
@@ -118,6 +119,16 @@ func TestShutdownGrace(t *testing.T) {
 	}
 	if el := time.Since(start); el < 100*time.Millisecond {
 		t.Fatalf("gave up after %v", el)
+	}
+	// The engine that did not finish is told to drop what is left.
+	if hung.Abandons != 1 {
+		t.Fatalf("Abandon called %d times", hung.Abandons)
+	}
+	// One that finished in time is not.
+	d.SetEngines([]ike.Engine{quick})
+	l.Call(func() { d.Shutdown(time.Second, l.Post, func(to bool) { res <- to }) })
+	if <-res || quick.Abandons != 0 {
+		t.Fatal("an engine that finished was abandoned")
 	}
 }
 

@@ -315,6 +315,20 @@ func (e *Engine) Shutdown(done func()) {
 	}
 }
 
+// Abandon ends a Shutdown whose Deletes were not all answered within the
+// daemon's grace period: the SAs left are dropped without more messages
+// (their kernel SAs are gone already), which runs the end of Shutdown:
+// the last hook scripts, then the hook runner is stopped. Without it an
+// engine replaced by SIGHUP with a silent peer kept its runner goroutine.
+func (e *Engine) Abandon() {
+	if !e.closing {
+		return
+	}
+	for _, sa := range e.sortedSAs() {
+		e.destroy(sa, "shutdown: the peer did not answer the Delete")
+	}
+}
+
 func (e *Engine) sortedSAs() []*IKESA {
 	out := make([]*IKESA, 0, e.sas.len())
 	for _, sa := range e.sas.bySPI {

@@ -209,3 +209,24 @@ func TestShutdownStopsHookRunnerWithoutSAs(t *testing.T) {
 		t.Fatalf("done %v, drained %d, stopped %d", done, h.drained, h.stopped)
 	}
 }
+
+// When the peer never answers the Shutdown's Delete, the daemon's grace
+// period ends with Abandon: the SA goes, its phase1_down runs, and the
+// runner is drained and stopped.
+func TestAbandonAfterUnansweredDelete(t *testing.T) {
+	p := newPair(t, nil)
+	h := &stoppingHooks{}
+	p.b.SetHooks(h)
+	p.establish(t)
+	p.w.AddFilter(iketest.Drop(func(q ike.Packet) bool { return q.Local.Addr() == addrA }))
+	done := false
+	p.b.Shutdown(func() { done = true })
+	p.w.Run()
+	if done || h.stopped != 0 {
+		t.Fatalf("Shutdown finished without an answer: done %v, stopped %d", done, h.stopped)
+	}
+	p.b.Abandon()
+	if !done || p.b.Len() != 0 || h.count(HookPhase1Down) != 1 || h.drained != 1 || h.stopped != 1 {
+		t.Fatalf("done %v, SAs %d, phase1_down %d, drained %d, stopped %d", done, p.b.Len(), h.count(HookPhase1Down), h.drained, h.stopped)
+	}
+}

@@ -31,6 +31,7 @@ type Engine struct {
 	Timers    []ike.TimerKey
 	Initiated []string
 	Shutdowns int
+	Abandons  int
 	peers     map[netip.AddrPort]netip.AddrPort // remote -> local
 }
 
@@ -143,3 +144,10 @@ func (e *Engine) Snapshot() (packets []ike.Packet, events []ike.Event, timers []
 }
 
 var _ ike.Engine = (*Engine)(nil)
+
+// Abandon counts the calls.
+func (e *Engine) Abandon() {
+	e.mu.Lock()
+	e.Abandons++
+	e.mu.Unlock()
+}
