@@ -36,7 +36,8 @@ type Engine interface {
 	// INFORMATIONAL Delete for every IKE SA (IKEv1: delete notifications),
 	// delete their IPsec SAs from the kernel, abort half-open SAs. It calls
 	// done on the loop once every Delete was answered or given up on; the
-	// daemon waits at most ShutdownGrace and drops the engine after that.
+	// daemon waits at most ShutdownGrace, then calls Abandon if the engine
+	// has it (daemon.Abandoner) and drops the engine.
 	Shutdown(done func())
 	// Status writes a human-readable dump (IKE SAs, child SAs, counters)
 	// for SIGUSR1. Secrets never appear in it.
