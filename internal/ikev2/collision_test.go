@@ -144,3 +144,51 @@ func (w *warnCounter) Handle(_ context.Context, r slog.Record) error {
 }
 func (w *warnCounter) WithAttrs([]slog.Attr) slog.Handler { return w }
 func (w *warnCounter) WithGroup(string) slog.Handler      { return w }
+
+// heldExec keeps worker jobs until release, so that a test can let other
+// messages overtake a DH computation.
+type heldExec struct{ jobs []func() func() }
+
+func (h *heldExec) Go(work func() func()) { h.jobs = append(h.jobs, work) }
+
+func (h *heldExec) release() {
+	jobs := h.jobs
+	h.jobs = nil
+	for _, j := range jobs {
+		if done := j(); done != nil {
+			done()
+		}
+	}
+}
+
+// RFC 7296 2.8.1 with PFS: both peers rekey one child; B answers A's
+// rekey (its DH on a worker) and, before that DH is done, A refuses B's
+// own rekey (A wants PFS, B offered none). B's answer must still be made
+// and the child rekeyed once. iked used to drop the rekey state with its
+// refused request and crash when the DH came back (seen against
+// libreswan behind a NAT, interop rw-nat-rebind).
+func TestPeerRekeyAnsweredAfterOursRefused_RFC7296_2_8_1(t *testing.T) {
+	p := newPair(t, func(ca, cb *ike.Config) {
+		ca.Peers[0].NeedPFS = true
+		ca.Peers[0].Proposal.DH = []uint16{31}
+		cb.Peers[0].Proposal.DH = []uint16{31}
+	})
+	p.establish(t)
+	hold := &heldExec{}
+	p.b.o.Exec = hold
+	p.a.rekeyChild(firstChild(t, p.a))
+	p.b.rekeyChild(firstChild(t, p.b))
+	p.w.Run()
+	if len(hold.jobs) == 0 {
+		t.Fatal("B's DH did not wait for the worker")
+	}
+	if _, c := firstChild(t, p.b); c.rk == nil {
+		t.Fatal("B forgot the rekey it is answering")
+	}
+	hold.release()
+	p.w.Run()
+	p.mustBeUp(t)
+	if n := childPairs(t, p); n != 1 || p.a.ExtStats().ChildRekeys != 1 {
+		t.Fatalf("%d children, A's rekeys %d\nA: %s\nB: %s", n, p.a.ExtStats().ChildRekeys, status(p.a), status(p.b))
+	}
+}

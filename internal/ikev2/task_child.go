@@ -64,11 +64,12 @@ func (e *Engine) ExtStats() ExtCounters { return e.ext.stats }
 
 // childRekey is the rekey state of a child being replaced.
 type childRekey struct {
-	rekeying bool     // our REKEY_SA request is being prepared or in flight
-	ourNew   *childSA // the child our exchange made
-	ourLow   []byte   // lowest nonce of our exchange
-	peerNew  *childSA // the child the peer's exchange made
-	peerLow  []byte   // lowest nonce of the peer's exchange
+	rekeying  bool     // our REKEY_SA request is being prepared or in flight
+	answering bool     // the peer's REKEY_SA waits for our DH on a worker
+	ourNew    *childSA // the child our exchange made
+	ourLow    []byte   // lowest nonce of our exchange
+	peerNew   *childSA // the child the peer's exchange made
+	peerLow   []byte   // lowest nonce of the peer's exchange
 }
 
 func (r *childRekey) replaced() bool { return r != nil && (r.ourNew != nil || r.peerNew != nil) }
@@ -310,7 +311,7 @@ func (*createChildTask) exchange() ExchangeType { return ExchangeCreateChildSA }
 // rekeyChild starts replacing c, unless a rekey of it is under way or
 // done.
 func (e *Engine) rekeyChild(sa *IKESA, c *childSA) {
-	if sa.state != stateEstablished || c.rk != nil && (c.rk.rekeying || c.rk.replaced()) {
+	if sa.state != stateEstablished || c.rk != nil && (c.rk.rekeying || c.rk.answering || c.rk.replaced()) {
 		return
 	}
 	if e.closing {
@@ -407,7 +408,7 @@ func (t *createChildTask) abandon(e *Engine, sa *IKESA) {
 	t.release(e, sa)
 	if t.old != nil && t.old.rk != nil {
 		t.old.rk.rekeying = false
-		if !t.old.rk.replaced() {
+		if !t.old.rk.replaced() && !t.old.rk.answering {
 			t.old.rk = nil
 		}
 	}
@@ -715,6 +716,9 @@ func (e *Engine) answerChild(sa *IKESA, r *childResp) ([]Payload, ike.Status) {
 		return e.childAnswered(sa, r, nil, nil), ike.StatusDone
 	}
 	spi, rnd, group, peerKE := sa.ourSPI(), e.rand, r.s.dh, r.peerKE
+	if r.old != nil {
+		r.old.rk.answering = true // abandon of our own rekey keeps rk
+	}
 	e.o.Exec.Go(func() func() {
 		k, err := newDHKey(group, rnd)
 		var gir, pub []byte
@@ -725,6 +729,9 @@ func (e *Engine) answerChild(sa *IKESA, r *childResp) ([]Payload, ike.Status) {
 		}
 		return func() {
 			defer clear(gir)
+			if r.old != nil {
+				r.old.rk.answering = false
+			}
 			if e.sas.get(spi) != sa || sa.state == stateDead {
 				return
 			}
