@@ -23,6 +23,11 @@ type World struct {
 	Delivered int
 	// NoLog turns Log off (benchmarks).
 	NoLog bool
+	// LateWork, when set, is asked for each deferred job whether it waits
+	// for the next step, so that a worker's result (a DH value) comes back
+	// after later packets, as on a loaded machine. Jobs always run once no
+	// packet is in flight.
+	LateWork func() bool
 }
 
 // Filter sees each packet on its way and returns what goes on instead:
@@ -108,17 +113,25 @@ func (w *World) nodeFor(a netip.Addr) *Node {
 	return nil
 }
 
-// drainWork runs every node's deferred work; it reports whether any ran.
-func (w *World) drainWork() bool {
+// drainWork runs the nodes' deferred work (all of it when all is set,
+// else what LateWork lets through); it reports whether any ran.
+func (w *World) drainWork(all bool) bool {
 	ran := false
 	for _, n := range w.nodes {
-		for len(n.pending) > 0 {
-			job := n.pending[0]
-			n.pending = n.pending[1:]
+		jobs := n.pending
+		n.pending = nil
+		for _, job := range jobs {
+			if !all && w.LateWork != nil && w.LateWork() {
+				n.pending = append(n.pending, job)
+				continue
+			}
 			if done := job(); done != nil {
 				done()
 			}
 			ran = true
+		}
+		if all && len(n.pending) > 0 {
+			ran = true // work made by work: the next step runs it
 		}
 	}
 	return ran
@@ -127,7 +140,7 @@ func (w *World) drainWork() bool {
 // Step delivers the oldest packet in flight, after running deferred work.
 // It reports false when nothing was left to do.
 func (w *World) Step() bool {
-	ran := w.drainWork()
+	ran := w.drainWork(len(w.inflight) == 0)
 	if len(w.inflight) == 0 {
 		return ran
 	}
