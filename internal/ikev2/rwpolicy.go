@@ -56,6 +56,11 @@ func (e *Engine) rwAnnounce(sa *IKESA, c *childSA) {
 	if !c.cfg.DynamicPolicy || c.rw != nil || e.o.Policy == nil {
 		return
 	}
+	for _, o := range sa.children {
+		if o != c && o.cfg == c.cfg && o.rw != nil {
+			return // announced for this selector already: spmd keys by selector
+		}
+	}
 	if l := sa.cp; l != nil && (l.addr4.IsValid() || l.addr6.IsValid()) {
 		return // case (a): the lease is announced instead (cp.go)
 	}
@@ -69,24 +74,37 @@ func (e *Engine) rwAnnounce(sa *IKESA, c *childSA) {
 	e.policyAdd(req)
 }
 
-// rwChildGone withdraws c's dynamic policy, unless a child that replaced
-// c by a rekey is still installed: that one inherits it.
-func (e *Engine) rwChildGone(c *childSA) {
+// rwChildGone withdraws c's dynamic policy, unless another installed child
+// of its selector (one that replaced c by a rekey, or the survivor of a
+// collision whose rekey finished after c went) inherits it: spmd keys the
+// policy by selector, so withdrawing it would leave that child without.
+func (e *Engine) rwChildGone(sa *IKESA, c *childSA) {
 	req := c.rw
 	if req == nil {
 		return
 	}
 	c.rw = nil
-	if r := c.rk; r.replaced() {
-		for _, n := range []*childSA{r.ourNew, r.peerNew} {
-			if n != nil && n.installed && n.rw == nil {
-				n.rw = req
-				e.policyAdd(*req) // restart its lifetime
-				return
-			}
-		}
+	if n := rwHeir(sa, c); n != nil {
+		n.rw = req
+		e.policyAdd(*req) // restart its lifetime
+		return
 	}
 	e.policyDelete(*req, c.cfg.ReverseSelector)
+}
+
+// rwHeir returns the installed child that takes c's announcement: one that
+// replaced c by a rekey, else another child of c's selector.
+func rwHeir(sa *IKESA, c *childSA) *childSA {
+	cands := sa.children
+	if r := c.rk; r.replaced() {
+		cands = append([]*childSA{r.ourNew, r.peerNew}, cands...)
+	}
+	for _, n := range cands {
+		if n != nil && n != c && n.cfg == c.cfg && n.installed && n.rw == nil {
+			return n
+		}
+	}
+	return nil
 }
 
 // followPolicies re-announces the tunnel policies of sa (dynamic ones and

@@ -183,3 +183,32 @@ func TestDynamicPolicySPMDFailureLogged(t *testing.T) {
 		t.Fatalf("delete: %d, log:\n%s", len(f.dels), sink.String())
 	}
 }
+
+// racoon2 5.4 (b): spmd keys a dynamic policy by selector, so while two
+// children of one selector live (a collision's survivor and a late one, as
+// seen with strongSwan in interop rw-nat-rebind), the policy is announced
+// once and stays until the last of them goes, whichever goes first.
+func TestDynamicPolicyTwoChildrenOfOneSelector_Racoon2_5_4b(t *testing.T) {
+	for _, firstGoes := range []int{0, 1} {
+		p, rec := rwPair(t, nil)
+		p.establish(t)
+		sb := only(t, p.b)
+		if err := p.b.createChild(sb, sb.children[0].cfg); err != nil {
+			t.Fatal(err)
+		}
+		p.w.Run()
+		if len(sb.children) != 2 || len(rec.adds) != 1 || rec.refreshes != 0 {
+			t.Fatalf("children %d, POLICY ADDs %+v, refreshes %d", len(sb.children), rec.adds, rec.refreshes)
+		}
+		p.b.deleteChild(sb, sb.children[firstGoes])
+		p.w.Run()
+		if _, ok := rec.live["b-out"]; !ok || len(sb.children) != 1 {
+			t.Fatalf("policy withdrawn while a child of its selector lives: ops %q, children %d", rec.ops, len(sb.children))
+		}
+		p.b.deleteChild(sb, sb.children[0])
+		p.w.Run()
+		if _, ok := rec.live["b-out"]; ok || !slices.Equal(rec.dels, withdrawn(rwWant(addrA), "b-in")) {
+			t.Fatalf("policy kept after the last child: ops %q dels %+v", rec.ops, rec.dels)
+		}
+	}
+}

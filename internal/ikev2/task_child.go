@@ -195,7 +195,7 @@ func (e *Engine) childRemoved(sa *IKESA, c *childSA) {
 		e.hookChild(sa, c, HookPhase2Down)
 	}
 	e.cpChildGone(sa, c)
-	e.rwChildGone(c) // rwpolicy.go
+	e.rwChildGone(sa, c) // rwpolicy.go
 }
 
 // deleteHardExpired deletes a child at its hard lifetime. The kernel has
