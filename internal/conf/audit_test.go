@@ -35,49 +35,41 @@ func withIKEv2(extra ...string) string {
 	return strings.Replace(minimal, "\tikev2 {\n", "\tikev2 {\n"+strings.Join(extra, "\n")+"\n", 1)
 }
 
-func TestUnhonoured_Ref1_4_LogModeLogFileWarn(t *testing.T) {
-	_, r := mustLoad(t, withIKEv2("logmode debug;", "logfile \"/tmp/r.log\";"))
-	for i, kw := range []string{"logmode", "logfile"} {
-		if !warnedAt(r, 5+i, kw) {
-			t.Errorf("no warning for %s on line %d:\n%s", kw, 5+i, reportText(r))
+// Each of these ikev2{} lines draws a warning on its own line (the
+// lines start at 5 in withIKEv2), naming the directive.
+func TestUnhonoured_Ref1_4_IKEv2DirectivesWarn(t *testing.T) {
+	for _, lines := range [][]string{
+		{"logmode debug;", `logfile "/tmp/r.log";`},
+		{"selector_check obey;"},
+		{"random_pad_content on;", "random_padlen yes;", "max_padlen 50 bytes;"},
+		{"kmp_sa_grace_period 30 sec;"},
+		{"provide { mip6_home_prefix 2001:db8::/64; };"},
+	} {
+		_, r := mustLoad(t, withIKEv2(lines...))
+		for i, l := range lines {
+			kw := strings.Fields(l)[0]
+			if kw == "provide" {
+				kw = "mip6_home_prefix"
+			}
+			if !warnedAt(r, 5+i, kw) {
+				t.Errorf("no warning for %s on line %d:\n%s", kw, 5+i, reportText(r))
+			}
 		}
 	}
 }
 
-func TestUnhonoured_Ref1_4_LogModeNormalIsQuiet(t *testing.T) {
-	_, r := mustLoad(t, withIKEv2("logmode normal;"))
-	if warnedAny(r, "logmode") {
-		t.Errorf("warning for logmode normal:\n%s", reportText(r))
-	}
-}
-
-func TestUnhonoured_Ref1_4_SelectorCheckWarns(t *testing.T) {
-	_, r := mustLoad(t, withIKEv2("selector_check obey;"))
-	if !warnedAt(r, 5, "selector_check") {
-		t.Errorf("no warning for selector_check:\n%s", reportText(r))
-	}
-}
-
-func TestUnhonoured_Ref1_4_PaddingWarnsUnlessEngineBehaviour(t *testing.T) {
-	_, r := mustLoad(t, withIKEv2("random_pad_content on;", "random_padlen yes;", "max_padlen 50 bytes;"))
-	for i, kw := range []string{"random_pad_content", "random_padlen", "max_padlen"} {
-		if !warnedAt(r, 5+i, kw) {
-			t.Errorf("no warning for %s on line %d:\n%s", kw, 5+i, reportText(r))
+// What the engine does anyway is honoured: no warning.
+func TestUnhonoured_Ref1_4_EngineBehaviourIsQuiet(t *testing.T) {
+	for _, lines := range [][]string{
+		{"logmode normal;"},
+		{"random_pad_content off;", "random_padlen off;", "max_padlen 0;"},
+	} {
+		_, r := mustLoad(t, withIKEv2(lines...))
+		for _, l := range lines {
+			if kw := strings.Fields(l)[0]; warnedAny(r, kw) {
+				t.Errorf("warning for honoured %s:\n%s", l, reportText(r))
+			}
 		}
-	}
-	// What the engine does anyway is honoured: no warning.
-	_, r = mustLoad(t, withIKEv2("random_pad_content off;", "random_padlen off;", "max_padlen 0;"))
-	for _, kw := range []string{"random_pad_content", "random_padlen", "max_padlen"} {
-		if warnedAny(r, kw) {
-			t.Errorf("warning for honoured %s:\n%s", kw, reportText(r))
-		}
-	}
-}
-
-func TestUnhonoured_Ref1_4_GracePeriodWarns(t *testing.T) {
-	_, r := mustLoad(t, withIKEv2("kmp_sa_grace_period 30 sec;"))
-	if !warnedAt(r, 5, "kmp_sa_grace_period") {
-		t.Errorf("no warning for kmp_sa_grace_period:\n%s", reportText(r))
 	}
 }
 
@@ -95,13 +87,6 @@ func TestUnhonoured_Ref1_4_IKEv1BlockWarns(t *testing.T) {
 	_, r := mustLoad(t, src)
 	if !warnedAt(r, 4, "IKEv1") {
 		t.Errorf("no warning for the ikev1 block:\n%s", reportText(r))
-	}
-}
-
-func TestUnhonoured_Ref1_4_MIP6HomePrefixWarns(t *testing.T) {
-	_, r := mustLoad(t, withIKEv2("provide { mip6_home_prefix 2001:db8::/64; };"))
-	if !warnedAt(r, 5, "mip6_home_prefix") {
-		t.Errorf("no warning for provide mip6_home_prefix:\n%s", reportText(r))
 	}
 }
 

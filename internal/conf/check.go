@@ -630,7 +630,7 @@ func (c *checker) authKeys(k *KMPConf, owner label, proto string, p Pos, err, is
 	}
 	// IKEConfig reads every key file a block names, whatever the method,
 	// so each must be private; a missing one matters only when needed.
-	if k.PreSharedKey != "" && (psk || exists(k.PreSharedKey)) {
+	if k.PreSharedKey != "" && (psk || !c.missing(k.PreSharedKey)) {
 		c.secret(k.PreSharedKey, "pre_shared_key", p, err, isDefault)
 	}
 	if k.MyPublicKey != nil {
@@ -638,9 +638,18 @@ func (c *checker) authKeys(k *KMPConf, owner label, proto string, p Pos, err, is
 	}
 }
 
-func exists(path string) bool {
-	_, err := os.Stat(path)
-	return err == nil
+// missing reports whether the secret file at path does not exist. It
+// takes the verdict of an earlier check or of the look-ahead goroutine
+// (statahead.go) and records nothing, so that secret still reports.
+func (c *checker) missing(path string) bool {
+	if c.opts.NoSecretChecks {
+		return false
+	}
+	e, ok := c.secrets[path]
+	if !ok {
+		e = c.pre.check(path, c.opts.UID)
+	}
+	return os.IsNotExist(e)
 }
 
 // secret checks a key or password file: it must exist, be a regular file

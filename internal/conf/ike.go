@@ -382,7 +382,7 @@ func childConfig(s *Selector, kmp KMP, o IKEOptions) (*ike.ChildConfig, bool) {
 		_, esp, _ := bundleSAs(ip)
 		for _, sa := range ip.SAs {
 			if kmp == KMPIKEv2 && esp != nil && sa != esp {
-				continue // no bundles in IKEv2: ESP alone (check.go ikev2Bundles)
+				continue // no bundles in IKEv2: ESP alone (check.go ikev2Bundle)
 			}
 			switch sa.Protocol {
 			case SAProtoESP:

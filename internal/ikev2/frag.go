@@ -20,10 +20,10 @@ const (
 
 // Header bytes around an IKE message in an IP datagram.
 const (
-	ipv4HeaderLen  = 20
-	ipv6HeaderLen  = 40
-	udpHeaderLen   = 8
-	nonESPMarkerLn = 4 // RFC 3948 2.2, on port 4500
+	ipv4HeaderLen   = 20
+	ipv6HeaderLen   = 40
+	udpHeaderLen    = 8
+	nonESPMarkerLen = 4 // RFC 3948 2.2, on port 4500
 )
 
 // fragLimit is the largest IKE message sa sends whole: the peer's
@@ -43,7 +43,7 @@ func (e *Engine) fragLimit(sa *IKESA) int {
 		n -= ipv6HeaderLen
 	}
 	if sa.local.Port() == ike.PortNATT {
-		n -= nonESPMarkerLn
+		n -= nonESPMarkerLen
 	}
 	return n
 }

@@ -95,12 +95,18 @@ func (e *Engine) rwChildGone(sa *IKESA, c *childSA) {
 // rwHeir returns the installed child that takes c's announcement: one that
 // replaced c by a rekey, else another child of c's selector.
 func rwHeir(sa *IKESA, c *childSA) *childSA {
-	cands := sa.children
-	if r := c.rk; r.replaced() {
-		cands = append([]*childSA{r.ourNew, r.peerNew}, cands...)
+	takes := func(n *childSA) bool {
+		return n != nil && n != c && n.cfg == c.cfg && n.installed && n.rw == nil
 	}
-	for _, n := range cands {
-		if n != nil && n != c && n.cfg == c.cfg && n.installed && n.rw == nil {
+	if r := c.rk; r != nil {
+		for _, n := range [...]*childSA{r.ourNew, r.peerNew} {
+			if takes(n) {
+				return n
+			}
+		}
+	}
+	for _, n := range sa.children {
+		if takes(n) {
 			return n
 		}
 	}

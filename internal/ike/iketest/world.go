@@ -128,10 +128,7 @@ func (w *World) drainWork(all bool) bool {
 			if done := job(); done != nil {
 				done()
 			}
-			ran = true
-		}
-		if all && len(n.pending) > 0 {
-			ran = true // work made by work: the next step runs it
+			ran = true // work a job made waits in n.pending for the next step
 		}
 	}
 	return ran
