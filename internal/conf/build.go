@@ -83,7 +83,7 @@ func (b *builder) top(n *node) bool {
 		return true
 	}
 	for _, d := range b.scratch.Diags {
-		b.rep.add(Pos{File: d.File, Line: int32(d.Line), Col: int32(d.Col)}, d.Warning, d.Msg)
+		b.rep.addDiag(d)
 	}
 	b.rep.dropped += b.scratch.dropped
 	return false

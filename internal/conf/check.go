@@ -70,7 +70,7 @@ func (c *checker) run() {
 		// racoon2 silently uses the first section of a name.
 		c.rep.warnf(again, "%s %s is defined again; the first one (%s) is used, as in racoon2", kind, name, first)
 	}
-	if len(cfg.Selectors)+len(cfg.SAs) >= splitIndexMin && pipelined() {
+	if len(cfg.Selectors)+len(cfg.SAs) >= splitIndexMin && parallel() {
 		cfg.reindexSplit(merge, dup)
 	} else {
 		merge()

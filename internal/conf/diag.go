@@ -76,6 +76,21 @@ func (r *Report) add(p Pos, warn bool, msg string) {
 	r.Diags = append(r.Diags, Diag{File: p.File, Line: int(p.Line), Col: int(p.Col), Warning: warn, Msg: msg})
 }
 
+// addDiag adds d as if reported here.
+func (r *Report) addDiag(d Diag) {
+	r.add(Pos{File: d.File, Line: int32(d.Line), Col: int32(d.Col)}, d.Warning, d.Msg)
+}
+
+// reportMark is what undo needs to forget what was reported after mark.
+type reportMark struct{ n, errors, dropped int }
+
+func (r *Report) mark() reportMark { return reportMark{len(r.Diags), r.errors, r.dropped} }
+
+func (r *Report) undo(m reportMark) {
+	clear(r.Diags[m.n:])
+	r.Diags, r.errors, r.dropped = r.Diags[:m.n], m.errors, m.dropped
+}
+
 func (r *Report) errorf(p Pos, format string, args ...any) {
 	r.add(p, false, fmt.Sprintf(format, args...))
 }

@@ -21,9 +21,9 @@
 //     for the values they give, with warnings, because racoon2 never
 //     looks at them.
 //
-// With more than one CPU, step 1 runs on its own goroutine, handing the
-// statements to step 2 in order (pipeline.go), and key files named in the
-// configuration are checked on another while the rest is read
+// With more than one CPU, steps 1 and 2 read the second half of a large
+// main file on another goroutine (split.go), and key files named in the
+// configuration are checked on a third while the rest is read
 // (statahead.go); neither changes what is reported or in which order.
 // Token texts are views of the file's bytes, never copies.
 //

@@ -96,7 +96,9 @@ type lexer struct {
 	off  int
 	line int
 	bol  int // offset of the current line's first byte
-	rep  *Report
+	// start is the offset of the last token returned (split.go).
+	start int
+	rep   *Report
 }
 
 // newLexer reads src in place: token texts, and the names and values
@@ -129,10 +131,10 @@ func (l *lexer) next() token {
 			l.bol = off
 			continue
 		case charClass[c]&bareChar != 0:
-			l.off = off
+			l.off, l.start = off, off
 			return l.bare()
 		}
-		l.off = off
+		l.off, l.start = off, off
 		switch {
 		case c == '\r':
 			if l.off+1 < len(src) && src[l.off+1] == '\n' {
@@ -160,7 +162,7 @@ func (l *lexer) next() token {
 		}
 		off = l.off
 	}
-	l.off = off
+	l.off, l.start = off, off
 	p := l.pos()
 	return token{Kind: tokEOF, Line: p.Line, Col: p.Col}
 }

@@ -11,10 +11,10 @@ import (
 // Options tunes Load. The zero value is usable except for UID, where -1
 // means the effective uid.
 //
-// Load reads the files on a goroutine of its own: ReadFile, Glob and
-// Trace are used from that goroutine (one call at a time), and LookupEnv
-// from it and the caller's at once, so it must be safe for concurrent
-// use, as os.LookupEnv is.
+// Load may read part of a large file on another goroutine (split.go):
+// LookupEnv may be called from both at once, so it must be safe for
+// concurrent use, as os.LookupEnv is. ReadFile, Glob and Trace are used
+// from one goroutine at a time.
 type Options struct {
 	// LookupEnv resolves $[VAR]; nil means os.LookupEnv.
 	LookupEnv func(string) (string, bool)
@@ -81,15 +81,15 @@ func Load(path string, opts Options) (*Config, *Report) {
 	if !opts.NoSecretChecks {
 		p.checkOwner = func(path string) { configFileSafety(p.rep, path, opts.UID) }
 	}
-	if pipelined() {
-		parseAll(p, path, rep, b.top)
-	} else {
-		p.parseFile(path, nil)
+	if parallel() && opts.Trace == nil {
+		p.split = b
 	}
+	p.parseFile(path, nil)
 	if len(p.files) == 0 {
 		return nil, rep
 	}
 	cfg.Files = p.files
+	b.secrets.start()
 	b.finish()
 	c := &checker{rep: rep, cfg: cfg, opts: &opts, pre: b.secrets}
 	c.run()

@@ -23,6 +23,7 @@ func TestSecretStatsSameAsDirect(t *testing.T) {
 	for _, p := range paths {
 		s.want(p)
 	}
+	s.start()
 	deadline := time.Now().Add(5 * time.Second)
 	for {
 		s.mu.Lock()

@@ -47,9 +47,9 @@ type parser struct {
 	// emit receives each top-level statement and returns true when it
 	// keeps the node.
 	emit func(*node) bool
-	// pipe, when set, carries the statements to emit on another
-	// goroutine instead (see pipeline.go).
-	pipe *pipe
+	// split, when set, lets the main file be read in two halves at
+	// once (split.go).
+	split *builder
 }
 
 // parseFile reads path and hands each top-level statement to p.emit, the
@@ -89,9 +89,20 @@ func (p *parser) parseFile(path string, from *node) {
 	// The bytes are never written again (Options.ReadFile says so), so
 	// they can be viewed as a string instead of copied.
 	text := unsafe.String(unsafe.SliceData(src), len(src))
-	sp := &stmtParser{file: path, lx: newLexer(path, text, p.rep), rep: p.rep, trace: p.trace, ar: p.arenas()}
+	sp := &stmtParser{file: path, lx: newLexer(path, text, p.rep), rep: p.rep, trace: p.trace, ar: newArenas()}
+	var half *halfReader
+	if from == nil && p.split != nil && len(text) >= splitMin {
+		half = startHalf(p.split, path, text)
+		defer half.cancel()
+	}
 	sp.advance()
 	for sp.tok.Kind != tokEOF {
+		if half != nil && sp.lx.off >= half.gate {
+			if half.meet(sp, p.split) {
+				half = nil
+			}
+			continue
+		}
 		if sp.tok.Kind == tokRBrace {
 			p.rep.errorf(tokPos(path, sp.tok), "syntax error: unexpected '}'")
 			sp.advance()
@@ -102,29 +113,13 @@ func (p *parser) parseFile(path string, from *node) {
 		case n == nil:
 		case n.Keyword() == "include":
 			p.include(n)
-		case p.pipe != nil:
-			p.pipe.send(n, sp)
-			continue
 		case p.emit(n):
 			// Kept for later: leave its memory alone.
 			sp.ar = newArenas()
 			continue
 		}
-		if p.pipe == nil {
-			sp.ar.reset()
-		}
+		sp.ar.reset()
 	}
-	if p.pipe != nil {
-		p.pipe.release(sp.ar)
-	}
-}
-
-// arenas returns the memory for a file's tree.
-func (p *parser) arenas() *arenas {
-	if p.pipe != nil {
-		return p.pipe.arenas()
-	}
-	return newArenas()
 }
 
 func unwrapPathErr(err error) error {
@@ -208,13 +203,12 @@ type arenas struct {
 	toks  []token
 	nodes []node
 	ptrs  []*node
-	kept  bool // the builder kept a statement: never reuse (pipelined mode)
 }
 
 func newArenas() *arenas { return &arenas{toks: make([]token, 0, 256)} }
 
 func (a *arenas) reset() {
-	a.toks, a.nodes, a.ptrs, a.kept = a.toks[:0], a.nodes[:0], a.ptrs[:0], false
+	a.toks, a.nodes, a.ptrs = a.toks[:0], a.nodes[:0], a.ptrs[:0]
 }
 
 func (s *stmtParser) newNode(p Pos) *node {
