@@ -125,27 +125,27 @@ func (b *builder) buildSection(kw string, n *node, obj any) any {
 	switch kw {
 	case "remote":
 		r := reuse(obj, &b.mem.remotes, &b.cfg.Remotes)
-		*r = Remote{Name: name, Pos: n.Pos}
+		r.Name, r.Pos = name, n.Pos
 		b.remoteBody(n.Block, r)
 		return r
 	case "selector":
 		s := reuse(obj, &b.mem.selectors, &b.cfg.Selectors)
-		*s = Selector{Name: name, Pos: n.Pos, ULP: ProtoAny, ULPArgs: [2]int{-1, -1}}
+		s.Name, s.Pos, s.ULP, s.ULPArgs = name, n.Pos, ProtoAny, [2]int{-1, -1}
 		b.selectorBody(n.Block, s)
 		return s
 	case "policy":
 		p := reuse(obj, &b.mem.policies, &b.cfg.Policies)
-		*p = Policy{Name: name, Pos: n.Pos}
+		p.Name, p.Pos = name, n.Pos
 		b.policyBody(n.Block, p)
 		return p
 	case "ipsec":
 		p := reuse(obj, &b.mem.ipsecs, &b.cfg.IPsecs)
-		*p = IPsec{Name: name, Pos: n.Pos}
+		p.Name, p.Pos = name, n.Pos
 		b.ipsecBody(n.Block, p)
 		return p
 	case "sa":
 		s := reuse(obj, &b.mem.sas, &b.cfg.SAs)
-		*s = SA{Name: name, Pos: n.Pos}
+		s.Name, s.Pos = name, n.Pos
 		b.saBody(n.Block, s)
 		return s
 	default:
@@ -161,9 +161,13 @@ func (b *builder) buildSection(kw string, n *node, obj any) any {
 }
 
 // reuse returns obj as a *T when it is one (a section built again on a
-// retry), else a new T from s appended to list.
+// retry), cleared, else a new T from s appended to list. Either way the
+// T is zero: the slab's memory is fresh, and clearing it again would cost
+// a 10k-section load a noticeable share of its time.
 func reuse[T any](obj any, s *slab[T], list *[]*T) *T {
 	if p, ok := obj.(*T); ok && p != nil {
+		var zero T
+		*p = zero
 		return p
 	}
 	p := s.one()
@@ -480,8 +484,8 @@ func (b *builder) remoteBody(block []*node, r *Remote) {
 			if kw == "ikev1" {
 				b.rep.warnf(c.Pos, "iked has no IKEv1 engine yet: this ikev1{} block is checked but never used")
 			}
-			k := b.mem.kmps.one()
-			*k = KMPConf{Proto: kmpWords[kw], Pos: c.Pos}
+			k := b.mem.kmps.one() // zero
+			k.Proto, k.Pos = kmpWords[kw], c.Pos
 			b.kmpBody(c.Block, k, d.what, r.Name)
 			switch kw {
 			case "ikev1":

@@ -163,8 +163,8 @@ func (d *dumper) addrString(a Address) string {
 		return "unix " + d.q(a.Name)
 	case AddrIP:
 		s = a.Prefix.Addr().String()
-		if a.Zone != "" {
-			s += "%" + a.Zone
+		if a.Iface != "" {
+			s += "%" + a.Iface
 		}
 		if a.Prefix.Bits() != a.Prefix.Addr().BitLen() {
 			s += "/" + strconv.Itoa(a.Prefix.Bits())

@@ -1,7 +1,7 @@
 package conf
 
-// slab hands out elements and short slices from large chunks, so that a
-// configuration with many sections costs few allocations. Slices are
+// slab hands out zeroed elements and short slices from large chunks, so
+// that a configuration with many sections costs few allocations. Slices are
 // capped, so an append by a user of the model reallocates instead of
 // writing into a neighbour.
 type slab[T any] struct {

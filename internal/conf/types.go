@@ -73,13 +73,14 @@ const (
 // `unix "path"`.
 type Address struct {
 	// Prefix holds a literal address with its prefix length (the full
-	// length when none was written); Zone is an IPv6 scope ("fe80::1%eth0").
+	// length when none was written).
 	Prefix netip.Prefix
-	Zone   string
 	// Name is the FQDN, the macro name (MY_IP, MY_IPV4, MY_IPV6,
 	// MY_IPV6_GLOBAL, MY_IPV6_LINKLOCAL, IP_ANY, IP_RW) or the unix path.
 	Name string
-	// Iface is the interface of a "MY_IP%iface" macro.
+	// Iface is the interface after '%': a literal IPv6 address's zone
+	// ("fe80::1%eth0") or a macro's ("MY_IP%eth0"). One field for both
+	// keeps Address small: a large configuration holds many.
 	Iface string
 	Pos   Pos
 	Kind  AddrKind // last, with Port: no padding (a large config holds many)
@@ -88,7 +89,7 @@ type Address struct {
 }
 
 // Addr returns the literal address with its zone.
-func (a Address) Addr() netip.Addr { return a.Prefix.Addr().WithZone(a.Zone) }
+func (a Address) Addr() netip.Addr { return a.Prefix.Addr().WithZone(a.Iface) }
 
 // IsMacro reports whether a is the named macro.
 func (a Address) IsMacro(name string) bool { return a.Kind == AddrMacro && a.Name == name }

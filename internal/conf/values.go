@@ -357,7 +357,7 @@ func (b *builder) parseAddr(s string, pos Pos) (Address, bool) {
 		return a, true
 	}
 	if p, zone, ok := parseIPPrefix(s); ok {
-		a.Kind, a.Prefix, a.Zone = AddrIP, p, zone
+		a.Kind, a.Prefix, a.Iface = AddrIP, p, zone
 		return a, true
 	}
 	if isHostname(s) {
