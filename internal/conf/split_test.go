@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 )
@@ -15,6 +16,8 @@ import (
 func loadBoth(t testing.TB, main string, files map[string]string) (r1, r2, d1, d2 string, taken bool) {
 	t.Helper()
 	defer func(min int) { useParallel, splitMin, splitTaken = true, min, nil }(splitMin)
+	// Two halves need two Ps, whatever the machine.
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(max(2, runtime.GOMAXPROCS(0))))
 	run := func(par bool) (string, string) {
 		useParallel, splitMin = par, 0
 		c, r := Load(main, memOpts(files))
