@@ -235,6 +235,36 @@ func TestZeroMeansUnset_Ref1_5_WarnsWhereBuiltinApplies(t *testing.T) {
 	}
 }
 
+// The rule holds for IPSEC_CONF too: a default ipsec section's lifetime
+// replaces one written as 0 or infinite, and the loader says so; with no
+// default there is nothing to warn about (0 is no lifetime).
+func TestZeroMeansUnset_Ref1_5_IPsecLifetimeFromDefault(t *testing.T) {
+	mine := "ipsec i { ipsec_sa_lifetime_time infinite; ipsec_sa_lifetime_byte 0; sa_index e; };"
+	src := strings.Replace(minimal, "ipsec i { ipsec_sa_lifetime_time 1 hour; sa_index e; };", mine, 1)
+	for _, tc := range []struct {
+		dflt       string
+		time, byte bool
+	}{
+		{"", false, false},
+		{"default { ipsec { ipsec_sa_lifetime_time 2 hours; }; };\n", true, false},
+		{"default { ipsec { ipsec_sa_lifetime_byte 1 MB; }; };\n", false, true},
+		// The default section may come after the ipsec section.
+		{"", true, true},
+	} {
+		text := tc.dflt + src
+		if tc.dflt == "" && tc.time {
+			text = src + "default { ipsec { ipsec_sa_lifetime_time 2 hours; ipsec_sa_lifetime_byte 1 MB; }; };\n"
+		}
+		_, r := mustLoad(t, text)
+		if got := warnedAny(r, "ipsec_sa_lifetime_time infinite means unset in racoon2: the default ipsec section's 2h0m0s applies"); got != tc.time {
+			t.Errorf("%q: time warning %v, want %v:\n%s", tc.dflt, got, tc.time, reportText(r))
+		}
+		if got := warnedAny(r, "ipsec_sa_lifetime_byte 0 means unset in racoon2: the default ipsec section's 1048576 bytes applies"); got != tc.byte {
+			t.Errorf("%q: byte warning %v, want %v:\n%s", tc.dflt, got, tc.byte, reportText(r))
+		}
+	}
+}
+
 func TestUnhonoured_Ref1_4_IKEv2SecondAuthMethodWarns(t *testing.T) {
 	src := strings.Replace(minimal, "kmp_auth_method { psk; };", "kmp_auth_method { psk; rsasig; };", 1)
 	src = strings.Replace(src, `pre_shared_key "/psk";`, `pre_shared_key "/psk"; my_public_key x509pem "/c" "/k"; peers_public_key x509pem "/p";`, 1)

@@ -24,6 +24,16 @@ type builder struct {
 	curs      []cursor // scratch for elements
 	mem       slabs
 	secrets   *secretStats // nil: key files are not checked
+	zeroLives []zeroLifetime
+}
+
+// zeroLifetime is an ipsec section's lifetime written as 0 or infinite,
+// which the default section's value replaces ("0 means unset").
+type zeroLifetime struct {
+	p     *IPsec
+	bytes bool // ipsec_sa_lifetime_byte, else _time
+	pos   Pos
+	text  string // "0", "infinite", ... as written
 }
 
 // Sections are built as soon as the parser has read them, so the tree of
@@ -76,9 +86,11 @@ func (b *builder) top(n *node) bool {
 	// Build into a scratch report, so a deferred attempt leaves no trace.
 	b.scratch.Diags, b.scratch.errors, b.scratch.dropped = b.scratch.Diags[:0], 0, 0
 	b.rep, b.missed = &b.scratch, false
+	zl := len(b.zeroLives)
 	obj := b.buildSection(kw, n, nil)
 	b.rep = b.main
 	if b.missed {
+		b.zeroLives = b.zeroLives[:zl] // noted again when built at the end
 		b.pending = append(b.pending, pendingSection{n: n, obj: obj})
 		return true
 	}

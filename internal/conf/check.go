@@ -37,6 +37,7 @@ type checker struct {
 	inDefault bool
 	// bundleSeen flags, by position, the ipsec sections ikev2Bundle saw.
 	bundleSeen []bool
+	zeroLives  []zeroLifetime // from the builder
 }
 
 // splitIndexMin is the number of selectors and sa sections from which
@@ -76,6 +77,7 @@ func (c *checker) run() {
 		merge()
 		cfg.reindex(dup)
 	}
+	c.zeroLifetimes()
 	c.linkSelectors()
 	c.reachedP = make([]bool, len(cfg.Policies))
 	for i, s := range cfg.Selectors {
@@ -796,5 +798,23 @@ func (c *checker) expandMacro(a Address, add func(netip.Addr, uint16)) {
 			label += "%" + a.Iface
 		}
 		c.rep.warnf(a.Pos, "interface ike: %s matches no address of this host", label)
+	}
+}
+
+// zeroLifetimes warns where a default ipsec section's lifetime replaced
+// one written as 0 or infinite (racoon2's "0 means unset").
+func (c *checker) zeroLifetimes() {
+	for _, z := range c.zeroLives {
+		kw, v := "ipsec_sa_lifetime_time", ""
+		if z.bytes {
+			if n := z.p.IPsecSALifetimeByte; n != 0 {
+				kw, v = "ipsec_sa_lifetime_byte", fmt.Sprint(n, " bytes")
+			}
+		} else if d := z.p.IPsecSALifetimeTime; d != 0 {
+			v = d.String()
+		}
+		if v != "" {
+			c.rep.warnf(z.pos, "%s %s means unset in racoon2: the default ipsec section's %s applies", kw, z.text, v)
+		}
 	}
 }

@@ -91,7 +91,7 @@ func Load(path string, opts Options) (*Config, *Report) {
 	cfg.Files = p.files
 	b.secrets.start()
 	b.finish()
-	c := &checker{rep: rep, cfg: cfg, opts: &opts, pre: b.secrets}
+	c := &checker{rep: rep, cfg: cfg, opts: &opts, pre: b.secrets, zeroLives: b.zeroLives}
 	c.run()
 	return cfg, rep
 }

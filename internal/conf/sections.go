@@ -196,10 +196,12 @@ func (b *builder) ipsecBody(block []*node, p *IPsec) {
 		case "ipsec_sa_lifetime_time":
 			if v, ok := b.timeVal(n); ok && d.ok(kw, n) {
 				p.IPsecSALifetimeTime = v
+				b.noteZeroLifetime(p, n, v == 0, false)
 			}
 		case "ipsec_sa_lifetime_byte":
 			if v, ok := b.byteVal(n); ok && d.ok(kw, n) {
 				p.IPsecSALifetimeByte = uint64(v)
+				b.noteZeroLifetime(p, n, v == 0, true)
 			}
 		case "ext_sequence":
 			if v, ok := b.boolVal(n); ok && d.ok(kw, n) {
@@ -280,5 +282,15 @@ func (b *builder) poolBody(block []*node, p *AddressPool) {
 	}
 	if len(p.Ranges) > 1 {
 		b.rep.warnf(p.Pos, "addresspool %s: racoon2 hands out its ranges last to first; iked uses them in file order", p.Name)
+	}
+}
+
+// noteZeroLifetime remembers a named ipsec section's lifetime written as
+// 0 or infinite: a default ipsec section's value replaces it, as in
+// racoon2 (reference 1.5), which the checker says once defaults are
+// merged.
+func (b *builder) noteZeroLifetime(p *IPsec, n *node, zero, bytes bool) {
+	if zero && p.Name != "" {
+		b.zeroLives = append(b.zeroLives, zeroLifetime{p: p, bytes: bytes, pos: n.Pos, text: n.Args[1].Text})
 	}
 }

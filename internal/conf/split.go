@@ -157,6 +157,7 @@ func (b *builder) absorb(o *builder) {
 	c.IPsecs = append(c.IPsecs, oc.IPsecs...)
 	c.SAs = append(c.SAs, oc.SAs...)
 	c.AddressPools = append(c.AddressPools, oc.AddressPools...)
+	b.zeroLives = append(b.zeroLives, o.zeroLives...)
 	for k, v := range oc.rawText {
 		if c.rawText == nil {
 			c.rawText = map[string]string{}
