@@ -148,6 +148,7 @@ func TestConfigPayloadPoolExhausted(t *testing.T) {
 // a rekey replaced goes without phase2_down.
 func TestHookEvents(t *testing.T) {
 	p := newPair(t, nil)
+	p.ca.Children[0].ReverseSelector = "a-in"
 	h := &hookRec{}
 	p.a.SetHooks(h)
 	p.establish(t)
@@ -168,7 +169,7 @@ func TestHookEvents(t *testing.T) {
 	if !strings.Contains(h.runs[0], "LOCAL_ADDR=192.0.2.1,LOCAL_PORT=500,REMOTE_ADDR=192.0.2.2,REMOTE_PORT=500") {
 		t.Fatalf("phase1 env %q", h.runs[0])
 	}
-	for _, v := range []string{"SELECTOR_INDEX=a-out", "IPSEC_MODE=tunnel", "LOCAL_NET_ADDR=10.1.0.0", "LOCAL_NET_PREFIXLEN=16",
+	for _, v := range []string{"SELECTOR_INDEX=a-out", "SELECTOR2_INDEX=a-in", "IPSEC_MODE=tunnel", "LOCAL_NET_ADDR=10.1.0.0", "LOCAL_NET_PREFIXLEN=16",
 		"REMOTE_NET_ADDR=10.2.0.0", "REMOTE_NET_PREFIXLEN=16", "UPPER_LAYER_PROTOCOL=any", "LOCAL_NET_PORT=0"} {
 		if !strings.Contains(h.runs[1], v) {
 			t.Fatalf("phase2 env lacks %s: %q", v, h.runs[1])

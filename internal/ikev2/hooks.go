@@ -110,6 +110,10 @@ func phase2Env(sa *IKESA, c *childSA) []string {
 		"REMOTE_NET_PORT=" + strconv.Itoa(int(sel.DstPort)),
 		"UPPER_LAYER_PROTOCOL=" + proto,
 	}
+	if ch.ReverseSelector != "" {
+		// The inbound selector of the pair, which racoon2 names too.
+		env = append(env, "SELECTOR2_INDEX="+ch.ReverseSelector)
+	}
 	return append(env, internalEnv(sa.cp)...)
 }
 
