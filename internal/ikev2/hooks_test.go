@@ -64,7 +64,8 @@ func TestHookNoPhase2DownOnRekey_Racoon2_3_5(t *testing.T) {
 
 // RFC 7296 2.8.1 and 2.8.2 with racoon2 3.5: when both peers rekey at once,
 // the redundant new SA is deleted, but the SA it doubled lives on: no
-// phase2_down or phase1_down for it on either side.
+// phase2_down or phase1_down for it on either side, and one phase2_rekey
+// and one phase1_rekey, as for a rekey without a collision.
 func TestHookNoDownOnRekeyCollision_RFC7296_2_8(t *testing.T) {
 	for i := 0; i < 16; i++ { // random nonces: both outcomes
 		p := newPair(t, nil)
@@ -89,6 +90,9 @@ func TestHookNoDownOnRekeyCollision_RFC7296_2_8(t *testing.T) {
 		for _, h := range []*hookRec{ha, hb} {
 			if h.count(HookPhase2Down) != 0 || h.count(HookPhase1Down) != 0 {
 				t.Fatalf("down hook for a redundant SA: %v", h.events())
+			}
+			if h.count(HookPhase2Rekey) != 1 || h.count(HookPhase1Rekey) != 1 {
+				t.Fatalf("a collision ran the rekey hooks more than once: %v", h.events())
 			}
 		}
 	}

@@ -33,9 +33,12 @@ type engineExt struct {
 	hardGone  bool                // removing a child at its hard lifetime
 	stats     ExtCounters
 	hooks     Hooks
-	fromRekey bool                 // established() is for a rekeyed IKE SA
-	natk      time.Duration        // NAT keepalive interval (natk_interval)
-	cp        map[string]*CPConfig // provide{}/request{} by remote (cp.go)
+	fromRekey bool // established() is for a rekeyed IKE SA
+	// quietRekey: for the second new SA of a rekey collision, which
+	// runs no phase1_rekey again.
+	quietRekey bool
+	natk       time.Duration        // NAT keepalive interval (natk_interval)
+	cp         map[string]*CPConfig // provide{}/request{} by remote (cp.go)
 }
 
 // ExtCounters count part 2's events.
@@ -70,6 +73,18 @@ type childRekey struct {
 	ourLow    []byte   // lowest nonce of our exchange
 	peerNew   *childSA // the child the peer's exchange made
 	peerLow   []byte   // lowest nonce of the peer's exchange
+	// hooked: phase2_rekey ran for this rekey. A collision makes two new
+	// children, one of them redundant: scripts see one rekey, as without
+	// a collision (both have the same environment).
+	hooked bool
+}
+
+// hookRekey runs phase2_rekey for new, once per rekey of old.
+func (e *Engine) hookRekey(sa *IKESA, old, new *childSA) {
+	if !old.rk.hooked {
+		old.rk.hooked = true
+		e.hookChild(sa, new, HookPhase2Rekey)
+	}
 }
 
 func (r *childRekey) replaced() bool { return r != nil && (r.ourNew != nil || r.peerNew != nil) }
@@ -528,7 +543,7 @@ func (t *createChildTask) finish(e *Engine, sa *IKESA, c *childSA, k int, nr, gi
 	r := t.old.rk
 	r.rekeying = false
 	r.ourNew, r.ourLow = c, lowest(t.ni, nr)
-	e.hookChild(sa, c, HookPhase2Rekey)
+	e.hookRekey(sa, t.old, c)
 	e.settle(sa, t.old)
 }
 
@@ -781,7 +796,7 @@ func (e *Engine) childAnswered(sa *IKESA, r *childResp, gir, pub []byte) []Paylo
 	if old := r.old; old != nil && old.installed {
 		old.rk.peerNew, old.rk.peerLow = c, lowest(r.ni, r.nr)
 		e.ext.stats.ChildRekeyedBy++
-		e.hookChild(sa, c, HookPhase2Rekey)
+		e.hookRekey(sa, old, c)
 		e.settle(sa, old)
 	} else {
 		e.ext.stats.ChildCreated++

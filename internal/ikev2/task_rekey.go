@@ -24,6 +24,7 @@ type ikeRekey struct {
 	ourLow   []byte
 	peerNew  *IKESA // the SA the peer's exchange made
 	peerLow  []byte
+	hooked   bool // phase1_rekey ran: once per rekey, collision or not
 }
 
 func (r *ikeRekey) replaced() bool { return r != nil && (r.ourNew != nil || r.peerNew != nil) }
@@ -249,8 +250,12 @@ func (e *Engine) newIKESA(old *IKESA, role ike.Role, ourSPI, peerSPI uint64, s s
 	n.log = saLog{l: e.log, spi: ourSPI, peer: old.remote}
 	e.sas.add(n)
 	e.ext.fromRekey = true
+	e.ext.quietRekey = old.rk != nil && old.rk.hooked
+	if old.rk != nil {
+		old.rk.hooked = true
+	}
 	e.established(n)
-	e.ext.fromRekey = false
+	e.ext.fromRekey, e.ext.quietRekey = false, false
 	e.moveChildren(old, n)
 	old.log.Info("IKE SA rekeyed", "new-ike-sa", spiString(ourSPI), "role", role)
 	return n
@@ -266,7 +271,9 @@ func (e *Engine) onEstablished(sa *IKESA) {
 	e.armIKEBytes(sa) // ikelifetime.go
 	e.armKeepalive(sa)
 	if e.ext.fromRekey {
-		e.hookIKE(sa, HookPhase1Rekey)
+		if !e.ext.quietRekey {
+			e.hookIKE(sa, HookPhase1Rekey)
+		}
 	} else {
 		e.hookIKE(sa, HookPhase1Up)
 	}
