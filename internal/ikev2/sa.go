@@ -84,6 +84,10 @@ type childSA struct {
 	hardAt        time.Time   // delete due (engine timer; task_child.go)
 	rk            *childRekey // rekey in progress or done (task_child.go)
 	redundant     bool        // the loser of a simultaneous rekey (RFC 7296 2.8.1): goes without phase2_down
+	// pfs is the DH group its rekeys use when the configuration asks for
+	// none: the peer's, learnt from a rekey it made with PFS or from its
+	// refusal of ours without (task_child.go).
+	pfs uint16
 
 	local, peer netip.Addr         // addresses of its kernel SAs, as installed (natt.go)
 	rw          *ike.PolicyRequest // dynamic policy announced to spmd (rwpolicy.go)

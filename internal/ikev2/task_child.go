@@ -348,6 +348,9 @@ func (e *Engine) createChild(sa *IKESA, ch *ike.ChildConfig) error {
 // worker, then queues the CREATE_CHILD_SA request.
 func (e *Engine) startChild(sa *IKESA, ch *ike.ChildConfig, old *childSA) error {
 	t := &createChildTask{old: old, cfg: ch, mode: childMode(ch), group: pfsGroup(sa, ch)}
+	if t.group == 0 && old != nil {
+		t.group = old.pfs
+	}
 	local, peer := saAddrs(sa, ch, t.mode)
 	t.local, t.peer = local, peer
 	t.props = childProposals(ch.Proposals, 0, t.group)
@@ -543,6 +546,7 @@ func (t *createChildTask) finish(e *Engine, sa *IKESA, c *childSA, k int, nr, gi
 	r := t.old.rk
 	r.rekeying = false
 	r.ourNew, r.ourLow = c, lowest(t.ni, nr)
+	c.pfs = t.old.pfs
 	e.hookRekey(sa, t.old, c)
 	e.settle(sa, t.old)
 }
@@ -579,6 +583,12 @@ func (t *createChildTask) refused(e *Engine, sa *IKESA, n NotifyType) {
 	case n == NotifyTemporaryFailure:
 		e.ext.stats.TempFailures++
 		sa.log.Info("CREATE_CHILD_SA: TEMPORARY_FAILURE", "selector", t.cfg.Selector)
+	case n == NotifyNoProposalChosen && old != nil && t.group == 0 && sa.suite.dh != 0 && !old.rk.replaced():
+		// Peers that insist on PFS (libreswan's default) refuse a rekey
+		// without a KE payload: try again with the IKE SA's group.
+		sa.log.Info("CHILD_SA rekey without PFS refused; retrying with PFS", "spi", fmt.Sprintf("%08x", old.inSPI), "group", sa.suite.dh)
+		old.pfs = sa.suite.dh
+		e.retryChild(old)
 	case n == NotifyChildSANotFound && old != nil:
 		// RFC 7296 2.25: the peer has no such child. If a rekey of the
 		// peer's replaced it, that is all (2.8.1, second sequence);
@@ -767,8 +777,9 @@ func (e *Engine) answerChild(sa *IKESA, r *childResp) ([]Payload, ike.Status) {
 // childAnswered installs the responder's child and builds the response.
 func (e *Engine) childAnswered(sa *IKESA, r *childResp, gir, pub []byte) []Payload {
 	ch := r.cfg
+	// A peer that made it with PFS gets PFS in our rekeys of it too.
 	c := &childSA{cfg: ch, mode: childMode(ch), proto: kernelProto(r.chosen.proto),
-		outSPI: spi32(r.chosen.spi), encr: r.s.encr, integ: r.s.integ}
+		outSPI: spi32(r.chosen.spi), encr: r.s.encr, integ: r.s.integ, pfs: r.s.dh}
 	local, peer := saAddrs(sa, ch, c.mode)
 	spi, err := e.o.Kernel.GetSPI(peer, local, c.proto, c.mode, ch.ReqID)
 	if err != nil {
