@@ -585,10 +585,11 @@ func (t *createChildTask) refused(e *Engine, sa *IKESA, n NotifyType) {
 		sa.log.Info("CREATE_CHILD_SA: TEMPORARY_FAILURE", "selector", t.cfg.Selector)
 	case n == NotifyNoProposalChosen && old != nil && t.group == 0 && sa.suite.dh != 0 && !old.rk.replaced():
 		// Peers that insist on PFS (libreswan's default) refuse a rekey
-		// without a KE payload: try again with the IKE SA's group.
+		// without a KE payload: try again at once with the IKE SA's
+		// group (once: a refusal with PFS ends here).
 		sa.log.Info("CHILD_SA rekey without PFS refused; retrying with PFS", "spi", fmt.Sprintf("%08x", old.inSPI), "group", sa.suite.dh)
 		old.pfs = sa.suite.dh
-		e.retryChild(old)
+		e.rekeyChild(sa, old)
 	case n == NotifyChildSANotFound && old != nil:
 		// RFC 7296 2.25: the peer has no such child. If a rekey of the
 		// peer's replaced it, that is all (2.8.1, second sequence);

@@ -57,7 +57,7 @@ func (c *caseRun) ikedConf(tp *topo, certs *pki) string {
 	case "child":
 		espLife = "10 sec"
 	}
-	if sc.rekey != "" {
+	if sc.rekey != "" && !sc.noPFS {
 		// A DH exchange in every CREATE_CHILD_SA, as libreswan's default
 		// pfs=yes requires (strongSwan is offered both).
 		extra += "need_pfs on;"

@@ -50,6 +50,7 @@ type scenario struct {
 	rw      bool   // iked's policy is IP_RW with no lease: spmd's policy comes from iked's POLICY ADD
 	rebind  bool   // the NAT changes its public address under the road warrior's SAs
 	rekey   string // "", "child" or "ike"
+	noPFS   bool   // no need_pfs in iked's remote (rekeys learn PFS from the peer)
 	sigterm bool
 	// fragSize is ike_frag_size in iked's racoon2.conf and the peer's
 	// fragment size (RFC 7383); 0 leaves both at their defaults and does
@@ -74,6 +75,8 @@ var scenarios = []*scenario{
 		mode: "tunnel", auth: "psk", dh: dhECP256, esp: espChaCha20, wantEnc: "rfc7539esp(chacha20,poly1305)"},
 	{name: "rekey-child", title: "CHILD_SA rekey (10 s lifetime), traffic across it",
 		mode: "tunnel", auth: "psk", dh: dhMODP2048, esp: espAESCBC, wantEnc: "cbc(aes)", rekey: "child"},
+	{name: "rekey-child-learn-pfs", title: "CHILD_SA rekey without need_pfs: iked adds PFS when the peer refuses a rekey without (libreswan's pfs=yes)",
+		mode: "tunnel", auth: "psk", dh: dhMODP2048, esp: espAESCBC, wantEnc: "cbc(aes)", rekey: "child", noPFS: true},
 	{name: "rekey-ike", title: "IKE SA rekey (10 s lifetime), traffic across it",
 		mode: "tunnel", auth: "psk", dh: dhMODP2048, esp: espAESCBC, wantEnc: "cbc(aes)", rekey: "ike"},
 	{name: "nat-t", title: "NAT (masquerading router namespace) between the peers, ESP in UDP 4500",
