@@ -272,7 +272,12 @@ func (e *env) body(c *caseRun) {
 	}
 	switch {
 	case sc.rekey != "":
-		c.checkRekey(tp, p, sc.rekey)
+		line := c.checkRekey(tp, p, sc.rekey)
+		if sc.noPFS && c.peer != peerStrongSwan && !strings.Contains(line, "MODP2048") {
+			// libreswan (pfs=yes) names the rekey's DH group: without
+			// need_pfs, iked must have added it after the refusal.
+			c.fail("libreswan's rekey shows no PFS group: %s", strings.TrimSpace(line))
+		}
 	case sc.sigterm:
 		c.checkSigterm(tp, ik, p)
 	}
@@ -300,8 +305,9 @@ func (e *env) pki(c *caseRun, kind string) *pki {
 }
 
 // checkRekey pings for 15 s (the lifetimes are 10 s) and requires the
-// rekeyed SAs to carry the traffic with at most 2 echo requests lost.
-func (c *caseRun) checkRekey(tp *topo, p peerSide, what string) {
+// rekeyed SAs to carry the traffic with at most 2 echo requests lost. It
+// returns the peer's log line of the rekey.
+func (c *caseRun) checkRekey(tp *topo, p peerSide, what string) string {
 	beforeESP := c.spis(tp.iked.ns)
 	beforeIKE := p.ikeSAs()
 	n := c.ping(tp.iked.ns, tp.iked.inner, 75, "0.2", "")
@@ -344,7 +350,7 @@ func (c *caseRun) checkRekey(tp *topo, p peerSide, what string) {
 			ok = ok && in >= 4 && out >= 4
 		}
 		if ok {
-			return
+			return line
 		}
 		if try == 3 {
 			c.fail("the rekeyed SAs do not carry the traffic (3 tries of 5 pings)")
