@@ -11,8 +11,9 @@ import "sync"
 // from the last one back, while the checker, which meets them from the
 // first one on, checks those not done yet itself: the two meet in the
 // middle. What the checker reports, and in which order, does not depend
-// on how far the other goroutine got. The goroutine starts only after
-// the reading, so that it does not take a CPU from it.
+// on how far the other goroutine got. The goroutine starts when the
+// reading ends, or when the second half of a file read in two (split.go)
+// is done and its CPU free: earlier, it would take a CPU from the reading.
 type secretStats struct {
 	uid     int
 	mu      sync.Mutex
