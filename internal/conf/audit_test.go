@@ -241,6 +241,11 @@ func TestZeroMeansUnset_Ref1_5_WarnsWhereBuiltinApplies(t *testing.T) {
 func TestZeroMeansUnset_Ref1_5_IPsecLifetimeFromDefault(t *testing.T) {
 	mine := "ipsec i { ipsec_sa_lifetime_time infinite; ipsec_sa_lifetime_byte 0; sa_index e; };"
 	src := strings.Replace(minimal, "ipsec i { ipsec_sa_lifetime_time 1 hour; sa_index e; };", mine, 1)
+	// A later directive replaces the 0: nothing to warn about.
+	again := strings.Replace(src, "ipsec_sa_lifetime_time infinite;", "ipsec_sa_lifetime_time infinite; ipsec_sa_lifetime_time 30 min;", 1)
+	if _, r := mustLoad(t, "default { ipsec { ipsec_sa_lifetime_time 2 hours; }; };\n"+again); warnedAny(r, "ipsec_sa_lifetime_time infinite means unset") {
+		t.Errorf("warning for a 0 that a later directive replaced:\n%s", reportText(r))
+	}
 	for _, tc := range []struct {
 		dflt       string
 		time, byte bool

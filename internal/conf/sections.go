@@ -290,6 +290,14 @@ func (b *builder) poolBody(block []*node, p *AddressPool) {
 // racoon2 (reference 1.5), which the checker says once defaults are
 // merged.
 func (b *builder) noteZeroLifetime(p *IPsec, n *node, zero, bytes bool) {
+	// A repeated directive replaces the earlier one, and its note. The
+	// notes of the section being built are the last ones.
+	for i := len(b.zeroLives) - 1; i >= 0 && b.zeroLives[i].p == p; i-- {
+		if b.zeroLives[i].bytes == bytes {
+			b.zeroLives = append(b.zeroLives[:i], b.zeroLives[i+1:]...)
+			break
+		}
+	}
 	if zero && p.Name != "" {
 		b.zeroLives = append(b.zeroLives, zeroLifetime{p: p, bytes: bytes, pos: n.Pos, text: n.Args[1].Text})
 	}
