@@ -583,7 +583,7 @@ func (t *createChildTask) refused(e *Engine, sa *IKESA, n NotifyType) {
 	case n == NotifyTemporaryFailure:
 		e.ext.stats.TempFailures++
 		sa.log.Info("CREATE_CHILD_SA: TEMPORARY_FAILURE", "selector", t.cfg.Selector)
-	case n == NotifyNoProposalChosen && old != nil && t.group == 0 && old.pfs == 0 && sa.suite.dh != 0 && !old.rk.replaced():
+	case n == NotifyNoProposalChosen && old != nil && old.installed && t.group == 0 && old.pfs == 0 && sa.suite.dh != 0 && !old.rk.replaced():
 		// Peers that insist on PFS (libreswan's default) refuse a rekey
 		// without a KE payload: try again at once with the IKE SA's
 		// group (once: a refusal with PFS ends here).
