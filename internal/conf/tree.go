@@ -98,6 +98,7 @@ func (p *parser) parseFile(path string, from *node) {
 	sp.advance()
 	for sp.tok.Kind != tokEOF {
 		if half != nil && sp.lx.off >= half.gate {
+			// meet either ends the split or moves gate past the lexer.
 			if half.meet(sp, p.split) {
 				half = nil
 			}

@@ -158,10 +158,7 @@ func TestHookEvents(t *testing.T) {
 	p.w.Run()
 	p.a.deleteIKE(only(t, p.a))
 	p.w.Run()
-	var evs []string
-	for _, r := range h.runs {
-		evs = append(evs, strings.Fields(r)[1])
-	}
+	evs := h.events()
 	want := []string{"phase1_up", "phase2_up", "phase2_rekey", "phase1_rekey", "phase2_down", "phase1_down"}
 	if !slices.Equal(evs, want) {
 		t.Fatalf("events %v, want %v", evs, want)
